@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages parley needs to build, test and run. Idempotent: when
+# everything is present it prints nothing and exits 0. Used by the Makefile (README
+# commands), .ci/run and the Dockerfile.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config make
+  # fuzzing and sanitizers (clang's libFuzzer runtime)
+  clang libclang-rt-14-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # flow engine: Lua 5.4 handlers, ICU (case folding, time zones), RE2 (linear-time regex)
+  liblua5.4-dev libicu-dev libre2-dev
+  # CLI
+  libcli11-dev
+  # `parley graph --svg`
+  graphviz
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

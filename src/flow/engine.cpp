@@ -1,0 +1,94 @@
+#include "flow/engine.hpp"
+
+#include "flow/detail/step_context.hpp"
+
+namespace parley::flow {
+
+namespace {
+
+using detail::StepContext;
+
+void Complete(StepResult& r, std::string reason) {
+  r.session.status = SessionStatus::kCompleted;
+  r.effects.emplace_back(CompletedEffect{std::move(reason)});
+}
+
+Result<StepResult> StartSession(const Flow& flow, const Session& seed, const Event& event,
+                                TimePoint now) {
+  StepResult r{seed, {}};
+  r.session.flow_id = flow.id;
+  r.session.state = flow.states[flow.start].name;
+  r.session.step = 0;
+  r.session.status = SessionStatus::kActive;
+  if (!r.session.vars.is_object()) {
+    r.session.vars = json::Object{};
+  }
+  StepContext ctx(flow, event, now, r.session, r.effects);
+  ctx.Enter(r.session.state, r.session.state, r.session.step);
+  PARLEY_RETURN_IF_ERROR(detail::Run(flow.start_enter, ctx));
+  if (ctx.finished()) {
+    Complete(r, "finished by the start state's actions");
+  } else if (flow.states[flow.start].terminal()) {
+    Complete(r, "the start state '" + r.session.state + "' is terminal");
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<StepResult> Step(const Flow& flow, const Session& session, const Event& event,
+                        TimePoint now) {
+  if (event.kind == Event::Kind::kStart) {
+    return StartSession(flow, session, event, now);
+  }
+  if (!session.active()) {
+    return Status::FailedPrecondition(std::string("the session is ") +
+                                      SessionStatusName(session.status));
+  }
+  const State* state = flow.FindState(session.state);
+  if (state == nullptr) {
+    return Status::FailedPrecondition("state '" + session.state + "' is not in flow '" +
+                                      flow.id + "'");
+  }
+  StepResult r{session, {}};
+  if (event.kind == Event::Kind::kTimer && !event.timer_keep && event.timer_step != session.step) {
+    r.effects.emplace_back(StaleTimerEffect{event.timer});
+    return r;
+  }
+
+  StepContext ctx(flow, event, now, r.session, r.effects);
+  ctx.Enter(state->name, {}, session.step);
+  for (const Edge& edge : state->edges) {
+    auto taken = detail::Evaluate(edge.condition, ctx);
+    if (!taken.ok()) {
+      return taken.status();
+    }
+    if (!*taken) {
+      continue;
+    }
+    const State& target = flow.states[edge.target];
+    r.effects.emplace_back(StateChangeEffect{state->name, target.name, edge.path});
+    ctx.Enter(state->name, target.name, session.step + 1);
+    PARLEY_RETURN_IF_ERROR(detail::Run(edge.enter, ctx));
+    r.session.state = target.name;
+    r.session.step = session.step + 1;
+    if (ctx.finished()) {
+      Complete(r, "finished by the actions of the edge to '" + target.name + "'");
+    } else if (target.terminal()) {
+      Complete(r, "reached terminal state '" + target.name + "'");
+    }
+    return r;
+  }
+
+  r.effects.emplace_back(UnmatchedEffect{});
+  const std::optional<ActionList>& otherwise = state->otherwise ? state->otherwise : flow.otherwise;
+  if (otherwise) {
+    PARLEY_RETURN_IF_ERROR(detail::Run(*otherwise, ctx));
+    if (ctx.finished()) {
+      Complete(r, "finished by the 'otherwise' actions of '" + state->name + "'");
+    }
+  }
+  return r;
+}
+
+}  // namespace parley::flow

@@ -1,0 +1,115 @@
+// The values the engine works on: contacts, sessions, events and effects.
+//
+// A Session is a plain value: the engine never mutates one in place, it returns the next.
+// It serializes to and from JSON for the store.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/status.hpp"
+#include "common/time.hpp"
+#include "flow/json.hpp"
+
+namespace parley::flow {
+
+// Who the conversation is with. A snapshot handed to the engine with each event.
+struct Contact {
+  std::string phone;             // E.164, "+15551234567"
+  std::string channel = "sms";   // "sms" or "whatsapp"
+  std::string name;              // may be empty
+  std::string time_zone;         // IANA id; empty = the flow's or UTC
+  std::map<std::string, std::string> fields;  // custom fields, {{contact.<field>}}
+};
+
+enum class SessionStatus { kActive, kCompleted, kEnded, kOptedOut, kExpired };
+const char* SessionStatusName(SessionStatus s);
+std::optional<SessionStatus> ParseSessionStatus(std::string_view s);
+
+struct Session {
+  std::string flow_id;
+  std::string state;        // current state name (names are stable across revisions)
+  json::Value vars = json::Object{};  // always an object
+  uint64_t step = 0;        // transitions taken; timers remember it (see TimerSetEffect)
+  SessionStatus status = SessionStatus::kActive;
+
+  bool active() const { return status == SessionStatus::kActive; }
+  friend bool operator==(const Session&, const Session&) = default;
+};
+
+// {"flow":"checkin","state":"ASK_NAME","vars":{...},"step":3,"status":"active"}
+std::string SessionToJson(const Session& s);
+Result<Session> SessionFromJson(std::string_view text);
+
+struct Event {
+  enum class Kind { kStart, kMessage, kTimer };
+  Kind kind = Kind::kMessage;
+  std::string text;                // kMessage: the body (may be empty for media only)
+  std::vector<std::string> media;  // kMessage: media URLs
+  std::string timer;               // kTimer: the timer's name
+  uint64_t timer_step = 0;         // kTimer: TimerSetEffect::step of the timer that fired
+  bool timer_keep = false;         // kTimer: TimerSetEffect::keep
+  Contact contact;
+
+  static Event Start(Contact c = {});
+  static Event Message(std::string text, Contact c = {}, std::vector<std::string> media = {});
+  static Event Timer(std::string name, uint64_t step, bool keep = false, Contact c = {});
+};
+
+struct SendEffect {
+  std::string text;
+  std::vector<std::string> media;
+  std::string content_sid;                  // WhatsApp template, empty if none
+  std::map<std::string, std::string> content_variables;
+  friend bool operator==(const SendEffect&, const SendEffect&) = default;
+};
+// A variable changed; nullopt value means unset.
+struct VarEffect {
+  std::string name;
+  std::optional<json::Value> value;
+};
+// Schedule `name` at `due`. The timer fires into the session only while the session's step
+// is still `step` (the session has not moved since), unless `keep`. Setting a timer with
+// the name of a pending one replaces it.
+struct TimerSetEffect {
+  std::string name;
+  TimePoint due;
+  uint64_t step = 0;
+  bool keep = false;
+};
+// Cancel the pending timer `name`; all of the session's timers when `all`.
+struct TimerCancelEffect {
+  std::string name;
+  bool all = false;
+};
+// The session moved along an edge (self-loops included).
+struct StateChangeEffect {
+  std::string from;
+  std::string to;
+  std::string edge_path;  // Edge::path of the edge taken, for coverage reports
+};
+// The session ended: terminal state reached, "end" action, or ctx:finish().
+struct CompletedEffect {
+  std::string reason;
+};
+// No edge matched the event; `otherwise` actions (if any) ran.
+struct UnmatchedEffect {};
+// A timer event that no longer applies (the session moved since it was set); nothing ran.
+struct StaleTimerEffect {
+  std::string name;
+};
+
+using Effect = std::variant<SendEffect, VarEffect, TimerSetEffect, TimerCancelEffect,
+                            StateChangeEffect, CompletedEffect, UnmatchedEffect,
+                            StaleTimerEffect>;
+
+struct StepResult {
+  Session session;
+  std::vector<Effect> effects;  // in the order produced; sends in delivery order
+};
+
+}  // namespace parley::flow
