@@ -1,23 +1,32 @@
 #include "common/strings.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 namespace parley {
 
 size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), size_t{0});
+  // Optimal string alignment: Levenshtein plus adjacent transpositions ("sned" -> "send"
+  // is one edit), the most common typo in handler names.
+  const size_t width = b.size() + 1;
+  std::vector<size_t> d((a.size() + 1) * width);
+  for (size_t i = 0; i <= a.size(); ++i) {
+    d[i * width] = i;
+  }
+  for (size_t j = 0; j <= b.size(); ++j) {
+    d[j] = j;
+  }
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      size_t best = std::min({d[(i - 1) * width + j] + 1, d[i * width + j - 1] + 1,
+                              d[(i - 1) * width + j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        best = std::min(best, d[(i - 2) * width + j - 2] + 1);
+      }
+      d[i * width + j] = best;
     }
   }
-  return row[b.size()];
+  return d[a.size() * width + b.size()];
 }
 
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {

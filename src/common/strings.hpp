@@ -7,7 +7,8 @@
 
 namespace parley {
 
-// Levenshtein distance, for "did you mean" suggestions.
+// Edit distance (insertions, deletions, substitutions, adjacent transpositions), for
+// "did you mean" suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` if it is close enough to be a plausible typo

@@ -9,7 +9,8 @@ TEST(EditDistance, CountsInsertionsDeletionsSubstitutions) {
   EXPECT_EQ(EditDistance("", ""), 0u);
   EXPECT_EQ(EditDistance("abc", ""), 3u);
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
-  EXPECT_EQ(EditDistance("is_user_reply_yse", "is_user_reply_yes"), 2u);
+  EXPECT_EQ(EditDistance("is_user_reply_yse", "is_user_reply_yes"), 1u);  // transposition
+  EXPECT_EQ(EditDistance("sned", "send"), 1u);
 }
 
 TEST(ClosestMatch, SuggestsOnlyPlausibleTypos) {

@@ -1,0 +1,54 @@
+# The two Quick start commands (README) and a few helpers. Every target installs the
+# Debian packages first (scripts/install-deps.sh is quiet when nothing is missing).
+#   make run    build and run `parley chat` on the example check-in flow
+#   make test   build and run every test: unit + transcripts (ctest), again under
+#               ASan/UBSan, then the flow-loader fuzzer for 60 seconds
+#   make bench  build in Release and run the benchmarks
+
+JOBS ?= $(shell nproc)
+GEN := -G Ninja
+FUZZ_SECONDS ?= 60
+
+.PHONY: run test deps build test-unit test-asan fuzz bench clean
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B build $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+run: build
+	./build/parley chat examples/checkin/checkin.json
+
+test: test-unit test-asan fuzz
+	@echo "make test: all passed"
+
+test-unit: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON \
+	  -DPARLEY_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	@cmake -S . -B build-fuzz $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DPARLEY_FUZZ=ON -DPARLEY_TESTS=OFF -DPARLEY_BENCH=OFF \
+	  -DPARLEY_WERROR=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target flow_loader_fuzz
+	@mkdir -p build-fuzz/corpus
+	./build-fuzz/fuzz/flow_loader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  build-fuzz/corpus fuzz/corpus/flow_loader examples/checkin examples/lima-sample
+
+bench: deps
+	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF >/dev/null
+	@cmake --build build-release -j $(JOBS)
+	./build-release/bench/flow_bench --benchmark_repetitions=5 \
+	  --benchmark_report_aggregates_only=true
+
+clean:
+	rm -rf build build-asan build-fuzz build-release
