@@ -1,0 +1,81 @@
+#include "flow/simulator.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace parley::flow {
+
+Simulator::Simulator(std::shared_ptr<const Flow> flow, Contact contact, TimePoint start)
+    : flow_(std::move(flow)), contact_(std::move(contact)), now_(start) {}
+
+Result<Simulator::Record> Simulator::Start() {
+  Session old_session = std::exchange(session_, Session{});
+  std::vector<PendingTimer> old_timers = std::exchange(timers_, {});
+  auto record = Apply(Event::Start(contact_));
+  if (!record.ok()) {
+    session_ = std::move(old_session);
+    timers_ = std::move(old_timers);
+    return record;
+  }
+  started_ = true;
+  return record;
+}
+
+Result<Simulator::Record> Simulator::Inbound(std::string text, std::vector<std::string> media) {
+  return Apply(Event::Message(std::move(text), contact_, std::move(media)));
+}
+
+Result<Simulator::Record> Simulator::Apply(Event event) {
+  auto r = Step(*flow_, session_, event, now_);
+  if (!r.ok()) {
+    return r.status();
+  }
+  session_ = r->session;
+  for (const Effect& e : r->effects) {
+    if (const auto* set = std::get_if<TimerSetEffect>(&e)) {
+      std::erase_if(timers_, [&](const PendingTimer& t) { return t.name == set->name; });
+      timers_.push_back({set->name, set->due, set->step, set->keep, next_order_++});
+    } else if (const auto* cancel = std::get_if<TimerCancelEffect>(&e)) {
+      std::erase_if(timers_,
+                    [&](const PendingTimer& t) { return cancel->all || t.name == cancel->name; });
+    } else if (const auto* change = std::get_if<StateChangeEffect>(&e)) {
+      covered_.insert(change->edge_path);
+    }
+  }
+  if (!session_.active()) {
+    timers_.clear();
+  }
+  return Record{now_, std::move(event), std::move(r->effects)};
+}
+
+Result<std::vector<Simulator::Record>> Simulator::Advance(Duration d) {
+  const TimePoint until = now_ + d;
+  std::vector<Record> fired;
+  while (session_.active() && started_) {
+    const auto next = std::min_element(
+        timers_.begin(), timers_.end(), [](const PendingTimer& a, const PendingTimer& b) {
+          return a.due != b.due ? a.due < b.due : a.order < b.order;
+        });
+    if (next == timers_.end() || next->due > until) {
+      break;
+    }
+    const PendingTimer timer = *next;
+    timers_.erase(next);
+    now_ = std::max(now_, timer.due);
+    auto record = Apply(Event::Timer(timer.name, timer.step, timer.keep, contact_));
+    if (!record.ok()) {
+      return record.status();
+    }
+    fired.push_back(std::move(*record));
+  }
+  now_ = until;
+  return fired;
+}
+
+void Simulator::Reset() {
+  session_ = Session{};
+  timers_.clear();
+  started_ = false;
+}
+
+}  // namespace parley::flow

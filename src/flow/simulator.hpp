@@ -1,0 +1,70 @@
+// An in-memory conversation on a simulated clock: the twin of what the store and scheduler
+// do durably, used by `parley chat`, `parley test` and the engine's tests. Pure: time moves
+// only through Advance().
+//
+// Timer semantics match the server's: setting a timer replaces a pending one of the same
+// name; "all" cancels every timer; due timers fire in due order (ties in setting order), each
+// at its due time; a completed session gets no more events and its timers are dropped.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "flow/engine.hpp"
+
+namespace parley::flow {
+
+class Simulator {
+ public:
+  struct PendingTimer {
+    std::string name;
+    TimePoint due;
+    uint64_t step = 0;
+    bool keep = false;
+    uint64_t order = 0;  // setting order, to break ties
+  };
+  // One event applied: when, what, and the effects (empty effects for a stale timer).
+  struct Record {
+    TimePoint at;
+    Event event;
+    std::vector<Effect> effects;
+  };
+
+  Simulator(std::shared_ptr<const Flow> flow, Contact contact, TimePoint start);
+
+  // Starts (or restarts) the session. A handler error leaves everything as it was.
+  Result<Record> Start();
+  // An inbound message. FailedPrecondition when the session is not active.
+  Result<Record> Inbound(std::string text, std::vector<std::string> media = {});
+  // Moves the clock forward by `d`, firing due timers. Stops at the first handler error
+  // (the clock then stays at that timer's due time).
+  Result<std::vector<Record>> Advance(Duration d);
+  // Forgets the session and its timers, keeps the clock and the coverage.
+  void Reset();
+
+  const Session& session() const { return session_; }
+  bool started() const { return started_; }
+  TimePoint now() const { return now_; }
+  const std::vector<PendingTimer>& timers() const { return timers_; }
+  const Flow& flow() const { return *flow_; }
+  Contact& contact() { return contact_; }
+  void set_now(TimePoint t) { now_ = t; }
+  // Edge paths (Edge::path) taken so far.
+  const std::set<std::string>& covered_edges() const { return covered_; }
+
+ private:
+  Result<Record> Apply(Event event);
+
+  std::shared_ptr<const Flow> flow_;
+  Contact contact_;
+  TimePoint now_;
+  Session session_;
+  bool started_ = false;
+  std::vector<PendingTimer> timers_;
+  uint64_t next_order_ = 0;
+  std::set<std::string> covered_;
+};
+
+}  // namespace parley::flow
