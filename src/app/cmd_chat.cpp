@@ -1,0 +1,166 @@
+// parley chat FLOW [--as PHONE] [--name NAME]: a console conversation on a simulated clock.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/flow_files.hpp"
+#include "flow/simulator.hpp"
+#include "common/strings.hpp"
+#include "flow/text.hpp"
+#include "flow/transcript.hpp"
+
+namespace parley::app {
+
+namespace {
+
+constexpr const char* kHelp =
+    "Type a reply as the contact would. Commands:\n"
+    "  /wait DURATION  advance the simulated clock (90s, 2m, 4h, 1d, 1d12h); due timers fire\n"
+    "  /state          current state, status and pending timers\n"
+    "  /vars           session variables\n"
+    "  /reset          start a new session\n"
+    "  /quit           leave (so does end of input)\n";
+
+struct ChatOptions {
+  std::string flow;
+  std::string phone = "+15550000000";
+  std::string name;
+};
+
+class Chat {
+ public:
+  Chat(std::shared_ptr<const flow::Flow> flow, flow::Contact contact)
+      : sim_(std::move(flow), std::move(contact), *flow::ParseUtc("2026-01-05T08:00:00Z")) {}
+
+  void Print(const flow::Simulator::Record& record) {
+    for (const auto& e : record.effects) {
+      if (const auto* send = std::get_if<flow::SendEffect>(&e)) {
+        std::cout << "< " << send->text << "\n";
+        for (const auto& url : send->media) std::cout << "  [media " << url << "]\n";
+        if (!send->content_sid.empty()) std::cout << "  [template " << send->content_sid << "]\n";
+      } else if (const auto* change = std::get_if<flow::StateChangeEffect>(&e)) {
+        std::cout << "  [" << change->from << " -> " << change->to << "]\n";
+      } else if (const auto* timer = std::get_if<flow::TimerSetEffect>(&e)) {
+        std::cout << "  [timer " << timer->name << " set for " << FormatUtc(timer->due)
+                  << (timer->keep ? ", kept across moves" : "") << "]\n";
+      } else if (const auto* cancel = std::get_if<flow::TimerCancelEffect>(&e)) {
+        std::cout << "  [timer " << (cancel->all ? "all" : cancel->name) << " cancelled]\n";
+      } else if (const auto* done = std::get_if<flow::CompletedEffect>(&e)) {
+        std::cout << "  [session completed: " << done->reason << "]\n";
+      } else if (std::holds_alternative<flow::UnmatchedEffect>(e)) {
+        std::cout << "  [no edge matched]\n";
+      } else if (const auto* stale = std::get_if<flow::StaleTimerEffect>(&e)) {
+        std::cout << "  [timer " << stale->name << " ignored: the session moved since]\n";
+      }
+    }
+  }
+
+  void Start() {
+    auto r = sim_.Start();
+    if (!r.ok()) {
+      std::cout << "  [error: " << r.status().message() << "]\n";
+      return;
+    }
+    std::cout << "  [" << FormatUtc(sim_.now()) << " session started in "
+              << sim_.session().state << "]\n";
+    Print(*r);
+  }
+
+  // Returns false on /quit.
+  bool Handle(const std::string& line) {
+    if (line == "/quit" || line == "/exit") return false;
+    if (line == "/help") {
+      std::cout << kHelp;
+    } else if (line == "/state") {
+      std::cout << "  state " << sim_.session().state << " ("
+                << flow::SessionStatusName(sim_.session().status) << "), step "
+                << sim_.session().step << ", clock " << FormatUtc(sim_.now()) << "\n";
+      for (const auto& t : sim_.timers()) {
+        std::cout << "  timer " << t.name << " due " << FormatUtc(t.due) << "\n";
+      }
+    } else if (line == "/vars") {
+      std::cout << "  " << json::Serialize(sim_.session().vars) << "\n";
+    } else if (line == "/reset") {
+      sim_.Reset();
+      Start();
+    } else if (line.rfind("/wait", 0) == 0) {
+      Wait(std::string(TrimAscii(line.substr(5))));
+    } else if (!line.empty() && line[0] == '/') {
+      std::cout << "  unknown command " << line << " (/help lists them)\n";
+    } else if (!sim_.session().active()) {
+      std::cout << "  [the session is " << flow::SessionStatusName(sim_.session().status)
+                << "; /reset starts a new one]\n";
+    } else {
+      auto r = sim_.Inbound(line);
+      if (!r.ok()) {
+        std::cout << "  [error: " << r.status().message() << "; the session stays in "
+                  << sim_.session().state << "]\n";
+      } else {
+        Print(*r);
+      }
+    }
+    return true;
+  }
+
+ private:
+  void Wait(const std::string& arg) {
+    auto d = flow::ParseDuration(arg);
+    if (!d.ok()) {
+      std::cout << "  " << d.status().message() << "\n";
+      return;
+    }
+    auto fired = sim_.Advance(std::chrono::duration_cast<Duration>(*d));
+    if (!fired.ok()) {
+      std::cout << "  [error in a timer: " << fired.status().message() << "]\n";
+      return;
+    }
+    for (const auto& record : *fired) {
+      std::cout << "  [" << FormatUtc(record.at) << " timer " << record.event.timer << " fired]\n";
+      Print(record);
+    }
+    std::cout << "  [clock now " << FormatUtc(sim_.now()) << "]\n";
+  }
+
+  flow::Simulator sim_;
+};
+
+int RunChat(const ChatOptions& opts) {
+  const LoadedFlow loaded = LoadFlowFile(opts.flow);
+  for (const auto& d : loaded.result.diagnostics) {
+    std::cerr << flow::FormatDiagnostic(d, opts.flow) << "\n";
+  }
+  if (!loaded.result.flow) {
+    return kExitFailure;
+  }
+  flow::Contact contact;
+  contact.phone = opts.phone;
+  contact.name = opts.name;
+  const bool tty = isatty(STDIN_FILENO) != 0;
+  std::cout << "parley chat: flow '" << loaded.result.flow->id << "' as " << opts.phone
+            << ". /help for commands.\n";
+  Chat chat(loaded.result.flow, contact);
+  chat.Start();
+  std::string line;
+  while (true) {
+    if (tty) std::cout << "> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!tty) std::cout << "> " << line << "\n";
+    if (!chat.Handle(line)) break;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddChatCommand(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<ChatOptions>();
+  CLI::App* cmd = app.add_subcommand("chat", "Talk to a flow in the console (simulated clock)");
+  cmd->add_option("FLOW", opts->flow, "Flow file")->required();
+  cmd->add_option("--as", opts->phone, "The contact's phone number");
+  cmd->add_option("--name", opts->name, "The contact's name ({{contact.name}})");
+  cmd->callback([opts, &exit_code] { exit_code = RunChat(*opts); });
+}
+
+}  // namespace parley::app

@@ -1,0 +1,95 @@
+// parley check FLOW… [--json] [--strict]
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/describe.hpp"
+#include "app/flow_files.hpp"
+
+namespace parley::app {
+
+namespace {
+
+struct CheckOptions {
+  std::vector<std::string> files;
+  bool json = false;
+  bool strict = false;
+};
+
+std::string Summary(const LoadedFlow& f) {
+  const auto& r = f.result;
+  std::string out = f.path + ": ";
+  if (!r.flow) {
+    return out + "invalid — " + std::to_string(r.error_count()) + " error" +
+           (r.error_count() == 1 ? "" : "s") + ", " + std::to_string(r.warning_count()) +
+           " warning" + (r.warning_count() == 1 ? "" : "s");
+  }
+  const HandlerCounts handlers = CountHandlers(*r.flow);
+  out += "ok — " + std::to_string(r.flow->states.size()) + " states, " +
+         std::to_string(r.flow->EdgeCount()) + " edges, " + std::to_string(handlers.total) +
+         " handlers";
+  if (handlers.lua > 0) {
+    out += " (" + std::to_string(handlers.lua) + " Lua)";
+  }
+  return out + ", " + std::to_string(r.warning_count()) + " warning" +
+         (r.warning_count() == 1 ? "" : "s");
+}
+
+json::Value Report(const LoadedFlow& f) {
+  json::Array diagnostics;
+  for (const auto& d : f.result.diagnostics) {
+    diagnostics.emplace_back(json::Object{
+        {"severity", d.is_error() ? "error" : "warning"},
+        {"path", d.path},
+        {"line", static_cast<int>(d.pos.line)},
+        {"column", static_cast<int>(d.pos.col)},
+        {"message", d.message},
+    });
+  }
+  json::Object o{{"file", f.path},
+                 {"valid", f.result.flow != nullptr},
+                 {"errors", static_cast<int>(f.result.error_count())},
+                 {"warnings", static_cast<int>(f.result.warning_count())}};
+  if (f.result.flow) {
+    o.emplace_back("flow", f.result.flow->id);
+    o.emplace_back("states", static_cast<int>(f.result.flow->states.size()));
+    o.emplace_back("edges", static_cast<int>(f.result.flow->EdgeCount()));
+  }
+  o.emplace_back("diagnostics", std::move(diagnostics));
+  return json::Value(std::move(o));
+}
+
+int RunCheck(const CheckOptions& opts) {
+  bool failed = false;
+  json::Array reports;
+  for (const std::string& path : opts.files) {
+    const LoadedFlow f = LoadFlowFile(path);
+    failed = failed || !f.result.flow || (opts.strict && f.result.warning_count() > 0);
+    if (opts.json) {
+      reports.push_back(Report(f));
+      continue;
+    }
+    for (const auto& d : f.result.diagnostics) {
+      std::cerr << flow::FormatDiagnostic(d, path) << "\n";
+    }
+    std::cout << Summary(f) << "\n";
+  }
+  if (opts.json) {
+    std::cout << json::Serialize(json::Value(json::Object{
+                     {"valid", !failed}, {"strict", opts.strict}, {"files", std::move(reports)}}))
+              << "\n";
+  }
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void AddCheckCommand(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<CheckOptions>();
+  CLI::App* cmd = app.add_subcommand("check", "Validate flow files: errors, warnings, summary");
+  cmd->add_option("FLOW", opts->files, "Flow files (.json)")->required();
+  cmd->add_flag("--json", opts->json, "Print a machine-readable JSON report on stdout");
+  cmd->add_flag("--strict", opts->strict, "Fail on warnings too");
+  cmd->callback([opts, &exit_code] { exit_code = RunCheck(*opts); });
+}
+
+}  // namespace parley::app

@@ -1,0 +1,74 @@
+#include "app/flow_files.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "script/lua_script.hpp"
+
+namespace parley::app {
+
+namespace {
+
+std::string Fnv1a64Hex(std::string_view data) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : data) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::InvalidArgument("cannot read " + path + ": it is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    return Status(err == ENOENT ? StatusCode::kNotFound : StatusCode::kUnavailable,
+                  "cannot read " + path + ": " + std::strerror(err));
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry) {
+  LoadedFlow loaded;
+  loaded.path = path;
+  auto text = ReadFile(path);
+  if (!text.ok()) {
+    loaded.result.diagnostics.push_back(
+        {flow::Diagnostic::Severity::kError, "", {}, text.status().message()});
+    return loaded;
+  }
+  const std::filesystem::path file(path);
+  const std::filesystem::path dir = file.parent_path();
+  flow::CompileOptions options;
+  options.default_id = file.stem().string();
+  options.default_script = file.stem().string() + ".lua";
+  options.revision = Fnv1a64Hex(*text);
+  options.registry = registry;
+  options.load_script =
+      [dir](std::string_view name) -> Result<std::shared_ptr<const flow::ScriptHost>> {
+    const std::filesystem::path script = dir / std::string(name);
+    auto source = ReadFile(script.string());
+    if (!source.ok()) {
+      return source.status();
+    }
+    return script::LoadLuaScript(*source, std::string(name));
+  };
+  loaded.result = flow::Compile(*text, options);
+  return loaded;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,24 @@
+// Flow files on disk: read, hash, compile, with the Lua script beside them. The only place
+// in the CLI that turns paths into flows.
+#pragma once
+
+#include <string>
+
+#include "flow/loader.hpp"
+
+namespace parley::app {
+
+struct LoadedFlow {
+  std::string path;            // as given
+  flow::CompileResult result;  // diagnostics; result.flow null on any error
+};
+
+// Reads and compiles `path`. A missing or unreadable file is reported as a diagnostic at
+// the document ("cannot read ...: No such file or directory"), like any other error.
+// The revision is the FNV-1a 64-bit hash of the file's bytes, in hex.
+LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry = nullptr);
+
+// Reads a whole file; NotFound / Unavailable with the OS error otherwise.
+Result<std::string> ReadFile(const std::string& path);
+
+}  // namespace parley::app
