@@ -134,8 +134,9 @@ const char* OptString(lua_State* L, int table, const char* key, bool& bad) {
   return s;
 }
 
-int CtxSend(lua_State* L) {
-  ActionContext* w = Writer(L, "send");
+// The ctx methods' bodies hold C++ objects, so they report failure by pushing a message and
+// returning false; the lua_error() (a longjmp) happens in the caller, after they are gone.
+bool SendImpl(lua_State* L, ActionContext* w) {
   flow::SendEffect send;
   bool failed = false;
   if (lua_type(L, 2) == LUA_TTABLE) {
@@ -171,16 +172,19 @@ int CtxSend(lua_State* L) {
   }
   if (!failed) {
     w->Send(std::move(send));
-    return 0;
+    return true;
   }
-  send = {};
-  return luaL_error(L, "ctx:send expects a string or {text=, media={urls}, content_sid=, "
-                       "variables={}}");
+  lua_pushliteral(L, "ctx:send expects a string or {text=, media={urls}, content_sid=, "
+                     "variables={}}");
+  return false;
 }
 
-int CtxSet(lua_State* L) {
-  ActionContext* w = Writer(L, "set");
-  const char* name = luaL_checkstring(L, 2);
+int CtxSend(lua_State* L) {
+  ActionContext* w = Writer(L, "send");
+  return SendImpl(L, w) ? 0 : lua_error(L);
+}
+
+bool SetImpl(lua_State* L, ActionContext* w, const char* name) {
   json::Value value;
   std::string error;
   bool ok = detail::ToJson(L, 3, value, error);
@@ -191,17 +195,19 @@ int CtxSet(lua_State* L) {
       w->Set(name, std::move(value));
     }
     RefreshVars(L, w->vars());
-    return 0;
+    return true;
   }
   lua_pushfstring(L, "ctx:set('%s'): %s", name, error.c_str());
-  error = {};
-  value = {};
-  return lua_error(L);
+  return false;
 }
 
-int CtxTimer(lua_State* L) {
-  ActionContext* w = Writer(L, "timer");
-  luaL_checktype(L, 2, LUA_TTABLE);
+int CtxSet(lua_State* L) {
+  ActionContext* w = Writer(L, "set");
+  const char* name = luaL_checkstring(L, 2);
+  return SetImpl(L, w, name) ? 0 : lua_error(L);
+}
+
+bool TimerImpl(lua_State* L, ActionContext* w) {
   ActionContext::TimerRequest request;
   bool bad = false;
   const char* name = OptString(L, 2, "name", bad);
@@ -218,12 +224,16 @@ int CtxTimer(lua_State* L) {
   Status status = bad ? Status::InvalidArgument("name, after, at and tz must be strings")
                       : w->Timer(request);
   if (status.ok()) {
-    return 0;
+    return true;
   }
   lua_pushstring(L, ("ctx:timer: " + status.message()).c_str());
-  status = {};
-  request = {};
-  return lua_error(L);
+  return false;
+}
+
+int CtxTimer(lua_State* L) {
+  ActionContext* w = Writer(L, "timer");
+  luaL_checktype(L, 2, LUA_TTABLE);
+  return TimerImpl(L, w) ? 0 : lua_error(L);
 }
 
 int CtxCancel(lua_State* L) {
