@@ -16,7 +16,7 @@ const parley::flow::HandlerRegistry& Registry() {
     r->AddCondition("native_yes", [](const parley::flow::HandlerContext& ctx)
                                       -> parley::Result<bool> { return !ctx.event().text.empty(); });
     r->AddAction("native_note", [](parley::flow::ActionContext& ctx) {
-      ctx.Set("note", parley::flow::json::Value("seen"));
+      ctx.Set("note", parley::json::Value("seen"));
       return parley::Status::Ok();
     });
     return r;

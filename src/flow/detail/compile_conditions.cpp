@@ -190,8 +190,9 @@ std::optional<Condition> CompileVar(LoaderContext& cx, const json::Value& spec,
         {"gt", cond::Var::Op::kGt},   {"gte", cond::Var::Op::kGte},
         {"lt", cond::Var::Op::kLt},   {"lte", cond::Var::Op::kLte},
         {"exists", cond::Var::Op::kExists}};
+    const std::string& op_name = key;  // clang 14 cannot capture structured bindings
     const auto* op = std::find_if(std::begin(kOps), std::end(kOps),
-                                  [&](const auto& p) { return p.first == key; });
+                                  [&](const auto& p) { return p.first == op_name; });
     if (op == std::end(kOps)) {
       cx.Error(key_path, operand,
                "unknown comparison '" + key + "'" + Suggest(key, kVarOps) +
