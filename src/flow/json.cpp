@@ -377,6 +377,7 @@ class Parser {
       }
       if (s_[i_] == ']') {
         ++i_;
+        arr.shrink_to_fit();  // documents are kept whole while a flow compiles
         out = Value(std::move(arr));
         return true;
       }
@@ -427,6 +428,7 @@ class Parser {
       }
       if (s_[i_] == '}') {
         ++i_;
+        obj.shrink_to_fit();
         out = Value(std::move(obj));
         return true;
       }

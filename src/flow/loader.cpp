@@ -59,8 +59,8 @@ class TreeBuilder {
     }
     DefineStates();
     CompileNodes();
+    ChooseStart(start);  // before BuildEdges, which moves the compiled parts into edges
     BuildEdges();
-    ChooseStart(start);
   }
 
   std::vector<detail::StateOrigin> state_origins;  // by StateId: where it is defined
@@ -241,11 +241,12 @@ class TreeBuilder {
       }
       const NodeInfo& def = nodes_[primary_[id]];
       State& state = flow_.states[id];
+      state.edges.reserve(def.child_nodes.size());
       for (const size_t i : def.child_nodes) {
-        const NodeInfo& child = nodes_[i];
+        NodeInfo& child = nodes_[i];
         Edge edge;
-        edge.condition = child.condition.value_or(Condition{cond::Always{}});
-        edge.enter = child.enter.value_or(ActionList{});
+        edge.condition = child.condition ? std::move(*child.condition) : Condition{cond::Always{}};
+        edge.enter = child.enter ? std::move(*child.enter) : ActionList{};
         edge.target = flow_.by_name.at(child.name);
         edge.path = child.path;
         edge.pos = child.node->pos();
@@ -264,7 +265,7 @@ class TreeBuilder {
           continue;
         }
         otherwise_at = &nodes_[d];
-        state.otherwise = nodes_[d].otherwise;
+        state.otherwise = std::move(nodes_[d].otherwise);
       }
     }
   }

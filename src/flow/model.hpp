@@ -81,11 +81,14 @@ struct Condition {
 
 // ---- actions ------------------------------------------------------------------------
 namespace act {
+struct WhatsAppTemplate {
+  std::string content_sid;
+  std::map<std::string, std::string> variables;  // values are templates
+};
 struct Send {
   std::string text;  // a template
   std::vector<std::string> media;
-  std::string content_sid;
-  std::map<std::string, std::string> content_variables;  // values are templates
+  std::shared_ptr<const WhatsAppTemplate> whatsapp;  // rare, so kept out of line
 };
 struct Save {
   std::string var;

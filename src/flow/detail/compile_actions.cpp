@@ -85,6 +85,7 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
     return std::nullopt;
   }
   bool ok = true;
+  act::WhatsAppTemplate whatsapp;
   for (const auto& [key, value] : v.as_object()) {
     const std::string key_path = Child(path, key);
     if (key == "text") {
@@ -117,7 +118,7 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
         continue;
       }
       if (const std::string* s = ExpectString(cx, *sid, Child(key_path, "content_sid"))) {
-        send.content_sid = *s;
+        whatsapp.content_sid = *s;
       } else {
         ok = false;
       }
@@ -140,7 +141,7 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
           const std::string* t = ExpectString(cx, text, var_path);
           ok = t != nullptr && CheckTemplate(cx, text, *t, var_path) && ok;
           if (t != nullptr) {
-            send.content_variables[var] = *t;
+            whatsapp.variables[var] = *t;
           }
         }
       }
@@ -150,7 +151,10 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
       ok = false;
     }
   }
-  if (ok && send.text.empty() && send.media.empty() && send.content_sid.empty()) {
+  if (!whatsapp.content_sid.empty()) {
+    send.whatsapp = std::make_shared<const act::WhatsAppTemplate>(std::move(whatsapp));
+  }
+  if (ok && send.text.empty() && send.media.empty() && !send.whatsapp) {
     cx.Error(path, v, "a message needs text, media or a template");
     ok = false;
   }

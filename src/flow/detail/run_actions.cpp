@@ -26,9 +26,11 @@ Status Run(const ActionList& actions, StepContext& ctx) {
             SendEffect send;
             send.text = RenderTemplate(a.text, scope);
             send.media = a.media;
-            send.content_sid = a.content_sid;
-            for (const auto& [k, v] : a.content_variables) {
-              send.content_variables.emplace(k, RenderTemplate(v, scope));
+            if (a.whatsapp) {
+              send.content_sid = a.whatsapp->content_sid;
+              for (const auto& [k, v] : a.whatsapp->variables) {
+                send.content_variables.emplace(k, RenderTemplate(v, scope));
+              }
             }
             ctx.Send(std::move(send));
           } else if constexpr (std::is_same_v<T, act::Save>) {
