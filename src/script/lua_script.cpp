@@ -14,6 +14,7 @@ using flow::ActionContext;
 using flow::HandlerContext;
 
 constexpr int kHookEvery = 1000;  // instructions between budget checks
+constexpr const char* kDataMeta = "parley.ctx_data";  // registry key: {__index = methods}
 
 // Runs before the user's chunk: removes what the sandbox must not offer and guards the C
 // functions that run outside the instruction count.
@@ -116,11 +117,16 @@ ActionContext* Writer(lua_State* L, const char* method) {
 
 // Rebuilds ctx.vars after a change so that it is seen at once.
 void RefreshVars(lua_State* L, const json::Value& vars) {
-  // upvalue 1 of every method is the raw data table behind the ctx proxy
-  lua_pushvalue(L, lua_upvalueindex(1));
-  detail::PushJson(L, vars);
-  lua_setfield(L, -2, "vars");
-  lua_pop(L, 1);
+  // self (argument 1) is the ctx proxy; its metatable's __index is the data table.
+  if (lua_getmetatable(L, 1) == 0) {
+    return;
+  }
+  lua_getfield(L, -1, "__index");
+  if (lua_istable(L, -1)) {
+    detail::PushJson(L, vars);
+    lua_setfield(L, -2, "vars");
+  }
+  lua_pop(L, 2);
 }
 
 // table[key] as a string, nullptr when absent; sets `bad` for other types. Never raises a
@@ -291,7 +297,9 @@ void PushContext(lua_State* L, const HandlerContext& ctx, bool action) {
   if (e.kind == flow::Event::Kind::kTimer) {
     // ctx.timer is the timer's name in conditions; in actions the name is taken by the
     // ctx:timer{} method, so it is also ctx.timer_name everywhere.
-    SetString(L, "timer", e.timer);
+    if (!action) {
+      SetString(L, "timer", e.timer);
+    }
     SetString(L, "timer_name", e.timer);
   }
   lua_createtable(L, static_cast<int>(e.media.size()), 0);
@@ -309,7 +317,8 @@ void PushContext(lua_State* L, const HandlerContext& ctx, bool action) {
   lua_setfield(L, -2, "now");
   lua_pushinteger(L, ms);
   lua_setfield(L, -2, "now_ms");
-  lua_createtable(L, 0, 5);  // contact
+  // contact is a copy: writing to it changes nothing, so it needs no proxy.
+  lua_createtable(L, 0, 5);
   SetString(L, "phone", e.contact.phone);
   SetString(L, "channel", e.contact.channel);
   SetString(L, "name", e.contact.name);
@@ -318,23 +327,13 @@ void PushContext(lua_State* L, const HandlerContext& ctx, bool action) {
   for (const auto& [k, v] : e.contact.fields) {
     SetString(L, k.c_str(), v);
   }
-  MakeReadOnlyProxy(L);
   lua_setfield(L, -2, "fields");
-  MakeReadOnlyProxy(L);
   lua_setfield(L, -2, "contact");
   detail::PushJson(L, ctx.vars());
   lua_setfield(L, -2, "vars");
-  const luaL_Reg methods[] = {{"send", CtxSend},     {"set", CtxSet},       {"timer", CtxTimer},
-                              {"cancel", CtxCancel}, {"finish", CtxFinish}, {nullptr, nullptr}};
-  for (const luaL_Reg* m = methods; m->name != nullptr; ++m) {
-    if (!action && std::string_view(m->name) == "timer" &&
-        e.kind == flow::Event::Kind::kTimer) {
-      continue;  // keep ctx.timer as the name
-    }
-    lua_pushvalue(L, -1);  // the data table as upvalue 1
-    lua_pushcclosure(L, m->func, 1);
-    lua_setfield(L, -2, m->name);
-  }
+  // The methods live in one shared table, reached through the data table's metatable.
+  luaL_getmetatable(L, kDataMeta);
+  lua_setmetatable(L, -2);
   MakeReadOnlyProxy(L);
 }
 
@@ -365,6 +364,7 @@ class LuaHost final : public flow::ScriptHost {
       return Status::Internal(std::string("sandbox prelude failed: ") + lua_tostring(L_, -1));
     }
     const std::vector<std::string> sandbox_functions = GlobalFunctions();
+    RegisterMethods();
     lua_sethook(L_, CountHook, LUA_MASKCOUNT, kHookEvery);
     CallState call;
     call.budget = limits_.instructions_per_call;
@@ -425,6 +425,19 @@ class LuaHost final : public flow::ScriptHost {
   }
 
  private:
+  // The ctx methods, shared by every call: {__index = {send=, set=, timer=, ...}}.
+  void RegisterMethods() {
+    luaL_newmetatable(L_, kDataMeta);
+    const luaL_Reg methods[] = {{"send", CtxSend},     {"set", CtxSet},
+                                {"timer", CtxTimer},   {"cancel", CtxCancel},
+                                {"finish", CtxFinish}, {nullptr, nullptr}};
+    luaL_newlib(L_, methods);
+    lua_setfield(L_, -2, "__index");
+    lua_pushliteral(L_, "locked");
+    lua_setfield(L_, -2, "__metatable");
+    lua_pop(L_, 1);
+  }
+
   void OpenLibraries() {
     const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},      {LUA_TABLIBNAME, luaopen_table},
                              {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
