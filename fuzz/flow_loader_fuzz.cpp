@@ -13,8 +13,10 @@ namespace {
 const parley::flow::HandlerRegistry& Registry() {
   static const auto* registry = [] {
     auto* r = new parley::flow::HandlerRegistry();
-    r->AddCondition("native_yes", [](const parley::flow::HandlerContext& ctx)
-                                      -> parley::Result<bool> { return !ctx.event().text.empty(); });
+    r->AddCondition("native_yes",
+                    [](const parley::flow::HandlerContext& ctx) -> parley::Result<bool> {
+                      return !ctx.event().text.empty();
+                    });
     r->AddAction("native_note", [](parley::flow::ActionContext& ctx) {
       ctx.Set("note", parley::json::Value("seen"));
       return parley::Status::Ok();

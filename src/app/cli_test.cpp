@@ -100,8 +100,8 @@ TEST_F(Cli, MissingFileIsAClearError) {
 }
 
 TEST_F(Cli, ChatWithPipedInputShowsRepliesStatesAndTimers) {
-  const Outcome r = Parley("chat " + Write("demo.json", kFlow),
-                       "hmm\n/wait 1h\n/state\nyes\n/vars\n/quit\n");
+  const Outcome r =
+      Parley("chat " + Write("demo.json", kFlow), "hmm\n/wait 1h\n/state\nyes\n/vars\n/quit\n");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("< Ready?"));
   EXPECT_THAT(r.out, HasSubstr("[timer nudge set for 2026-01-05T09:00:00.000Z]"));
@@ -123,8 +123,9 @@ TEST_F(Cli, TestPassesAndFailsWithLineNumbers) {
   EXPECT_EQ(fail.code, 1);
   EXPECT_THAT(fail.out, HasSubstr("bad.txt:3: expected reply \"Finished.\""));
   EXPECT_THAT(fail.out, HasSubstr("got reply \"Done.\""));
-  const Outcome partial = Parley("test " + flow + " " + Write("p.txt", "< Ready?\n> yes\n< Done.\n") +
-                             " --require-full-coverage");
+  const Outcome partial =
+      Parley("test " + flow + " " + Write("p.txt", "< Ready?\n> yes\n< Done.\n") +
+             " --require-full-coverage");
   EXPECT_EQ(partial.code, 1);
   EXPECT_THAT(partial.out, HasSubstr("states[0].states[1] (line 6): ASK -> ASK"));
 }

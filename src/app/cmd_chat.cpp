@@ -5,8 +5,8 @@
 
 #include "app/commands.hpp"
 #include "app/flow_files.hpp"
-#include "flow/simulator.hpp"
 #include "common/strings.hpp"
+#include "flow/simulator.hpp"
 #include "flow/text.hpp"
 #include "flow/transcript.hpp"
 
@@ -62,8 +62,8 @@ class Chat {
       std::cout << "  [error: " << r.status().message() << "]\n";
       return;
     }
-    std::cout << "  [" << FormatUtc(sim_.now()) << " session started in "
-              << sim_.session().state << "]\n";
+    std::cout << "  [" << FormatUtc(sim_.now()) << " session started in " << sim_.session().state
+              << "]\n";
     Print(*r);
   }
 

@@ -22,8 +22,10 @@ std::string Escape(std::string_view s) {
 }
 
 std::string ToDot(const flow::Flow& f) {
-  std::string out = "digraph \"" + Escape(f.id) + "\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
-  out += "  \"__start\" [shape=point];\n  \"__start\" -> \"" + Escape(f.states[f.start].name) + "\";\n";
+  std::string out =
+      "digraph \"" + Escape(f.id) + "\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  out += "  \"__start\" [shape=point];\n  \"__start\" -> \"" + Escape(f.states[f.start].name) +
+         "\";\n";
   for (const auto& s : f.states) {
     if (s.terminal()) {
       out += "  \"" + Escape(s.name) + "\" [shape=doublecircle, style=\"\"];\n";

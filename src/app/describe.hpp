@@ -12,7 +12,7 @@ namespace parley::app {
 std::string DescribeCondition(const flow::Condition& c);
 
 struct HandlerCounts {
-  size_t total = 0;   // distinct named handlers (Lua or C++) used by edges and actions
+  size_t total = 0;  // distinct named handlers (Lua or C++) used by edges and actions
   size_t lua = 0;
 };
 HandlerCounts CountHandlers(const flow::Flow& flow);

@@ -29,7 +29,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {StatusCode::kFailedPrecondition, std::move(m)};
@@ -56,7 +58,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());
   }
@@ -81,10 +83,10 @@ class [[nodiscard]] Result {
 }  // namespace parley
 
 // Returns early from the enclosing function if `expr` (a Status) is not ok.
-#define PARLEY_RETURN_IF_ERROR(expr)         \
-  do {                                       \
+#define PARLEY_RETURN_IF_ERROR(expr)          \
+  do {                                        \
     ::parley::Status parley_status_ = (expr); \
-    if (!parley_status_.ok()) {              \
-      return parley_status_;                 \
-    }                                        \
+    if (!parley_status_.ok()) {               \
+      return parley_status_;                  \
+    }                                         \
   } while (false)

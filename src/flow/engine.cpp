@@ -47,8 +47,8 @@ Result<StepResult> Step(const Flow& flow, const Session& session, const Event& e
   }
   const State* state = flow.FindState(session.state);
   if (state == nullptr) {
-    return Status::FailedPrecondition("state '" + session.state + "' is not in flow '" +
-                                      flow.id + "'");
+    return Status::FailedPrecondition("state '" + session.state + "' is not in flow '" + flow.id +
+                                      "'");
   }
   StepResult r{session, {}};
   if (event.kind == Event::Kind::kTimer && !event.timer_keep && event.timer_step != session.step) {

@@ -219,8 +219,8 @@ TEST(Engine, NumbersRouteToExactlyOneHalfOpenRange) {
     {"name": "HIGH", "condition": {"number": {"gte": 70}}},
     {"name": "NAN", "condition": "any_text"}]}]})");
   const std::pair<const char*, const char*> cases[] = {
-      {"53", "LOW"},       {"53.9", "LOW"},         {"54", "MID"},  {"69,9", "MID"},
-      {"70", "HIGH"},      {"120 mg/dl", "HIGH"},   {"abc", "NAN"}, {"-1", "LOW"}};
+      {"53", "LOW"},  {"53.9", "LOW"},       {"54", "MID"},  {"69,9", "MID"},
+      {"70", "HIGH"}, {"120 mg/dl", "HIGH"}, {"abc", "NAN"}, {"-1", "LOW"}};
   for (const auto& [text, state] : cases) {
     Conversation c(flow);
     c.Start();
@@ -281,8 +281,7 @@ TEST(Engine, TemplatesSeeContactReplyAndVarsWithoutHtmlEscaping) {
     }]}]})"));
   c.Start();
   const auto r = c.Say("a & b");
-  EXPECT_THAT(Sends(r),
-              ElementsAre("Hello <Ana> & co from +15550001111: you said 'a & b' ."));
+  EXPECT_THAT(Sends(r), ElementsAre("Hello <Ana> & co from +15550001111: you said 'a & b' ."));
 }
 
 TEST(Engine, NativeHandlersSeeContextAndProduceEffects) {
@@ -336,15 +335,14 @@ TEST(Session, RoundTripsThroughJson) {
   s.step = 7;
   s.status = SessionStatus::kOptedOut;
   const std::string text = SessionToJson(s);
-  EXPECT_EQ(text,
-            R"({"flow":"checkin","state":"ASK","vars":{"name":"Ana","n":3},"step":7,)"
-            R"("status":"opted_out"})");
+  EXPECT_EQ(text, R"({"flow":"checkin","state":"ASK","vars":{"name":"Ana","n":3},"step":7,)"
+                  R"("status":"opted_out"})");
   const auto back = SessionFromJson(text);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, s);
   EXPECT_FALSE(SessionFromJson(R"({"flow":"x"})").ok());
-  EXPECT_FALSE(SessionFromJson(R"({"flow":"x","state":"A","vars":{},"step":-1,"status":"active"})")
-                   .ok());
+  EXPECT_FALSE(
+      SessionFromJson(R"({"flow":"x","state":"A","vars":{},"step":-1,"status":"active"})").ok());
 }
 
 }  // namespace

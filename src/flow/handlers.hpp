@@ -24,7 +24,7 @@ namespace parley::flow {
 class HandlerContext {
  public:
   virtual ~HandlerContext() = default;
-  virtual const Event& event() const = 0;     // kind, text, media, timer, contact
+  virtual const Event& event() const = 0;       // kind, text, media, timer, contact
   virtual std::string_view state() const = 0;   // the current state's name
   virtual std::string_view target() const = 0;  // the edge's target; empty for conditions
                                                 // and `otherwise`

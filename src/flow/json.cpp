@@ -9,12 +9,18 @@ namespace parley::json {
 
 const char* TypeName(Type t) {
   switch (t) {
-    case Type::kNull: return "null";
-    case Type::kBool: return "boolean";
-    case Type::kNumber: return "number";
-    case Type::kString: return "string";
-    case Type::kArray: return "array";
-    case Type::kObject: return "object";
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "boolean";
+    case Type::kNumber:
+      return "number";
+    case Type::kString:
+      return "string";
+    case Type::kArray:
+      return "array";
+    case Type::kObject:
+      return "object";
   }
   return "?";
 }
@@ -111,17 +117,27 @@ class Parser {
     const Pos start = Here();
     bool ok = false;
     switch (s_[i_]) {
-      case '{': ok = ParseObject(out, depth); break;
-      case '[': ok = ParseArray(out, depth); break;
+      case '{':
+        ok = ParseObject(out, depth);
+        break;
+      case '[':
+        ok = ParseArray(out, depth);
+        break;
       case '"': {
         std::string str;
         ok = ParseString(str);
         out = Value(std::move(str));
         break;
       }
-      case 't': ok = ParseLiteral("true", Value(true), out); break;
-      case 'f': ok = ParseLiteral("false", Value(false), out); break;
-      case 'n': ok = ParseLiteral("null", Value(nullptr), out); break;
+      case 't':
+        ok = ParseLiteral("true", Value(true), out);
+        break;
+      case 'f':
+        ok = ParseLiteral("false", Value(false), out);
+        break;
+      case 'n':
+        ok = ParseLiteral("null", Value(nullptr), out);
+        break;
       default:
         if (s_[i_] == '-' || (s_[i_] >= '0' && s_[i_] <= '9')) {
           ok = ParseNumber(out);
@@ -296,14 +312,30 @@ class Parser {
         }
         const char e = s_[i_++];
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             uint32_t cp = 0;
             if (!ParseHex4(cp)) {
@@ -400,9 +432,9 @@ class Parser {
         return Fail("unexpected end of input, expected a member name");
       }
       if (s_[i_] != '"') {
-        return Fail(s_[i_] == '}' ? "trailing comma before '}'"
-                                  : "expected a member name in double quotes, found " +
-                                        Describe(s_[i_]));
+        return Fail(s_[i_] == '}'
+                        ? "trailing comma before '}'"
+                        : "expected a member name in double quotes, found " + Describe(s_[i_]));
       }
       std::string key;
       if (!ParseString(key)) {
@@ -448,11 +480,21 @@ void SerializeString(const std::string& s, std::string& out) {
   out += '"';
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -468,10 +510,18 @@ void SerializeString(const std::string& s, std::string& out) {
 
 void SerializeTo(const Value& v, std::string& out) {
   switch (v.type()) {
-    case Type::kNull: out += "null"; break;
-    case Type::kBool: out += v.as_bool() ? "true" : "false"; break;
-    case Type::kNumber: out += FormatNumber(v.as_number()); break;
-    case Type::kString: SerializeString(v.as_string(), out); break;
+    case Type::kNull:
+      out += "null";
+      break;
+    case Type::kBool:
+      out += v.as_bool() ? "true" : "false";
+      break;
+    case Type::kNumber:
+      out += FormatNumber(v.as_number());
+      break;
+    case Type::kString:
+      SerializeString(v.as_string(), out);
+      break;
     case Type::kArray: {
       out += '[';
       bool first = true;
@@ -527,11 +577,16 @@ std::string FormatNumber(double d) {
 
 std::string ToDisplayString(const Value& v) {
   switch (v.type()) {
-    case Type::kNull: return "";
-    case Type::kBool: return v.as_bool() ? "true" : "false";
-    case Type::kNumber: return FormatNumber(v.as_number());
-    case Type::kString: return v.as_string();
-    default: return Serialize(v);
+    case Type::kNull:
+      return "";
+    case Type::kBool:
+      return v.as_bool() ? "true" : "false";
+    case Type::kNumber:
+      return FormatNumber(v.as_number());
+    case Type::kString:
+      return v.as_string();
+    default:
+      return Serialize(v);
   }
 }
 

@@ -37,16 +37,16 @@ const char* TypeName(Type t);
 
 class Value {
  public:
-  Value() = default;  // null
-  Value(std::nullptr_t) {}  // NOLINT
-  Value(bool b) : v_(b) {}  // NOLINT
-  Value(double d) : v_(d) {}  // NOLINT
-  Value(int i) : v_(static_cast<double>(i)) {}  // NOLINT
+  Value() = default;                                // null
+  Value(std::nullptr_t) {}                          // NOLINT
+  Value(bool b) : v_(b) {}                          // NOLINT
+  Value(double d) : v_(d) {}                        // NOLINT
+  Value(int i) : v_(static_cast<double>(i)) {}      // NOLINT
   Value(int64_t i) : v_(static_cast<double>(i)) {}  // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}  // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}  // NOLINT
-  Value(Array a) : v_(std::move(a)) {}  // NOLINT
-  Value(Object o) : v_(std::move(o)) {}  // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}        // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}      // NOLINT
+  Value(Array a) : v_(std::move(a)) {}              // NOLINT
+  Value(Object o) : v_(std::move(o)) {}             // NOLINT
 
   Type type() const { return static_cast<Type>(v_.index()); }
   bool is_null() const { return type() == Type::kNull; }

@@ -25,10 +25,10 @@ using detail::Suggest;
 constexpr size_t kNoParent = static_cast<size_t>(-1);
 
 const std::vector<std::string> kDocumentKeys = {
-    "flow",     "version",      "start", "script", "conditions",       "actions",    "otherwise",
-    "states",   "triggers",     "tz",    "description", "expire_after", "on_missing_state"};
-const std::vector<std::string> kNodeKeys = {"name", "condition", "enter", "states", "otherwise",
-                                            "description"};
+    "flow",   "version",  "start", "script",      "conditions",   "actions",         "otherwise",
+    "states", "triggers", "tz",    "description", "expire_after", "on_missing_state"};
+const std::vector<std::string> kNodeKeys = {"name",   "condition", "enter",
+                                            "states", "otherwise", "description"};
 
 struct NodeInfo {
   const json::Value* node = nullptr;
@@ -120,9 +120,9 @@ class TreeBuilder {
                     info.name + "' itself");
     }
     if (info.link && node.Find("otherwise") != nullptr) {
-      cx_.Error(Child(path, "otherwise"), *node.Find("otherwise"),
-                "link '" + *name_str + "' cannot have 'otherwise': put it on '" + info.name +
-                    "' itself");
+      cx_.Error(
+          Child(path, "otherwise"), *node.Find("otherwise"),
+          "link '" + *name_str + "' cannot have 'otherwise': put it on '" + info.name + "' itself");
     }
     const size_t index = nodes_.size();
     const json::Value* children = info.link ? nullptr : info.children;
@@ -222,8 +222,9 @@ class TreeBuilder {
         n.condition = detail::CompileCondition(cx_, *c, Child(n.path, "condition"));
       } else if (!n.top_level) {
         cx_.Error(n.path, node,
-                  "edge to '" + n.name + "' has no 'condition' (use \"always\" for an edge that "
-                  "is always taken)");
+                  "edge to '" + n.name +
+                      "' has no 'condition' (use \"always\" for an edge that "
+                      "is always taken)");
       }
       if (const json::Value* e = node.Find("enter")) {
         n.enter = detail::CompileActions(cx_, *e, Child(n.path, "enter"));
@@ -290,8 +291,8 @@ class TreeBuilder {
       }
       name = *s;
     } else {
-      const auto first = std::find_if(nodes_.begin(), nodes_.end(),
-                                      [](const NodeInfo& n) { return n.top_level; });
+      const auto first =
+          std::find_if(nodes_.begin(), nodes_.end(), [](const NodeInfo& n) { return n.top_level; });
       if (first == nodes_.end()) {
         return;
       }
@@ -334,8 +335,8 @@ void ReadDocument(LoaderContext& cx, const json::Value& doc, Flow& flow) {
   for (const char* section : {"conditions", "actions"}) {
     if (const json::Value* v = doc.Find(section)) {
       if (ExpectType(cx, *v, json::Type::kObject, section)) {
-        (std::string_view(section) == "conditions" ? cx.conditions_section
-                                                   : cx.actions_section) = v;
+        (std::string_view(section) == "conditions" ? cx.conditions_section : cx.actions_section) =
+            v;
       }
     }
   }

@@ -39,12 +39,12 @@ struct CompileOptions {
   // "script" value, or with `default_script` for a tree-form file when that is set. For
   // the default script, NotFound means "there is none" and is not an error.
   std::function<Result<std::shared_ptr<const ScriptHost>>(std::string_view name)> load_script;
-  std::string default_script;  // "lima.lua" for "lima.json"
+  std::string default_script;                 // "lima.lua" for "lima.json"
   const HandlerRegistry* registry = nullptr;  // must outlive every Flow compiled with it
 };
 
 struct CompileResult {
-  std::shared_ptr<const Flow> flow;  // null when there is any error
+  std::shared_ptr<const Flow> flow;     // null when there is any error
   std::vector<Diagnostic> diagnostics;  // errors first, each group in file order
   size_t error_count() const;
   size_t warning_count() const;

@@ -55,8 +55,8 @@ constexpr const char* kLimaSample = R"([
 // The LIMA handler names supplied as C++ handlers (Lua is tested in src/script).
 HandlerRegistry LimaRegistry() {
   HandlerRegistry r;
-  for (const char* c : {"get_smth_from_user", "is_user_reply_yes", "is_user_reply_no",
-                        "user_reply_name"}) {
+  for (const char* c :
+       {"get_smth_from_user", "is_user_reply_yes", "is_user_reply_no", "user_reply_name"}) {
     r.AddCondition(c, [](const HandlerContext&) -> Result<bool> { return true; });
   }
   for (const char* a : {"init", "ask_name", "greet_user_create_task", "say_np"}) {

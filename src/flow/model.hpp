@@ -141,17 +141,17 @@ struct Edge {
 
 struct State {
   std::string name;
-  std::vector<Edge> edges;  // tried in file order; none = terminal
+  std::vector<Edge> edges;              // tried in file order; none = terminal
   std::optional<ActionList> otherwise;  // the state's own; else the flow's
   bool terminal() const { return edges.empty(); }
 };
 
 struct Flow {
-  std::string id;           // "flow" key, else the file name without extension
+  std::string id;  // "flow" key, else the file name without extension
   int version = 1;
-  std::string revision;     // set by the caller (hash of the file); informational here
+  std::string revision;  // set by the caller (hash of the file); informational here
   StateId start = 0;
-  ActionList start_enter;   // the initial node's `enter`, run when a session starts
+  ActionList start_enter;  // the initial node's `enter`, run when a session starts
   std::vector<State> states;
   // Heterogeneous lookup so that FindState(string_view) does not allocate.
   struct NameHash {
@@ -161,9 +161,9 @@ struct Flow {
   std::unordered_map<std::string, StateId, NameHash, std::equal_to<>> by_name;
   std::optional<ActionList> otherwise;
   std::optional<std::chrono::seconds> expire_after;
-  std::string time_zone;    // default zone for `at` timers; empty = UTC
+  std::string time_zone;              // default zone for `at` timers; empty = UTC
   std::vector<std::string> triggers;  // normalized keywords that start a session
-  std::string on_missing_state;  // where sessions go when a new revision drops their state
+  std::string on_missing_state;       // where sessions go when a new revision drops their state
   std::shared_ptr<const ScriptHost> script;  // null when the flow has no script
 
   const State* FindState(std::string_view name) const {

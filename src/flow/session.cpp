@@ -6,8 +6,8 @@ namespace parley::flow {
 
 namespace {
 constexpr std::pair<SessionStatus, const char*> kStatusNames[] = {
-    {SessionStatus::kActive, "active"},       {SessionStatus::kCompleted, "completed"},
-    {SessionStatus::kEnded, "ended"},         {SessionStatus::kOptedOut, "opted_out"},
+    {SessionStatus::kActive, "active"},   {SessionStatus::kCompleted, "completed"},
+    {SessionStatus::kEnded, "ended"},     {SessionStatus::kOptedOut, "opted_out"},
     {SessionStatus::kExpired, "expired"},
 };
 }  // namespace

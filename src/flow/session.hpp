@@ -19,10 +19,10 @@ namespace parley::flow {
 
 // Who the conversation is with. A snapshot handed to the engine with each event.
 struct Contact {
-  std::string phone;             // E.164, "+15551234567"
-  std::string channel = "sms";   // "sms" or "whatsapp"
-  std::string name;              // may be empty
-  std::string time_zone;         // IANA id; empty = the flow's or UTC
+  std::string phone;                          // E.164, "+15551234567"
+  std::string channel = "sms";                // "sms" or "whatsapp"
+  std::string name;                           // may be empty
+  std::string time_zone;                      // IANA id; empty = the flow's or UTC
   std::map<std::string, std::string> fields;  // custom fields, {{contact.<field>}}
 };
 
@@ -32,9 +32,9 @@ std::optional<SessionStatus> ParseSessionStatus(std::string_view s);
 
 struct Session {
   std::string flow_id;
-  std::string state;        // current state name (names are stable across revisions)
+  std::string state;                  // current state name (names are stable across revisions)
   json::Value vars = json::Object{};  // always an object
-  uint64_t step = 0;        // transitions taken; timers remember it (see TimerSetEffect)
+  uint64_t step = 0;                  // transitions taken; timers remember it (see TimerSetEffect)
   SessionStatus status = SessionStatus::kActive;
 
   bool active() const { return status == SessionStatus::kActive; }
@@ -63,7 +63,7 @@ struct Event {
 struct SendEffect {
   std::string text;
   std::vector<std::string> media;
-  std::string content_sid;                  // WhatsApp template, empty if none
+  std::string content_sid;  // WhatsApp template, empty if none
   std::map<std::string, std::string> content_variables;
   friend bool operator==(const SendEffect&, const SendEffect&) = default;
 };
@@ -104,8 +104,7 @@ struct StaleTimerEffect {
 };
 
 using Effect = std::variant<SendEffect, VarEffect, TimerSetEffect, TimerCancelEffect,
-                            StateChangeEffect, CompletedEffect, UnmatchedEffect,
-                            StaleTimerEffect>;
+                            StateChangeEffect, CompletedEffect, UnmatchedEffect, StaleTimerEffect>;
 
 struct StepResult {
   Session session;

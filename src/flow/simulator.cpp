@@ -52,10 +52,10 @@ Result<std::vector<Simulator::Record>> Simulator::Advance(Duration d) {
   const TimePoint until = now_ + d;
   std::vector<Record> fired;
   while (session_.active() && started_) {
-    const auto next = std::min_element(
-        timers_.begin(), timers_.end(), [](const PendingTimer& a, const PendingTimer& b) {
-          return a.due != b.due ? a.due < b.due : a.order < b.order;
-        });
+    const auto next = std::min_element(timers_.begin(), timers_.end(),
+                                       [](const PendingTimer& a, const PendingTimer& b) {
+                                         return a.due != b.due ? a.due < b.due : a.order < b.order;
+                                       });
     if (next == timers_.end() || next->due > until) {
       break;
     }

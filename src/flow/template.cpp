@@ -58,8 +58,8 @@ std::string RenderTemplate(std::string_view tmpl, const TemplateScope& scope) {
       break;  // the loader rejects this; render the rest literally
     }
     out.append(tmpl.substr(i, open - i));
-    AppendLookup(TrimAscii(tmpl.substr(open + kOpen.size(), close - open - kOpen.size())),
-                 scope, out);
+    AppendLookup(TrimAscii(tmpl.substr(open + kOpen.size(), close - open - kOpen.size())), scope,
+                 out);
     i = close + kClose.size();
   }
   out.append(tmpl.substr(i));
@@ -82,8 +82,7 @@ Result<std::vector<std::string>> TemplatePlaceholders(std::string_view tmpl) {
     const std::string_view name =
         TrimAscii(tmpl.substr(open + kOpen.size(), close - open - kOpen.size()));
     if (name.empty()) {
-      return Status::InvalidArgument("empty placeholder '{{}}' at offset " +
-                                     std::to_string(open));
+      return Status::InvalidArgument("empty placeholder '{{}}' at offset " + std::to_string(open));
     }
     names.emplace_back(name);
     i = close + kClose.size();

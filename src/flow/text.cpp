@@ -24,7 +24,8 @@ namespace parley::flow {
 namespace {
 
 bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 // Trimmed at both ends: whitespace, punctuation (Unicode P*) and the ASCII symbols that
@@ -51,9 +52,9 @@ std::string NormalizeAscii(std::string_view s) {
     }
   }
   // Runs of inner whitespace collapse to one space ("not   now" == "not now").
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](char a, char b) { return a == ' ' && b == ' '; }),
-            out.end());
+  out.erase(
+      std::unique(out.begin(), out.end(), [](char a, char b) { return a == ' ' && b == ' '; }),
+      out.end());
   return out;
 }
 
@@ -86,16 +87,68 @@ std::string NormalizeUnicode(std::string_view text) {
 }
 
 // Synonym sets (English and Spanish, and answer emoji), matched after NormalizeReply.
-constexpr std::array kYes = std::to_array<std::string_view>({
-    "absolutely", "affirmative", "alright", "certainly", "claro", "claro que si",
-    "claro que sí", "correct", "correcto", "de acuerdo", "definitely", "exacto", "k", "of course",
-    "ok", "okay", "okey", "por supuesto", "si", "sii", "sip", "sure", "sí", "ya", "yeah", "yeh",
-    "yep", "yes", "yes please", "yess", "yup", "y", "vale", "dale", "bueno", "👌", "👍", "✅",
-    "✔", "✔️"});
-constexpr std::array kNo = std::to_array<std::string_view>({
-    "de ninguna manera", "en absoluto", "n", "nah", "negative", "nel", "never", "no",
-    "no gracias", "no thank you", "no thanks", "nop", "nope", "not now", "not really", "nunca",
-    "para nada", "todavia no", "todavía no", "👎", "❌", "✖"});
+constexpr std::array kYes = std::to_array<std::string_view>({"absolutely",
+                                                             "affirmative",
+                                                             "alright",
+                                                             "certainly",
+                                                             "claro",
+                                                             "claro que si",
+                                                             "claro que sí",
+                                                             "correct",
+                                                             "correcto",
+                                                             "de acuerdo",
+                                                             "definitely",
+                                                             "exacto",
+                                                             "k",
+                                                             "of course",
+                                                             "ok",
+                                                             "okay",
+                                                             "okey",
+                                                             "por supuesto",
+                                                             "si",
+                                                             "sii",
+                                                             "sip",
+                                                             "sure",
+                                                             "sí",
+                                                             "ya",
+                                                             "yeah",
+                                                             "yeh",
+                                                             "yep",
+                                                             "yes",
+                                                             "yes please",
+                                                             "yess",
+                                                             "yup",
+                                                             "y",
+                                                             "vale",
+                                                             "dale",
+                                                             "bueno",
+                                                             "👌",
+                                                             "👍",
+                                                             "✅",
+                                                             "✔",
+                                                             "✔️"});
+constexpr std::array kNo = std::to_array<std::string_view>({"de ninguna manera",
+                                                            "en absoluto",
+                                                            "n",
+                                                            "nah",
+                                                            "negative",
+                                                            "nel",
+                                                            "never",
+                                                            "no",
+                                                            "no gracias",
+                                                            "no thank you",
+                                                            "no thanks",
+                                                            "nop",
+                                                            "nope",
+                                                            "not now",
+                                                            "not really",
+                                                            "nunca",
+                                                            "para nada",
+                                                            "todavia no",
+                                                            "todavía no",
+                                                            "👎",
+                                                            "❌",
+                                                            "✖"});
 
 bool InSet(std::string_view normalized, const auto& set) {
   return std::find(set.begin(), set.end(), normalized) != set.end();
@@ -133,8 +186,9 @@ std::optional<double> ParseNumber(std::string_view text) {
   }
   while (i < text.size() && IsDigit(text[i])) digits += text[i++];
   // Thousands groups: ",ddd" not followed by another digit (also "1,000,000").
-  while (digits.find('.') == std::string::npos && i + 3 < text.size() && text[i] == ',' && IsDigit(text[i + 1]) && IsDigit(text[i + 2]) &&
-         IsDigit(text[i + 3]) && (i + 4 >= text.size() || !IsDigit(text[i + 4]))) {
+  while (digits.find('.') == std::string::npos && i + 3 < text.size() && text[i] == ',' &&
+         IsDigit(text[i + 1]) && IsDigit(text[i + 2]) && IsDigit(text[i + 3]) &&
+         (i + 4 >= text.size() || !IsDigit(text[i + 4]))) {
     digits.append(text.substr(i + 1, 3));
     i += 4;
   }
@@ -172,8 +226,7 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
     }
     if (i == text.size()) {
       return Status::InvalidArgument(quoted + "missing unit after " +
-                                     std::string(text.substr(begin)) +
-                                     " (use s, m, h, d or w)");
+                                     std::string(text.substr(begin)) + " (use s, m, h, d or w)");
     }
     const size_t unit = kUnits.find(text[i]);
     if (unit == std::string_view::npos) {

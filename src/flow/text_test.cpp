@@ -20,8 +20,8 @@ TEST(NormalizeReply, FoldsCaseTrimsPunctuationKeepsInnerText) {
 }
 
 TEST(YesNo, EnglishSpanishAndEmoji) {
-  for (const char* yes : {"yes", "Y", "Yeah!", "sure", "OK", "sí", "Si", "claro", "vale", "👍",
-                          "Of course."}) {
+  for (const char* yes :
+       {"yes", "Y", "Yeah!", "sure", "OK", "sí", "Si", "claro", "vale", "👍", "Of course."}) {
     EXPECT_TRUE(IsYes(yes)) << yes;
     EXPECT_FALSE(IsNo(yes)) << yes;
   }
@@ -114,9 +114,9 @@ TEST(NextTimeOfDay, StrictlyAfterNowInTheZone) {
   EXPECT_EQ(FormatUtc(NextTimeOfDay(At("2026-03-28T12:00:00Z"), nine, "Europe/Madrid")),
             "2026-03-29T07:00:00.000Z");
   // 02:30 does not exist in Madrid on 2026-03-29: the instant after the gap (03:00 CEST).
-  EXPECT_EQ(FormatUtc(NextTimeOfDay(At("2026-03-28T23:30:00Z"), TimeOfDay{2, 30, 0},
-                                    "Europe/Madrid")),
-            "2026-03-29T01:00:00.000Z");
+  EXPECT_EQ(
+      FormatUtc(NextTimeOfDay(At("2026-03-28T23:30:00Z"), TimeOfDay{2, 30, 0}, "Europe/Madrid")),
+      "2026-03-29T01:00:00.000Z");
 }
 
 }  // namespace

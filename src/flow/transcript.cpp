@@ -126,9 +126,9 @@ Result<Transcript> ParseTranscript(std::string_view text, std::string name) {
       d.value = sp == std::string_view::npos ? "" : std::string(rest.substr(sp + 1));
       if (d.arg != "phone" && d.arg != "name" && d.arg != "channel" && d.arg != "tz" &&
           d.arg != "field") {
-        return LineError(t.name, line_no,
-                         "unknown contact attribute '" + d.arg +
-                             "' (use phone, name, channel, tz or field)");
+        return LineError(
+            t.name, line_no,
+            "unknown contact attribute '" + d.arg + "' (use phone, name, channel, tz or field)");
       }
     } else {
       return LineError(t.name, line_no, "unknown directive '" + std::string(head) + "'");
@@ -207,8 +207,7 @@ class Runner {
   bool Do(const Directive& d) {
     using K = Directive::Kind;
     // Everything but the set-up lines and an explicit start starts the session implicitly.
-    if (d.kind != K::kContact && d.kind != K::kClock && d.kind != K::kStart &&
-        !EnsureStarted(d)) {
+    if (d.kind != K::kContact && d.kind != K::kClock && d.kind != K::kStart && !EnsureStarted(d)) {
       return false;
     }
     switch (d.kind) {
@@ -261,8 +260,8 @@ class Runner {
         const bool ok = d.kind == K::kExpectReply ? got == d.value
                                                   : RE2::FullMatch(got, RE2(d.value, RE2::Quiet));
         if (!ok) {
-          return Fail(d.line, "expected reply " + expected + "\n" + Pad() + "     got reply " +
-                                  Quote(got));
+          return Fail(d.line,
+                      "expected reply " + expected + "\n" + Pad() + "     got reply " + Quote(got));
         }
         return true;
       }

@@ -15,8 +15,8 @@ namespace parley::flow {
 
 struct Directive {
   enum class Kind {
-    kContact,       // arg = field, value = value ("phone", "+1555…")
-    kClock,         // at = the start time
+    kContact,  // arg = field, value = value ("phone", "+1555…")
+    kClock,    // at = the start time
     kStart,
     kSay,           // value = text
     kMedia,         // value = URL, attached to the next kSay

@@ -13,7 +13,7 @@ namespace {
 using flow::ActionContext;
 using flow::HandlerContext;
 
-constexpr int kHookEvery = 1000;  // instructions between budget checks
+constexpr int kHookEvery = 1000;                      // instructions between budget checks
 constexpr const char* kDataMeta = "parley.ctx_data";  // registry key: {__index = methods}
 
 // Runs before the user's chunk: removes what the sandbox must not offer and guards the C
@@ -180,8 +180,9 @@ bool SendImpl(lua_State* L, ActionContext* w) {
     w->Send(std::move(send));
     return true;
   }
-  lua_pushliteral(L, "ctx:send expects a string or {text=, media={urls}, content_sid=, "
-                     "variables={}}");
+  lua_pushliteral(L,
+                  "ctx:send expects a string or {text=, media={urls}, content_sid=, "
+                  "variables={}}");
   return false;
 }
 
@@ -227,8 +228,8 @@ bool TimerImpl(lua_State* L, ActionContext* w) {
   request.after = after != nullptr ? after : "";
   request.at = at != nullptr ? at : "";
   request.tz = tz != nullptr ? tz : "";
-  Status status = bad ? Status::InvalidArgument("name, after, at and tz must be strings")
-                      : w->Timer(request);
+  Status status =
+      bad ? Status::InvalidArgument("name, after, at and tz must be strings") : w->Timer(request);
   if (status.ok()) {
     return true;
   }
@@ -259,8 +260,8 @@ int ReadOnly(lua_State* L) {
 
 // Wraps the table on top of the stack in a read-only proxy.
 void MakeReadOnlyProxy(lua_State* L) {
-  lua_newtable(L);                     // proxy
-  lua_createtable(L, 0, 3);            // metatable
+  lua_newtable(L);           // proxy
+  lua_createtable(L, 0, 3);  // metatable
   lua_pushvalue(L, -3);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, ReadOnly);
@@ -268,14 +269,17 @@ void MakeReadOnlyProxy(lua_State* L) {
   lua_pushliteral(L, "locked");
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  lua_remove(L, -2);                   // leave only the proxy
+  lua_remove(L, -2);  // leave only the proxy
 }
 
 const char* EventName(flow::Event::Kind k) {
   switch (k) {
-    case flow::Event::Kind::kStart: return "start";
-    case flow::Event::Kind::kMessage: return "message";
-    case flow::Event::Kind::kTimer: return "timer";
+    case flow::Event::Kind::kStart:
+      return "start";
+    case flow::Event::Kind::kMessage:
+      return "message";
+    case flow::Event::Kind::kTimer:
+      return "timer";
   }
   return "?";
 }
@@ -358,8 +362,8 @@ class LuaHost final : public flow::ScriptHost {
     }
     CallOf(L_) = nullptr;
     OpenLibraries();
-    if (luaL_loadbufferx(L_, kPrelude, std::char_traits<char>::length(kPrelude), "=prelude",
-                         "t") != LUA_OK ||
+    if (luaL_loadbufferx(L_, kPrelude, std::char_traits<char>::length(kPrelude), "=prelude", "t") !=
+            LUA_OK ||
         lua_pcall(L_, 0, 0, 0) != LUA_OK) {
       return Status::Internal(std::string("sandbox prelude failed: ") + lua_tostring(L_, -1));
     }
@@ -428,9 +432,8 @@ class LuaHost final : public flow::ScriptHost {
   // The ctx methods, shared by every call: {__index = {send=, set=, timer=, ...}}.
   void RegisterMethods() {
     luaL_newmetatable(L_, kDataMeta);
-    const luaL_Reg methods[] = {{"send", CtxSend},     {"set", CtxSet},
-                                {"timer", CtxTimer},   {"cancel", CtxCancel},
-                                {"finish", CtxFinish}, {nullptr, nullptr}};
+    const luaL_Reg methods[] = {{"send", CtxSend},     {"set", CtxSet},       {"timer", CtxTimer},
+                                {"cancel", CtxCancel}, {"finish", CtxFinish}, {nullptr, nullptr}};
     luaL_newlib(L_, methods);
     lua_setfield(L_, -2, "__index");
     lua_pushliteral(L_, "locked");
@@ -439,8 +442,10 @@ class LuaHost final : public flow::ScriptHost {
   }
 
   void OpenLibraries() {
-    const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},      {LUA_TABLIBNAME, luaopen_table},
-                             {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
+    const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
+                             {LUA_TABLIBNAME, luaopen_table},
+                             {LUA_STRLIBNAME, luaopen_string},
+                             {LUA_MATHLIBNAME, luaopen_math},
                              {LUA_UTF8LIBNAME, luaopen_utf8}};
     for (const luaL_Reg& lib : libs) {
       luaL_requiref(L_, lib.name, lib.func, 1);
@@ -487,7 +492,8 @@ class LuaHost final : public flow::ScriptHost {
     lua_pushcclosure(
         L_,
         [](lua_State* L) -> int {
-          PushContext(L, *static_cast<const HandlerContext*>(lua_touserdata(L, lua_upvalueindex(1))),
+          PushContext(L,
+                      *static_cast<const HandlerContext*>(lua_touserdata(L, lua_upvalueindex(1))),
                       lua_toboolean(L, lua_upvalueindex(2)) != 0);
           return 1;
         },

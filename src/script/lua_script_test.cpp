@@ -19,7 +19,10 @@ class FakeContext final : public flow::ActionContext {
   std::string_view target() const override { return target_; }
   TimePoint now() const override { return FromUnixMillis(1795510800000); }
   const json::Value& vars() const override { return vars_; }
-  void Send(flow::SendEffect m) override { log.push_back("send " + m.text); sends.push_back(m); }
+  void Send(flow::SendEffect m) override {
+    log.push_back("send " + m.text);
+    sends.push_back(m);
+  }
   void Set(std::string_view n, json::Value v) override {
     log.push_back("set " + std::string(n) + "=" + json::Serialize(v));
     vars_.Set(n, std::move(v));
@@ -98,11 +101,11 @@ TEST(LuaScript, ActionsProduceEffectsInOrderAndSeeTheirOwnWrites) {
   )");
   FakeContext ctx(Message("Bea"));
   ASSERT_TRUE(host->RunAction("greet", ctx).ok());
-  EXPECT_THAT(ctx.log, ::testing::ElementsAre(
-                           R"(set name="Bea")", "send Hi Bea -> NEXT", "send pic",
-                           "timer followup 1d", "timer daily 09:00 keep",
-                           R"(set profile={"age":30,"tags":["a","b"]})", "unset n",
-                           "cancel old", "finish"));
+  EXPECT_THAT(ctx.log,
+              ::testing::ElementsAre(R"(set name="Bea")", "send Hi Bea -> NEXT", "send pic",
+                                     "timer followup 1d", "timer daily 09:00 keep",
+                                     R"(set profile={"age":30,"tags":["a","b"]})", "unset n",
+                                     "cancel old", "finish"));
   EXPECT_EQ(ctx.sends[1].media, std::vector<std::string>{"https://x/a.png"});
 }
 
@@ -123,9 +126,10 @@ TEST(LuaScript, ConditionsCannotWrite) {
 }
 
 TEST(LuaScript, ErrorsCarryATraceback) {
-  auto host = Load("local function inner(x)\n  error('boom ' .. x)\nend\n"
-                   "function broken(ctx)\n  inner(ctx.reply)\nend\n"
-                   "function number(ctx) return 1 end\n");
+  auto host = Load(
+      "local function inner(x)\n  error('boom ' .. x)\nend\n"
+      "function broken(ctx)\n  inner(ctx.reply)\nend\n"
+      "function number(ctx) return 1 end\n");
   FakeContext ctx(Message("now"));
   const Status s = host->RunAction("broken", ctx);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
@@ -199,7 +203,8 @@ TEST(LuaScript, MemoryBombHitsTheCap) {
     function bomb(ctx) local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1000) .. i end end
     function big(ctx) return #string.rep("x", 1e9) end
     function ok(ctx) return true end
-  )", {.instructions_per_call = 1'000'000'000, .memory_bytes = 8 << 20});
+  )",
+                   {.instructions_per_call = 1'000'000'000, .memory_bytes = 8 << 20});
   FakeContext ctx(Message(""));
   EXPECT_EQ(host->RunAction("bomb", ctx).code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(host->RunAction("big", ctx).code(), StatusCode::kResourceExhausted);

@@ -12,8 +12,12 @@ constexpr int kMaxDepth = 32;
 void PushJson(lua_State* L, const json::Value& v, int depth) {
   using json::Type;
   switch (v.type()) {
-    case Type::kNull: lua_pushnil(L); return;
-    case Type::kBool: lua_pushboolean(L, v.as_bool()); return;
+    case Type::kNull:
+      lua_pushnil(L);
+      return;
+    case Type::kBool:
+      lua_pushboolean(L, v.as_bool());
+      return;
     case Type::kNumber: {
       const double d = v.as_number();
       if (d == std::trunc(d) && std::fabs(d) < 9.0e15) {
@@ -23,7 +27,9 @@ void PushJson(lua_State* L, const json::Value& v, int depth) {
       }
       return;
     }
-    case Type::kString: lua_pushlstring(L, v.as_string().data(), v.as_string().size()); return;
+    case Type::kString:
+      lua_pushlstring(L, v.as_string().data(), v.as_string().size());
+      return;
     case Type::kArray: {
       if (depth >= kMaxDepth) {
         lua_pushnil(L);
@@ -57,8 +63,12 @@ void PushJson(lua_State* L, const json::Value& v, int depth) {
 bool ToJson(lua_State* L, int index, json::Value& out, std::string& error, int depth) {
   index = lua_absindex(L, index);
   switch (lua_type(L, index)) {
-    case LUA_TNIL: out = nullptr; return true;
-    case LUA_TBOOLEAN: out = static_cast<bool>(lua_toboolean(L, index)); return true;
+    case LUA_TNIL:
+      out = nullptr;
+      return true;
+    case LUA_TBOOLEAN:
+      out = static_cast<bool>(lua_toboolean(L, index));
+      return true;
     case LUA_TNUMBER: {
       const double d = lua_tonumber(L, index);
       if (!std::isfinite(d)) {
@@ -74,7 +84,8 @@ bool ToJson(lua_State* L, int index, json::Value& out, std::string& error, int d
       out = std::string(s, len);
       return true;
     }
-    case LUA_TTABLE: break;
+    case LUA_TTABLE:
+      break;
     default:
       error = std::string("cannot store a ") + luaL_typename(L, index);
       return false;

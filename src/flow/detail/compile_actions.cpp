@@ -1,7 +1,7 @@
 // Action specs -> ActionList. Names resolve in the order of DESIGN §1: the flow's "actions"
 // section, the flow's Lua script, handlers registered from C++, built-ins ("end").
-#include "flow/detail/loader_context.hpp"
 #include "common/strings.hpp"
+#include "flow/detail/loader_context.hpp"
 #include "flow/template.hpp"
 #include "flow/text.hpp"
 
@@ -9,7 +9,7 @@ namespace parley::flow::detail {
 
 namespace {
 
-const std::vector<std::string> kActionKeys = {"send", "save",  "set",    "inc",
+const std::vector<std::string> kActionKeys = {"send",  "save",  "set",   "inc",
                                               "unset", "timer", "cancel"};
 
 std::vector<std::string> ActionNameCandidates(const LoaderContext& cx) {
@@ -259,8 +259,10 @@ std::optional<Action> CompileTimer(LoaderContext& cx, const json::Value& v,
       }
     } else if (key == "tz") {
       if (!IsValidTimeZone(*s)) {
-        cx.Error(key_path, value, "unknown time zone '" + *s + "' (use an IANA id such as "
-                                  "America/Lima)");
+        cx.Error(key_path, value,
+                 "unknown time zone '" + *s +
+                     "' (use an IANA id such as "
+                     "America/Lima)");
         ok = false;
       }
       timer.tz = *s;
@@ -330,11 +332,11 @@ std::optional<Action> CompileActionObject(LoaderContext& cx, const json::Value& 
   const auto& members = spec.as_object();
   if (members.size() != 1) {
     cx.Error(path, spec,
-             members.empty() ? "empty action object: use one of send, save, set, inc, unset, "
-                               "timer, cancel"
-                             : "an action object has exactly one key, got " +
-                                   std::to_string(members.size()) +
-                                   " (use an array for several actions)");
+             members.empty()
+                 ? "empty action object: use one of send, save, set, inc, unset, "
+                   "timer, cancel"
+                 : "an action object has exactly one key, got " + std::to_string(members.size()) +
+                       " (use an array for several actions)");
     return std::nullopt;
   }
   const auto& [key, value] = members.front();

@@ -9,10 +9,10 @@ namespace parley::flow::detail {
 
 namespace {
 
-const std::vector<std::string> kBuiltinConditionNames = {"always",   "yes",   "no",    "any_text",
+const std::vector<std::string> kBuiltinConditionNames = {"always",    "yes",   "no",    "any_text",
                                                          "has_media", "timer", "number"};
-const std::vector<std::string> kConditionKeys = {"reply", "matches", "number", "timer", "var",
-                                                 "all",   "any",     "not"};
+const std::vector<std::string> kConditionKeys = {"reply", "matches", "number", "timer",
+                                                 "var",   "all",     "any",    "not"};
 const std::vector<std::string> kVarOps = {"eq", "ne", "gt", "gte", "lt", "lte", "exists"};
 
 std::optional<Condition> BuiltinCondition(std::string_view name) {
@@ -73,7 +73,8 @@ std::optional<Condition> CompileNamedCondition(LoaderContext& cx, const json::Va
   if (auto builtin = BuiltinCondition(name)) {
     return builtin;
   }
-  cx.Error(path, at, "unknown condition '" + name + "'" + Suggest(name, ConditionNameCandidates(cx)));
+  cx.Error(path, at,
+           "unknown condition '" + name + "'" + Suggest(name, ConditionNameCandidates(cx)));
   return std::nullopt;
 }
 
@@ -186,9 +187,8 @@ std::optional<Condition> CompileVar(LoaderContext& cx, const json::Value& spec,
     }
     const std::string key_path = Child(path, key);
     static const std::pair<std::string_view, cond::Var::Op> kOps[] = {
-        {"eq", cond::Var::Op::kEq},   {"ne", cond::Var::Op::kNe},
-        {"gt", cond::Var::Op::kGt},   {"gte", cond::Var::Op::kGte},
-        {"lt", cond::Var::Op::kLt},   {"lte", cond::Var::Op::kLte},
+        {"eq", cond::Var::Op::kEq},        {"ne", cond::Var::Op::kNe}, {"gt", cond::Var::Op::kGt},
+        {"gte", cond::Var::Op::kGte},      {"lt", cond::Var::Op::kLt}, {"lte", cond::Var::Op::kLte},
         {"exists", cond::Var::Op::kExists}};
     const std::string& op_name = key;  // clang 14 cannot capture structured bindings
     const auto* op = std::find_if(std::begin(kOps), std::end(kOps),
@@ -261,8 +261,9 @@ std::optional<Condition> CompileCondition(LoaderContext& cx, const json::Value& 
     return CompileNamedCondition(cx, spec, spec.as_string(), path);
   }
   if (!spec.is_object()) {
-    cx.Error(path, spec,
-             std::string("expected a condition name or object, got ") + json::TypeName(spec.type()));
+    cx.Error(
+        path, spec,
+        std::string("expected a condition name or object, got ") + json::TypeName(spec.type()));
     return std::nullopt;
   }
   const auto& members = spec.as_object();
@@ -271,10 +272,10 @@ std::optional<Condition> CompileCondition(LoaderContext& cx, const json::Value& 
   }
   if (members.size() != 1) {
     cx.Error(path, spec,
-             members.empty() ? "empty condition object: use one of reply, matches, number, timer, "
-                               "var, all, any, not"
-                             : "a condition object has exactly one key, got " +
-                                   std::to_string(members.size()));
+             members.empty()
+                 ? "empty condition object: use one of reply, matches, number, timer, "
+                   "var, all, any, not"
+                 : "a condition object has exactly one key, got " + std::to_string(members.size()));
     return std::nullopt;
   }
   const auto& [key, value] = members.front();

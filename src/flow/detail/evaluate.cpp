@@ -37,10 +37,14 @@ bool CompareVar(const cond::Var& c, const json::Value& vars) {
   const bool exists = var != nullptr && !var->is_null();
   using Op = cond::Var::Op;
   switch (c.op) {
-    case Op::kExists: return exists == c.operand.as_bool();
-    case Op::kEq: return exists ? Equal(*var, c.operand) : c.operand.is_null();
-    case Op::kNe: return exists ? !Equal(*var, c.operand) : !c.operand.is_null();
-    default: break;
+    case Op::kExists:
+      return exists == c.operand.as_bool();
+    case Op::kEq:
+      return exists ? Equal(*var, c.operand) : c.operand.is_null();
+    case Op::kNe:
+      return exists ? !Equal(*var, c.operand) : !c.operand.is_null();
+    default:
+      break;
   }
   if (!exists) {
     return false;
@@ -51,11 +55,16 @@ bool CompareVar(const cond::Var& c, const json::Value& vars) {
   }
   const double x = c.operand.as_number();
   switch (c.op) {
-    case Op::kGt: return *n > x;
-    case Op::kGte: return *n >= x;
-    case Op::kLt: return *n < x;
-    case Op::kLte: return *n <= x;
-    default: return false;
+    case Op::kGt:
+      return *n > x;
+    case Op::kGte:
+      return *n >= x;
+    case Op::kLt:
+      return *n < x;
+    case Op::kLte:
+      return *n <= x;
+    default:
+      return false;
   }
 }
 

@@ -36,9 +36,8 @@ const std::string* ExpectString(LoaderContext& cx, const json::Value& v, const s
 bool ExpectType(LoaderContext& cx, const json::Value& v, json::Type type, const std::string& path) {
   if (v.type() != type) {
     cx.Error(path, v,
-             std::string("expected ") + (type == json::Type::kArray || type == json::Type::kObject
-                                             ? "an "
-                                             : "a ") +
+             std::string("expected ") +
+                 (type == json::Type::kArray || type == json::Type::kObject ? "an " : "a ") +
                  json::TypeName(type) + ", got " + json::TypeName(v.type()));
     return false;
   }

@@ -62,8 +62,7 @@ void WarnEdges(LoaderContext& cx, const Flow& flow) {
       if (always != nullptr) {
         cx.Warning(e.path, e.pos,
                    "edge to '" + flow.states[e.target].name +
-                       "' is never taken: the earlier edge at " + always->path +
-                       " is 'always'");
+                       "' is never taken: the earlier edge at " + always->path + " is 'always'");
       } else if (IsAlways(e.condition)) {
         always = &e;
       }

@@ -17,6 +17,7 @@ struct StateOrigin {
 // Adds warnings for unreachable states, edges after an "always" edge, states that wait for
 // a reply with neither a timer edge nor `otherwise`, and template variables never set.
 // `state_origins[id]` is where state `id` is defined.
-void AddWarnings(LoaderContext& cx, const Flow& flow, const std::vector<StateOrigin>& state_origins);
+void AddWarnings(LoaderContext& cx, const Flow& flow,
+                 const std::vector<StateOrigin>& state_origins);
 
 }  // namespace parley::flow::detail
