@@ -135,7 +135,7 @@ TEST_F(Cli, GraphPrintsDot) {
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("\"__start\" -> \"ASK\""));
   EXPECT_THAT(r.out, HasSubstr("\"ASK\" -> \"DONE\" [label=\"yes\"]"));
-  EXPECT_THAT(r.out, HasSubstr("\"ASK\" -> \"ASK\" [label=\"timer nudge\"]"));
+  EXPECT_THAT(r.out, HasSubstr("\"ASK\" -> \"ASK\" [label=\"timer nudge\", style=dashed]"));
   EXPECT_THAT(r.out, HasSubstr("\"DONE\" [shape=doublecircle"));
 }
 

@@ -34,7 +34,8 @@ std::string ToDot(const flow::Flow& f) {
   for (const auto& s : f.states) {
     for (const auto& e : s.edges) {
       out += "  \"" + Escape(s.name) + "\" -> \"" + Escape(f.states[e.target].name) +
-             "\" [label=\"" + Escape(DescribeCondition(e.condition)) + "\"];\n";
+             "\" [label=\"" + Escape(DescribeCondition(e.condition)) + "\"" +
+             (e.link ? ", style=dashed" : "") + "];\n";
     }
   }
   return out + "}\n";

@@ -251,6 +251,7 @@ class TreeBuilder {
         edge.target = flow_.by_name.at(child.name);
         edge.path = child.path;
         edge.pos = child.node->pos();
+        edge.link = child.link;
         state.edges.push_back(std::move(edge));
       }
       // 'otherwise' may sit on either node of a continuation block, but only on one.

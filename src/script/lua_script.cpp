@@ -23,6 +23,14 @@ local base_load, type, error, select = load, type, error, select
 dofile, loadfile, print, collectgarbage, require = nil, nil, nil, nil, nil
 io, os, package, debug = nil, nil, nil, nil
 string.dump = nil
+-- Finalizers could run outside any handler call (at close), beyond the instruction budget.
+local base_setmetatable, rawget = setmetatable, rawget
+setmetatable = function(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc finalizers are not allowed", 2)
+  end
+  return base_setmetatable(t, mt)
+end
 math.random, math.randomseed = nil, nil
 load = function(chunk, name, mode, ...)
   if type(chunk) ~= "string" then error("load: only source text can be loaded", 2) end
