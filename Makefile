@@ -2,12 +2,14 @@
 # Debian packages first (scripts/install-deps.sh is quiet when nothing is missing).
 #   make run    build and run `parley chat` on the example check-in flow
 #   make test   build and run every test: unit + transcripts (ctest), again under
-#               ASan/UBSan, then the flow-loader fuzzer for 60 seconds
+#               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua
+#               sandbox fuzzer for 30
 #   make bench  build in Release and run the benchmarks
 
 JOBS ?= $(shell nproc)
 GEN := -G Ninja
 FUZZ_SECONDS ?= 60
+LUA_FUZZ_SECONDS ?= 30
 
 .PHONY: run test deps build test-unit test-asan fuzz bench clean
 
@@ -38,11 +40,14 @@ fuzz: deps
 	@cmake -S . -B build-fuzz $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DPARLEY_FUZZ=ON -DPARLEY_TESTS=OFF -DPARLEY_BENCH=OFF \
 	  -DPARLEY_WERROR=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target flow_loader_fuzz
-	@mkdir -p build-fuzz/corpus
+	@cmake --build build-fuzz -j $(JOBS) --target flow_loader_fuzz lua_script_fuzz
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-lua
 	./build-fuzz/fuzz/flow_loader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  build-fuzz/corpus fuzz/corpus/flow_loader examples/checkin examples/lima-sample
+	./build-fuzz/fuzz/lua_script_fuzz -max_total_time=$(LUA_FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  build-fuzz/corpus-lua fuzz/corpus/lua_script
 
 bench: deps
 	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF >/dev/null

@@ -1,0 +1,51 @@
+-- Handlers for lima-sample.json, the schema example of the system parley replaces.
+-- Each global function is a condition (returns a boolean) or an action (uses ctx methods).
+-- ctx.reply is nil on timer events, so every reply check guards against it.
+
+local YES = { yes = true, y = true, yeah = true, yep = true, sure = true, ok = true,
+              si = true, ["sí"] = true, claro = true, vale = true }
+local NO = { no = true, n = true, nope = true, nah = true, nunca = true }
+
+-- Lowercased, trimmed reply without surrounding punctuation ("Yes!" -> "yes").
+local function answer(ctx)
+  if ctx.reply == nil then return nil end
+  return string.lower(ctx.reply):gsub("^[%s%p]+", ""):gsub("[%s%p]+$", "")
+end
+
+-- The initial state's condition: never evaluated for the start state, but it must exist.
+function get_smth_from_user(ctx)
+  return ctx.reply ~= nil
+end
+
+function init(ctx)
+  ctx:send("Hi! Would you like to receive daily check-ins? Reply YES or NO.")
+end
+
+function is_user_reply_yes(ctx)
+  local a = answer(ctx)
+  return a ~= nil and YES[a] == true
+end
+
+function is_user_reply_no(ctx)
+  local a = answer(ctx)
+  return a ~= nil and NO[a] == true
+end
+
+function ask_name(ctx)
+  ctx:send("Great! What is your name?")
+end
+
+function user_reply_name(ctx)
+  return ctx.reply ~= nil and ctx.reply:match("%S") ~= nil
+end
+
+function greet_user_create_task(ctx)
+  local name = ctx.reply:gsub("^%s+", ""):gsub("%s+$", "")
+  ctx:set("name", name)
+  ctx:send("Nice to meet you, " .. name .. "! We will check in with you tomorrow.")
+  ctx:timer{ name = "followup", after = "1d" }
+end
+
+function say_np(ctx)
+  ctx:send("No problem. Text us any time if you change your mind.")
+end
