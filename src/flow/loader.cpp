@@ -6,6 +6,7 @@
 #include "flow/loader.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "flow/detail/loader_context.hpp"
 #include "flow/detail/validate.hpp"
@@ -54,6 +55,7 @@ class TreeBuilder {
       cx_.Error(path, states, "the flow has no states");
       return;
     }
+    nodes_.reserve(CountNodes(states));
     for (size_t i = 0; i < states.as_array().size(); ++i) {
       Collect(states.as_array()[i], Index(path, i), true, kNoParent);
     }
@@ -66,6 +68,18 @@ class TreeBuilder {
   std::vector<detail::StateOrigin> state_origins;  // by StateId: where it is defined
 
  private:
+  // Nodes in a "states" array, recursively: lets nodes_ be allocated once.
+  static size_t CountNodes(const json::Value& states) {
+    size_t n = 0;
+    for (const json::Value& node : states.as_array()) {
+      ++n;
+      if (const json::Value* children = node.Find("states"); children && children->is_array()) {
+        n += CountNodes(*children);
+      }
+    }
+    return n;
+  }
+
   void Collect(const json::Value& node, const std::string& path, bool top_level, size_t parent) {
     if (!node.is_object()) {
       cx_.Error(path, node,
@@ -140,7 +154,8 @@ class TreeBuilder {
   // Assigns a StateId to every defined name (file order) and to link targets that nothing
   // defines (terminal states, with a warning); reports duplicate definitions.
   void DefineStates() {
-    std::map<std::string, std::vector<size_t>, std::less<>> definitions;
+    std::unordered_map<std::string_view, std::vector<size_t>> definitions;
+    definitions.reserve(nodes_.size());
     std::vector<std::string> order;
     for (size_t i = 0; i < nodes_.size(); ++i) {
       if (nodes_[i].link) {
