@@ -47,7 +47,7 @@ fuzz: deps
 	  build-fuzz/corpus fuzz/corpus/flow_loader examples/checkin examples/lima-sample
 	./build-fuzz/fuzz/lua_script_fuzz -max_total_time=$(LUA_FUZZ_SECONDS) -max_len=4096 \
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	  build-fuzz/corpus-lua fuzz/corpus/lua_script
+	  build-fuzz/corpus-lua fuzz/corpus/lua_script examples/lima-sample
 
 bench: deps
 	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF >/dev/null

@@ -127,9 +127,7 @@ class Chat {
 
 int RunChat(const ChatOptions& opts) {
   const LoadedFlow loaded = LoadFlowFile(opts.flow);
-  for (const auto& d : loaded.result.diagnostics) {
-    std::cerr << flow::FormatDiagnostic(d, opts.flow) << "\n";
-  }
+  PrintDiagnostics(loaded, std::cerr);
   if (!loaded.result.flow) {
     return kExitFailure;
   }

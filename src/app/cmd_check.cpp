@@ -68,9 +68,7 @@ int RunCheck(const CheckOptions& opts) {
       reports.push_back(Report(f));
       continue;
     }
-    for (const auto& d : f.result.diagnostics) {
-      std::cerr << flow::FormatDiagnostic(d, path) << "\n";
-    }
+    PrintDiagnostics(f, std::cerr);
     std::cout << Summary(f) << "\n";
   }
   if (opts.json) {

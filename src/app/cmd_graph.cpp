@@ -48,9 +48,7 @@ bool DotInstalled() {
 int RunGraph(const std::string& path, bool svg) {
   const LoadedFlow loaded = LoadFlowFile(path);
   if (!loaded.result.flow) {
-    for (const auto& d : loaded.result.diagnostics) {
-      std::cerr << flow::FormatDiagnostic(d, path) << "\n";
-    }
+    PrintDiagnostics(loaded, std::cerr);
     return kExitFailure;
   }
   const std::string dot = ToDot(*loaded.result.flow);

@@ -21,9 +21,7 @@ struct TestOptions {
 int RunTest(const TestOptions& opts) {
   const LoadedFlow loaded = LoadFlowFile(opts.flow);
   if (!loaded.result.flow) {
-    for (const auto& d : loaded.result.diagnostics) {
-      std::cerr << flow::FormatDiagnostic(d, opts.flow) << "\n";
-    }
+    PrintDiagnostics(loaded, std::cerr);
     std::cerr << opts.flow << ": invalid flow, no transcript was run\n";
     return kExitFailure;
   }

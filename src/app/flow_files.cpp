@@ -42,6 +42,12 @@ Result<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
+void PrintDiagnostics(const LoadedFlow& flow, std::ostream& out) {
+  for (const auto& d : flow.result.diagnostics) {
+    out << flow::FormatDiagnostic(d, flow.path) << "\n";
+  }
+}
+
 LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry) {
   LoadedFlow loaded;
   loaded.path = path;

@@ -2,6 +2,7 @@
 // in the CLI that turns paths into flows.
 #pragma once
 
+#include <ostream>
 #include <string>
 
 #include "flow/loader.hpp"
@@ -17,6 +18,9 @@ struct LoadedFlow {
 // the document ("cannot read ...: No such file or directory"), like any other error.
 // The revision is the FNV-1a 64-bit hash of the file's bytes, in hex.
 LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry = nullptr);
+
+// Writes every diagnostic as "file:line:col: error: path: message", one per line.
+void PrintDiagnostics(const LoadedFlow& flow, std::ostream& out);
 
 // Reads a whole file; NotFound / Unavailable with the OS error otherwise.
 Result<std::string> ReadFile(const std::string& path);

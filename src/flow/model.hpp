@@ -135,8 +135,8 @@ struct Edge {
   Condition condition;
   ActionList enter;  // runs when the edge is taken
   StateId target = 0;
-  std::string path;  // JSON path of the node that defines the edge, for messages
-  json::Pos pos;     // and where it is in the file
+  std::string path;   // JSON path of the node that defines the edge, for messages
+  json::Pos pos;      // and where it is in the file
   bool link = false;  // written as "@TARGET" rather than defining the target inline
 };
 
