@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "flow/loader.hpp"
 
 namespace parley::flow {
@@ -325,6 +328,29 @@ TEST(Engine, StepIsDeterministic) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->session, b->session);
   EXPECT_EQ(Sends(*a), Sends(*b));
+}
+
+TEST(Engine, OneFlowServesManyThreads) {
+  const auto flow = Load(kOptIn);
+  const auto started = Step(*flow, Session{}, Event::Start(), kNow);
+  ASSERT_TRUE(started.ok());
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const bool yes = (i + t) % 2 == 0;
+        const auto r = Step(*flow, started->session, Event::Message(yes ? "Yes!" : "nope"), kNow);
+        if (!r.ok() || r->session.state != (yes ? "ASK_NAME" : "BYE")) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Session, RoundTripsThroughJson) {
