@@ -1,20 +1,33 @@
 -- Handlers for lima-sample.json, the schema example of the system parley replaces.
 -- Each global function is a condition (returns a boolean) or an action (uses ctx methods).
--- ctx.reply is nil on timer events, so every reply check guards against it.
+-- Conditions get a read-only ctx. ctx.reply is nil on timer events, so every reply check
+-- guards against it.
 
-local YES = { yes = true, y = true, yeah = true, yep = true, sure = true, ok = true,
-              si = true, ["sí"] = true, claro = true, vale = true }
-local NO = { no = true, n = true, nope = true, nah = true, nunca = true }
+local YES = { yes = true, y = true, yeah = true, yep = true, yup = true, sure = true,
+              ok = true, okay = true, si = true, ["sí"] = true, claro = true, vale = true,
+              dale = true }
+local NO = { no = true, n = true, nope = true, nah = true, nunca = true,
+             ["no thanks"] = true, ["no gracias"] = true }
 
--- Lowercased, trimmed reply without surrounding punctuation ("Yes!" -> "yes").
-local function answer(ctx)
-  if ctx.reply == nil then return nil end
-  return string.lower(ctx.reply):gsub("^[%s%p]+", ""):gsub("[%s%p]+$", "")
+-- Trims whitespace from both ends.
+local function trim(s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
--- The initial state's condition: never evaluated for the start state, but it must exist.
+-- The reply as a lowercased word without surrounding punctuation ("Yes!" -> "yes",
+-- "¡SÍ!" -> "sí"), or nil when there is no reply (timer events).
+local function answer(ctx)
+  if ctx.reply == nil then return nil end
+  local a = string.lower(ctx.reply)
+  a = a:gsub("Í", "í"):gsub("¡", ""):gsub("¿", "")  -- string.lower is ASCII only
+  a = a:gsub("^[%s%p]+", ""):gsub("[%s%p]+$", ""):gsub("%s+", " ")
+  return a
+end
+
+-- The initial state's condition: never evaluated for the initial state, but the name
+-- must resolve. Any message will do.
 function get_smth_from_user(ctx)
-  return ctx.reply ~= nil
+  return true
 end
 
 function init(ctx)
@@ -40,7 +53,7 @@ function user_reply_name(ctx)
 end
 
 function greet_user_create_task(ctx)
-  local name = ctx.reply:gsub("^%s+", ""):gsub("%s+$", "")
+  local name = trim(ctx.reply)
   ctx:set("name", name)
   ctx:send("Nice to meet you, " .. name .. "! We will check in with you tomorrow.")
   ctx:timer{ name = "followup", after = "1d" }

@@ -85,6 +85,19 @@ TEST_F(Cli, CheckStrictAndJson) {
   EXPECT_THAT(r.out, HasSubstr(R"("severity":"warning","path":"[0].states[0]","line":2)"));
 }
 
+TEST_F(Cli, ScriptsMustLiveBesideTheFlow) {
+  const Outcome r = Parley("check " + Write("s.json", R"({"script": "../../etc/passwd",
+    "states": [{"name": "A"}]})"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("s.json:1:12: error: script: script '../../etc/passwd': the "
+                               "script must be a path inside the flow's folder"));
+  Write("h.lua", "function yes_please(ctx) return ctx.reply == 'yes please' end");
+  const Outcome ok = Parley("check " + Write("h.json", R"({"script": "h.lua", "states": [
+    {"name": "A", "states": [{"name": "B", "condition": "yes_please"}]}]})"));
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  EXPECT_THAT(ok.out, HasSubstr("1 handler (1 Lua)"));
+}
+
 TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(Parley("check").code, 2);
   EXPECT_EQ(Parley("frobnicate").code, 2);

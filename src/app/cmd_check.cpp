@@ -15,23 +15,24 @@ struct CheckOptions {
   bool strict = false;
 };
 
+// "1 error", "2 warnings".
+std::string Count(size_t n, const char* noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 std::string Summary(const LoadedFlow& f) {
   const auto& r = f.result;
-  std::string out = f.path + ": ";
   if (!r.flow) {
-    return out + "invalid — " + std::to_string(r.error_count()) + " error" +
-           (r.error_count() == 1 ? "" : "s") + ", " + std::to_string(r.warning_count()) +
-           " warning" + (r.warning_count() == 1 ? "" : "s");
+    return f.path + ": invalid — " + Count(r.error_count(), "error") + ", " +
+           Count(r.warning_count(), "warning");
   }
   const HandlerCounts handlers = CountHandlers(*r.flow);
-  out += "ok — " + std::to_string(r.flow->states.size()) + " states, " +
-         std::to_string(r.flow->EdgeCount()) + " edges, " + std::to_string(handlers.total) +
-         " handlers";
+  std::string out = f.path + ": ok — " + Count(r.flow->states.size(), "state") + ", " +
+                    Count(r.flow->EdgeCount(), "edge") + ", " + Count(handlers.total, "handler");
   if (handlers.lua > 0) {
     out += " (" + std::to_string(handlers.lua) + " Lua)";
   }
-  return out + ", " + std::to_string(r.warning_count()) + " warning" +
-         (r.warning_count() == 1 ? "" : "s");
+  return out + ", " + Count(r.warning_count(), "warning");
 }
 
 json::Value Report(const LoadedFlow& f) {

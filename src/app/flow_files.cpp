@@ -1,5 +1,6 @@
 #include "app/flow_files.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -66,7 +67,13 @@ LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* re
   options.registry = registry;
   options.load_script =
       [dir](std::string_view name) -> Result<std::shared_ptr<const flow::ScriptHost>> {
-    const std::filesystem::path script = dir / std::string(name);
+    const std::filesystem::path relative{std::string(name)};
+    // Scripts live beside their flow: no absolute paths, no way out of the flow's folder.
+    if (relative.is_absolute() || std::any_of(relative.begin(), relative.end(),
+                                              [](const auto& part) { return part == ".."; })) {
+      return Status::InvalidArgument("the script must be a path inside the flow's folder");
+    }
+    const std::filesystem::path script = dir / relative;
     auto source = ReadFile(script.string());
     if (!source.ok()) {
       return source.status();
