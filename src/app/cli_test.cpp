@@ -82,7 +82,7 @@ TEST_F(Cli, CheckStrictAndJson) {
   EXPECT_EQ(Parley("check --strict " + path).code, 1);
   const Outcome r = Parley("check --json " + path);
   EXPECT_EQ(r.code, 0);
-  EXPECT_THAT(r.out, HasSubstr(R"("severity":"warning","path":"[0].states[0]","line":2)"));
+  EXPECT_THAT(r.out, HasSubstr(R"("severity":"warning","path":"[0]","line":1,"column":2)"));
 }
 
 TEST_F(Cli, ScriptsMustLiveBesideTheFlow) {

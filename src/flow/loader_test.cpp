@@ -301,7 +301,7 @@ TEST(Loader, Warnings) {
   EXPECT_THAT(all, HasSubstr("warning: states[0].states[1]: edge to 'C' is never taken: the "
                              "earlier edge at states[0].states[0] is 'always'"));
   EXPECT_THAT(all, HasSubstr("warning: states[1]: state 'ORPHAN' is unreachable"));
-  EXPECT_THAT(all, HasSubstr("warning: states[2].states[0]: state 'B' waits for a reply but has "
+  EXPECT_THAT(all, HasSubstr("warning: states[2]: state 'B' waits for a reply but has "
                              "no timer edge and no 'otherwise'"));
   EXPECT_THAT(all, HasSubstr("warning: states[0].states[1].enter.send: template variable 'nmae' "
                              "is never set"));

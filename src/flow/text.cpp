@@ -81,8 +81,21 @@ std::string NormalizeUnicode(std::string_view text) {
     if (!IsTrimmable(folded.char32At(prev))) break;
     end = prev;
   }
+  // Runs of inner whitespace collapse to one space, as on the ASCII path.
+  icu::UnicodeString collapsed;
+  bool in_space = false;
+  for (int32_t i = begin; i < end; i = folded.moveIndex32(i, 1)) {
+    const UChar32 c = folded.char32At(i);
+    if (u_isUWhiteSpace(c)) {
+      if (!in_space) collapsed.append(static_cast<UChar32>(' '));
+      in_space = true;
+    } else {
+      collapsed.append(c);
+      in_space = false;
+    }
+  }
   std::string out;
-  folded.tempSubStringBetween(begin, end).toUTF8String(out);
+  collapsed.toUTF8String(out);
   return out;
 }
 

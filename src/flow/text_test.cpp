@@ -14,6 +14,7 @@ TEST(NormalizeReply, FoldsCaseTrimsPunctuationKeepsInnerText) {
   EXPECT_EQ(NormalizeReply("ＹＥＳ"), "yes");  // full-width, NFKC
   EXPECT_EQ(NormalizeReply("Straße"), "strasse");
   EXPECT_EQ(NormalizeReply("👍"), "👍");
+  EXPECT_EQ(NormalizeReply("claro \t que  sí"), "claro que sí");  // non-ASCII path collapses too
   EXPECT_EQ(NormalizeReply("..."), "");
   EXPECT_EQ(NormalizeReply(""), "");
   EXPECT_EQ(NormalizeReply("a\xff"), "a\xEF\xBF\xBD");  // invalid UTF-8 -> U+FFFD

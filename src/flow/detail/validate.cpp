@@ -54,8 +54,10 @@ void WarnUnreachable(LoaderContext& cx, const Flow& flow,
   }
 }
 
-void WarnEdges(LoaderContext& cx, const Flow& flow) {
-  for (const State& state : flow.states) {
+void WarnEdges(LoaderContext& cx, const Flow& flow,
+               const std::vector<StateOrigin>& state_origins) {
+  for (StateId id = 0; id < flow.states.size(); ++id) {
+    const State& state = flow.states[id];
     const Edge* always = nullptr;
     bool timer_edge = false;
     for (const Edge& e : state.edges) {
@@ -70,8 +72,7 @@ void WarnEdges(LoaderContext& cx, const Flow& flow) {
     }
     if (!state.terminal() && always == nullptr && !timer_edge && !state.otherwise &&
         !flow.otherwise) {
-      const Edge& first = state.edges.front();
-      cx.Warning(first.path, first.pos,
+      cx.Warning(state_origins[id].path, state_origins[id].pos,
                  "state '" + state.name +
                      "' waits for a reply but has no timer edge and no 'otherwise': a reply "
                      "that matches no edge gets no answer and the contact may be stuck");
@@ -97,7 +98,7 @@ void WarnTemplateVariables(LoaderContext& cx) {
 void AddWarnings(LoaderContext& cx, const Flow& flow,
                  const std::vector<StateOrigin>& state_origins) {
   WarnUnreachable(cx, flow, state_origins);
-  WarnEdges(cx, flow);
+  WarnEdges(cx, flow, state_origins);
   WarnTemplateVariables(cx);
 }
 
