@@ -14,14 +14,16 @@ local function trim(s)
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
+-- string.lower is ASCII only: the accented capitals Spanish answers use, lowercased.
+local LOWER = { ["Á"] = "á", ["É"] = "é", ["Í"] = "í", ["Ó"] = "ó", ["Ú"] = "ú", ["Ñ"] = "ñ" }
+
 -- The reply as a lowercased word without surrounding punctuation ("Yes!" -> "yes",
 -- "¡SÍ!" -> "sí"), or nil when there is no reply (timer events).
 local function answer(ctx)
   if ctx.reply == nil then return nil end
-  local a = string.lower(ctx.reply)
-  a = a:gsub("Í", "í"):gsub("¡", ""):gsub("¿", "")  -- string.lower is ASCII only
-  a = a:gsub("^[%s%p]+", ""):gsub("[%s%p]+$", ""):gsub("%s+", " ")
-  return a
+  local a = ctx.reply:lower():gsub("\xC3[\x81\x89\x8D\x93\x9A\x91]", LOWER)
+  a = a:gsub("\xC2[\xA1\xBF]", "")  -- the inverted marks ¡ and ¿
+  return (a:match("^[%s%p]*(.-)[%s%p]*$"):gsub("%s+", " "))
 end
 
 -- The initial state's condition: never evaluated for the initial state, but the name

@@ -16,8 +16,7 @@ using flow::HandlerContext;
 constexpr int kHookEvery = 1000;                      // instructions between budget checks
 constexpr const char* kDataMeta = "parley.ctx_data";  // registry key: {__index = methods}
 
-// Runs before the user's chunk: removes what the sandbox must not offer and guards the C
-// functions that run outside the instruction count.
+// Runs before the user's chunk: removes what the sandbox must not offer.
 constexpr const char* kPrelude = R"lua(
 local base_load, type, error, select = load, type, error, select
 dofile, loadfile, print, collectgarbage, require = nil, nil, nil, nil, nil
@@ -37,24 +36,44 @@ load = function(chunk, name, mode, ...)
   if select("#", ...) > 0 then return base_load(chunk, name, "t", ...) end
   return base_load(chunk, name, "t")
 end
-local gsub, len = string.gsub, string.len
-local function guard(fn, what)
-  return function(s, pattern, ...)
-    if type(s) == "string" and len(s) > 65536 then
-      error(what .. ": subject longer than 64 KiB", 2)
-    end
-    if type(pattern) == "string" then
-      local _, quantifiers = gsub(pattern, "[%*%+%-%?]", "")
-      if quantifiers > 6 then error(what .. ": pattern has more than 6 quantifiers", 2) end
-    end
-    return fn(s, pattern, ...)
-  end
-end
-string.find = guard(string.find, "string.find")
-string.match = guard(string.match, "string.match")
-string.gmatch = guard(string.gmatch, "string.gmatch")
-string.gsub = guard(string.gsub, "string.gsub")
 )lua";
+
+// Lua patterns run in C, outside the instruction count: string.find/match/gmatch/gsub refuse
+// subjects over 64 KiB and patterns with more than 6 quantifiers, then call the original.
+constexpr size_t kMaxPatternSubject = 64 * 1024;
+constexpr int kMaxQuantifiers = 6;
+
+int GuardedPattern(lua_State* L) {
+  const lua_CFunction original = lua_tocfunction(L, lua_upvalueindex(1));
+  const char* what = lua_tostring(L, lua_upvalueindex(2));
+  if (lua_type(L, 1) == LUA_TSTRING && lua_rawlen(L, 1) > kMaxPatternSubject) {
+    return luaL_error(L, "%s: subject longer than 64 KiB", what);
+  }
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    size_t len = 0;
+    const char* pattern = lua_tolstring(L, 2, &len);
+    int quantifiers = 0;
+    for (size_t i = 0; i < len; ++i) {
+      const char c = pattern[i];
+      quantifiers += c == '*' || c == '+' || c == '-' || c == '?';
+    }
+    if (quantifiers > kMaxQuantifiers) {
+      return luaL_error(L, "%s: pattern has more than 6 quantifiers", what);
+    }
+  }
+  return original(L);
+}
+
+void GuardPatterns(lua_State* L) {
+  lua_getglobal(L, LUA_STRLIBNAME);
+  for (const char* name : {"find", "match", "gmatch", "gsub"}) {
+    lua_getfield(L, -1, name);
+    lua_pushfstring(L, "string.%s", name);
+    lua_pushcclosure(L, GuardedPattern, 2);
+    lua_setfield(L, -2, name);
+  }
+  lua_pop(L, 1);
+}
 
 struct Allocator {
   size_t used = 0;
@@ -370,6 +389,7 @@ class LuaHost final : public flow::ScriptHost {
     }
     CallOf(L_) = nullptr;
     OpenLibraries();
+    GuardPatterns(L_);
     if (luaL_loadbufferx(L_, kPrelude, std::char_traits<char>::length(kPrelude), "=prelude", "t") !=
             LUA_OK ||
         lua_pcall(L_, 0, 0, 0) != LUA_OK) {
@@ -493,8 +513,8 @@ class LuaHost final : public flow::ScriptHost {
       lua_settop(L_, 0);
       return Status::NotFound("Lua function '" + std::string(name) + "' is not defined");
     }
-    int rc = LUA_OK;
-    // PushContext may raise a memory error: build it inside a protected call.
+    // One protected call runs a trampoline that builds ctx (which may raise a memory
+    // error) and then calls the handler with it.
     lua_pushlightuserdata(L_, const_cast<HandlerContext*>(&ctx));
     lua_pushboolean(L_, call.write != nullptr);
     lua_pushcclosure(
@@ -503,13 +523,12 @@ class LuaHost final : public flow::ScriptHost {
           PushContext(L,
                       *static_cast<const HandlerContext*>(lua_touserdata(L, lua_upvalueindex(1))),
                       lua_toboolean(L, lua_upvalueindex(2)) != 0);
+          lua_call(L, 1, 1);  // handler(ctx); the handler is argument 1
           return 1;
         },
         2);
-    rc = lua_pcall(L_, 0, 1, 1);
-    if (rc == LUA_OK) {
-      rc = lua_pcall(L_, 1, results, 1);
-    }
+    lua_insert(L_, -2);  // trampoline, handler
+    const int rc = lua_pcall(L_, 1, results, 1);
     CallOf(L_) = nullptr;
     if (rc != LUA_OK) {
       Status error = ErrorStatus(call, "in '" + std::string(name) + "'");
