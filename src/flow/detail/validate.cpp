@@ -54,8 +54,7 @@ void WarnUnreachable(LoaderContext& cx, const Flow& flow,
   }
 }
 
-void WarnEdges(LoaderContext& cx, const Flow& flow,
-               const std::vector<StateOrigin>& state_origins) {
+void WarnEdges(LoaderContext& cx, const Flow& flow, const std::vector<StateOrigin>& state_origins) {
   for (StateId id = 0; id < flow.states.size(); ++id) {
     const State& state = flow.states[id];
     const Edge* always = nullptr;
