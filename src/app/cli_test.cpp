@@ -2,10 +2,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include "flow/json.hpp"
 
 namespace {
 
@@ -13,14 +18,17 @@ using ::testing::HasSubstr;
 
 struct Outcome {
   int code = -1;
-  std::string out;  // stdout and stderr together
+  std::string out;  // what the command printed (see Parley / ParleyStdoutOnly)
 };
 
-Outcome Parley(const std::string& args, const std::string& input = "") {
+// Runs `ENV parley ARGS < INPUT STDERR` in a shell and collects stdout.
+Outcome Run(const std::string& args, const std::string& input, const std::string& env,
+            const std::string& stderr_to) {
   const auto dir = std::filesystem::temp_directory_path();
   const std::string in = (dir / ("parley_cli_in_" + std::to_string(::getpid()))).string();
   std::ofstream(in) << input;
-  const std::string cmd = std::string(PARLEY_BINARY) + " " + args + " < " + in + " 2>&1";
+  const std::string cmd =
+      env + " " + std::string(PARLEY_BINARY) + " " + args + " < " + in + " " + stderr_to;
   Outcome r;
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf{};
@@ -31,6 +39,14 @@ Outcome Parley(const std::string& args, const std::string& input = "") {
   std::filesystem::remove(in);
   return r;
 }
+
+// stdout and stderr together.
+Outcome Parley(const std::string& args, const std::string& input = "",
+               const std::string& env = "") {
+  return Run(args, input, env, "2>&1");
+}
+
+Outcome ParleyStdoutOnly(const std::string& args) { return Run(args, "", "", "2>/dev/null"); }
 
 class Cli : public ::testing::Test {
  protected:
@@ -80,9 +96,33 @@ TEST_F(Cli, CheckStrictAndJson) {
     {"name": "B", "condition": "yes"}]}])");
   EXPECT_EQ(Parley("check " + path).code, 0);
   EXPECT_EQ(Parley("check --strict " + path).code, 1);
-  const Outcome r = Parley("check --json " + path);
+  const Outcome r = ParleyStdoutOnly("check --json " + path);
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr(R"("severity":"warning","path":"[0]","line":1,"column":2)"));
+}
+
+TEST_F(Cli, CheckJsonIsOneParsableDocument) {
+  const std::string good = Write("good.json", kFlow);
+  const std::string bad = Write("bad.json", R"({"states": [
+  {"name": "A", "states": [{"name": "B", "condition": "yse"}]}]})");
+  const Outcome r = ParleyStdoutOnly("check --json " + good + " " + bad);
+  EXPECT_EQ(r.code, 1);
+  const auto doc = parley::json::Parse(r.out);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString() << "\n" << r.out;
+  EXPECT_EQ(doc->Find("valid")->as_bool(), false);
+  EXPECT_EQ(doc->Find("errors")->as_number(), 1);
+  const auto& files = doc->Find("files")->as_array();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].Find("valid")->as_bool(), true);
+  EXPECT_EQ(files[0].Find("flow")->as_string(), "demo");
+  EXPECT_EQ(files[0].Find("states")->as_number(), 2);
+  EXPECT_EQ(files[1].Find("file")->as_string(), bad);
+  const auto& diagnostic = files[1].Find("diagnostics")->as_array().at(0);
+  EXPECT_EQ(diagnostic.Find("severity")->as_string(), "error");
+  EXPECT_EQ(diagnostic.Find("path")->as_string(), "states[0].states[0].condition");
+  EXPECT_EQ(diagnostic.Find("line")->as_number(), 2);
+  EXPECT_EQ(diagnostic.Find("column")->as_number(), 55);
+  EXPECT_THAT(diagnostic.Find("message")->as_string(), HasSubstr("did you mean 'yes'?"));
 }
 
 TEST_F(Cli, ScriptsMustLiveBesideTheFlow) {
@@ -134,8 +174,10 @@ TEST_F(Cli, TestPassesAndFailsWithLineNumbers) {
   EXPECT_THAT(pass.out, HasSubstr("coverage: 2/2 edges"));
   const Outcome fail = Parley("test " + flow + " " + bad);
   EXPECT_EQ(fail.code, 1);
-  EXPECT_THAT(fail.out, HasSubstr("bad.txt:3: expected reply \"Finished.\""));
-  EXPECT_THAT(fail.out, HasSubstr("got reply \"Done.\""));
+  EXPECT_THAT(fail.out, HasSubstr("FAIL bad.txt\n"
+                                  "  bad.txt:3: expected reply \"Finished.\"\n"
+                                  "                  got reply \"Done.\"\n"));
+  EXPECT_THAT(fail.out, HasSubstr("0/1 transcripts passed"));
   const Outcome partial =
       Parley("test " + flow + " " + Write("p.txt", "< Ready?\n> yes\n< Done.\n") +
              " --require-full-coverage");
@@ -150,6 +192,67 @@ TEST_F(Cli, GraphPrintsDot) {
   EXPECT_THAT(r.out, HasSubstr("\"ASK\" -> \"DONE\" [label=\"yes\"]"));
   EXPECT_THAT(r.out, HasSubstr("\"ASK\" -> \"ASK\" [label=\"timer nudge\", style=dashed]"));
   EXPECT_THAT(r.out, HasSubstr("\"DONE\" [shape=doublecircle"));
+}
+
+TEST_F(Cli, TestReportsUnreadableAndMalformedTranscripts) {
+  const std::string flow = Write("demo.json", kFlow);
+  const Outcome r = Parley("test " + flow + " " + Write("x.txt", "< Ready?\nwat\n") + " " +
+                           (dir_ / "missing.txt").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("FAIL x.txt\n  x.txt:2: unknown directive 'wat'"));
+  EXPECT_THAT(r.out, HasSubstr("FAIL missing.txt\n  cannot read"));
+  EXPECT_EQ(Parley("test " + flow).code, 2);  // no transcript
+  const Outcome invalid = Parley("test " + Write("bad.json", "[]") + " " + flow);
+  EXPECT_EQ(invalid.code, 1);
+  EXPECT_THAT(invalid.out, HasSubstr("invalid flow, no transcript was run"));
+}
+
+TEST_F(Cli, ChatKeepsTheSessionWhenAHandlerFails) {
+  Write("lua.lua", R"(
+function boom(ctx) error("kaboom") end
+function hello(ctx) ctx:send("Hello " .. ctx.contact.name .. " at " .. ctx.contact.phone) end
+)");
+  const std::string flow = Write("lua.json", R"({"script": "lua.lua", "states": [
+    {"name": "A", "enter": "hello", "states": [
+      {"name": "B", "condition": {"reply": ["go"]}, "enter": "boom"},
+      {"name": "C", "condition": {"reply": ["ok"]}, "enter": {"send": "Fine."}}]}]})");
+  const Outcome r =
+      Parley("chat " + flow + " --as +15551234567 --name Ana", "go\n/state\nok\n/reset\n");
+  EXPECT_EQ(r.code, 0) << r.out;  // end of input exits cleanly
+  EXPECT_THAT(r.out, HasSubstr("< Hello Ana at +15551234567"));
+  EXPECT_THAT(r.out, HasSubstr("kaboom"));
+  EXPECT_THAT(r.out, HasSubstr("the session stays in A"));
+  EXPECT_THAT(r.out, HasSubstr("state A (active), step 0"));
+  EXPECT_THAT(r.out, HasSubstr("[A -> C]\n< Fine.\n  [session completed"));
+  EXPECT_THAT(r.out, HasSubstr("> /reset\n  [2026-01-05T08:00:00.000Z session started in A]"));
+}
+
+TEST_F(Cli, ChatCommands) {
+  const Outcome r = Parley("chat " + Write("demo.json", kFlow),
+                           "/help\n/wait 2x\n/frob\n/wait 30m\n/vars\nyes\nyes\n/quit\nyes\n");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("/wait DURATION"));
+  EXPECT_THAT(r.out, HasSubstr("bad duration '2x'"));
+  EXPECT_THAT(r.out, HasSubstr("unknown command /frob (/help lists them)"));
+  EXPECT_THAT(r.out, HasSubstr("[clock now 2026-01-05T08:30:00.000Z]"));
+  EXPECT_THAT(r.out, HasSubstr("  {}\n"));
+  EXPECT_THAT(r.out, HasSubstr("the session is completed; /reset starts a new one"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("> yes\n> yes\n> yes")));  // stopped at /quit
+  EXPECT_EQ(Parley("chat").code, 2);
+  EXPECT_EQ(Parley("chat " + Write("bad.json", "{")).code, 1);
+}
+
+TEST_F(Cli, GraphSvgNeedsGraphviz) {
+  const std::string flow = Write("demo.json", kFlow);
+  const Outcome r = Parley("graph --svg " + flow, "", "PATH=/nonexistent");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("needs Graphviz's 'dot' on PATH"));
+  EXPECT_EQ(Parley("graph " + Write("bad.json", "{")).code, 1);
+  if (std::system("command -v dot >/dev/null 2>&1") == 0) {
+    const Outcome svg = Parley("graph --svg " + flow);
+    EXPECT_EQ(svg.code, 0);
+    EXPECT_THAT(svg.out, HasSubstr("<svg"));
+  }
 }
 
 }  // namespace

@@ -24,14 +24,14 @@ constexpr const char* kHelp =
 
 struct ChatOptions {
   std::string flow;
-  std::string phone = "+15550000000";
+  std::string phone = std::string(flow::kTranscriptDefaultPhone);
   std::string name;
 };
 
 class Chat {
  public:
   Chat(std::shared_ptr<const flow::Flow> flow, flow::Contact contact)
-      : sim_(std::move(flow), std::move(contact), *flow::ParseUtc("2026-01-05T08:00:00Z")) {}
+      : sim_(std::move(flow), std::move(contact), *flow::ParseUtc(flow::kTranscriptDefaultClock)) {}
 
   void Print(const flow::Simulator::Record& record) {
     for (const auto& e : record.effects) {

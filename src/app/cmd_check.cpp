@@ -1,4 +1,13 @@
 // parley check FLOW… [--json] [--strict]
+//
+// Text mode: diagnostics on stderr ("file:line:col: error: path: message"), one summary line
+// per file on stdout. --json: one document on stdout, nothing on stderr:
+//   {"valid": bool, "strict": bool, "errors": N, "warnings": N,
+//    "files": [{"file", "valid", "errors", "warnings", "flow"?, "states"?, "edges"?,
+//               "diagnostics": [{"severity": "error"|"warning", "path", "line", "column",
+//                                "message"}]}]}
+// ("flow", "states" and "edges" only for valid files; line and column 0 when unknown).
+// Exit 0 when every file is valid, 1 otherwise (or on warnings with --strict).
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -62,8 +71,12 @@ json::Value Report(const LoadedFlow& f) {
 int RunCheck(const CheckOptions& opts) {
   bool failed = false;
   json::Array reports;
+  size_t errors = 0;
+  size_t warnings = 0;
   for (const std::string& path : opts.files) {
     const LoadedFlow f = LoadFlowFile(path);
+    errors += f.result.error_count();
+    warnings += f.result.warning_count();
     failed = failed || !f.result.flow || (opts.strict && f.result.warning_count() > 0);
     if (opts.json) {
       reports.push_back(Report(f));
@@ -73,8 +86,11 @@ int RunCheck(const CheckOptions& opts) {
     std::cout << Summary(f) << "\n";
   }
   if (opts.json) {
-    std::cout << json::Serialize(json::Value(json::Object{
-                     {"valid", !failed}, {"strict", opts.strict}, {"files", std::move(reports)}}))
+    std::cout << json::Serialize(json::Value(json::Object{{"valid", !failed},
+                                                          {"strict", opts.strict},
+                                                          {"errors", static_cast<int>(errors)},
+                                                          {"warnings", static_cast<int>(warnings)},
+                                                          {"files", std::move(reports)}}))
               << "\n";
   }
   return failed ? kExitFailure : kExitOk;

@@ -11,6 +11,18 @@ namespace parley::app {
 
 namespace {
 
+// Every line of `text` indented by two spaces, so that multi-line mismatches stay aligned.
+std::string Indent(const std::string& text) {
+  std::string out = "  ";
+  for (const char c : text) {
+    out += c;
+    if (c == '\n') {
+      out += "  ";
+    }
+  }
+  return out;
+}
+
 struct TestOptions {
   std::string flow;
   std::vector<std::string> transcripts;
@@ -32,12 +44,12 @@ int RunTest(const TestOptions& opts) {
     const std::string name = std::filesystem::path(path).filename().string();
     auto text = ReadFile(path);
     if (!text.ok()) {
-      std::cout << "FAIL " << name << "\n  " << text.status().message() << "\n";
+      std::cout << "FAIL " << name << "\n" << Indent(text.status().message()) << "\n";
       continue;
     }
     auto transcript = flow::ParseTranscript(*text, name);
     if (!transcript.ok()) {
-      std::cout << "FAIL " << name << "\n  " << transcript.status().message() << "\n";
+      std::cout << "FAIL " << name << "\n" << Indent(transcript.status().message()) << "\n";
       continue;
     }
     const flow::TranscriptOutcome outcome = flow::RunTranscript(*transcript, compiled);
@@ -46,7 +58,7 @@ int RunTest(const TestOptions& opts) {
       ++passed;
       std::cout << "PASS " << name << "\n";
     } else {
-      std::cout << "FAIL " << name << "\n  " << outcome.failure << "\n";
+      std::cout << "FAIL " << name << "\n" << Indent(outcome.failure) << "\n";
     }
   }
   size_t untaken = 0;

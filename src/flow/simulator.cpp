@@ -22,6 +22,9 @@ Result<Simulator::Record> Simulator::Start() {
 }
 
 Result<Simulator::Record> Simulator::Inbound(std::string text, std::vector<std::string> media) {
+  if (!started_) {
+    return Status::FailedPrecondition("the session has not started");
+  }
   return Apply(Event::Message(std::move(text), contact_, std::move(media)));
 }
 

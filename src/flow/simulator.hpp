@@ -34,12 +34,17 @@ class Simulator {
 
   Simulator(std::shared_ptr<const Flow> flow, Contact contact, TimePoint start);
 
-  // Starts (or restarts) the session. A handler error leaves everything as it was.
+  // Starts (or restarts) the session at now(); pending timers are dropped. A handler error
+  // leaves the session and its timers as they were.
   Result<Record> Start();
-  // An inbound message. FailedPrecondition when the session is not active.
+  // An inbound message at now(). FailedPrecondition before Start() or when the session is
+  // no longer active. A handler error leaves the session and its timers as they were.
   Result<Record> Inbound(std::string text, std::vector<std::string> media = {});
-  // Moves the clock forward by `d`, firing due timers. Stops at the first handler error
-  // (the clock then stays at that timer's due time).
+  // Moves the clock forward by `d`, firing the timers that fall due (each event at its due
+  // time; timers set by a fired timer fire too if they fall due within `d`). Returns one
+  // Record per delivered timer, stale ones included. Stops at the first handler error: the
+  // session stays as it was before that timer, the timer is consumed (a timer fires once)
+  // and the clock stays at its due time.
   Result<std::vector<Record>> Advance(Duration d);
   // Forgets the session and its timers, keeps the clock and the coverage.
   void Reset();

@@ -1,0 +1,244 @@
+#include "flow/transcript.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "flow/loader.hpp"
+
+namespace parley::flow {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kReminders = R"({"flow": "r", "states": [
+  {"name": "ASK", "enter": [{"send": "Did you check?"}, {"timer": {"name": "remind", "after": "2h"}}],
+   "states": [
+    {"name": "@ASK", "condition": {"all": [{"timer": "remind"}, {"not": {"var": "misses", "gte": 2}}]},
+     "enter": [{"inc": "misses"}, {"send": "Reminder {{misses}}"},
+               {"timer": {"name": "remind", "after": "2h"}}]},
+    {"name": "GAVE_UP", "condition": {"timer": "remind"}, "enter": {"send": "Bye"}},
+    {"name": "DONE", "condition": "yes", "enter": [{"cancel": "remind"}, {"send": "Great"}]}]}]})";
+
+// Echoes who and what: contact attributes, media, the clock (via an `at` timer).
+constexpr const char* kEcho = R"json({"states": [
+  {"name": "A", "enter": {"send": "Hi {{contact.name}} ({{contact.phone}}, {{contact.channel}}, {{contact.plan}})"},
+   "states": [
+    {"name": "@A", "condition": "has_media", "enter": [{"save": "caption"}, {"send": "Got media"}]},
+    {"name": "@A", "condition": "any_text",
+     "enter": [{"save": "said"}, {"timer": {"name": "t", "at": "09:00"}}]},
+    {"name": "@A", "condition": {"timer": "t"}, "enter": {"send": "Nine o'clock"}}]}]})json";
+
+std::shared_ptr<const Flow> Load(const char* text) {
+  auto r = Compile(text);
+  std::string errors;
+  for (const auto& d : r.diagnostics) {
+    errors += FormatDiagnostic(d, "flow") + "\n";
+  }
+  EXPECT_NE(r.flow, nullptr) << errors;
+  return r.flow;
+}
+
+TranscriptOutcome Replay(const char* flow, std::string_view transcript) {
+  const auto t = ParseTranscript(transcript, "t.txt");
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  if (!t.ok()) {
+    return {};
+  }
+  return RunTranscript(*t, Load(flow));
+}
+
+TEST(Transcript, ParsesEveryDirective) {
+  const auto t = ParseTranscript(R"(# comment
+
+contact phone +15550001111
+contact field plan gold plus
+clock 2026-11-24T09:00:00Z
+start
+  > hello there  
++ https://example.com/a.jpg
+>
+< exact text
+< /re.*x/
+= ASK
+? n = 5.5
+? empty =
+? gone unset
+! completed
+~ 1d12h
+)",
+                                 "all.txt");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  using K = Directive::Kind;
+  const auto& d = t->directives;
+  ASSERT_EQ(d.size(), 15u);
+  EXPECT_EQ(d[0].kind, K::kContact);
+  EXPECT_EQ(d[0].line, 3);
+  EXPECT_EQ(d[1].arg, "field");
+  EXPECT_EQ(d[1].value, "plan gold plus");
+  EXPECT_EQ(d[2].at, *ParseUtc("2026-11-24T09:00:00Z"));
+  EXPECT_EQ(d[3].kind, K::kStart);
+  EXPECT_EQ(d[4].kind, K::kSay);
+  EXPECT_EQ(d[4].value, "hello there");
+  EXPECT_EQ(d[5].kind, K::kMedia);
+  EXPECT_EQ(d[6].kind, K::kSay);
+  EXPECT_EQ(d[6].value, "");
+  EXPECT_EQ(d[7].kind, K::kExpectReply);
+  EXPECT_EQ(d[8].kind, K::kExpectRegex);
+  EXPECT_EQ(d[8].value, "re.*x");
+  EXPECT_EQ(d[9].kind, K::kExpectState);
+  EXPECT_EQ(d[10].kind, K::kExpectVar);
+  EXPECT_EQ(d[10].arg, "n");
+  EXPECT_EQ(d[10].value, "5.5");
+  EXPECT_EQ(d[11].kind, K::kExpectVar);
+  EXPECT_EQ(d[11].value, "");
+  EXPECT_EQ(d[12].kind, K::kExpectUnset);
+  EXPECT_EQ(d[12].arg, "gone");
+  EXPECT_EQ(d[13].kind, K::kExpectStatus);
+  EXPECT_EQ(d[14].kind, K::kAdvance);
+  EXPECT_EQ(d[14].duration, std::chrono::hours(36));
+  EXPECT_EQ(d[14].line, 17);
+}
+
+TEST(Transcript, ParseErrorsNameTheLine) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"> hi\nwat now\n", "x.txt:2: unknown directive 'wat'"},
+      {">hi\n", "x.txt:1: unknown directive '>hi' (put a space after '>')"},
+      {"~ 2x\n", "x.txt:1: bad duration '2x'"},
+      {"< /(/\n", "x.txt:1: bad regex /(/: missing )"},
+      {"! done\n", "x.txt:1: unknown status 'done' (use active, completed"},
+      {"clock tomorrow\n", "x.txt:1: bad time 'tomorrow'"},
+      {"clock 2026-02-30T00:00:00Z\n", "x.txt:1: bad time '2026-02-30T00:00:00Z': no such date"},
+      {"clock 2026-01-01T00:00:00Zjunk\n", "x.txt:1: bad time"},
+      {"contact age 3\n", "x.txt:1: unknown contact attribute 'age'"},
+      {"? n\n", "x.txt:1: expected '? var = value' or '? var unset'"},
+      {"start now\n", "x.txt:1: 'start' takes nothing after it"},
+      {"=\n", "x.txt:1: '=' needs a state name"},
+      {"+ http://x/a.jpg\n< hi\n", "x.txt:1: '+' attaches media to a '>' message"},
+      {"> a\n+ http://x/a.jpg\n", "x.txt:2: '+' attaches media"},
+  };
+  for (const auto& [text, error] : cases) {
+    const auto t = ParseTranscript(text, "x.txt");
+    ASSERT_FALSE(t.ok()) << text;
+    EXPECT_THAT(t.status().message(), HasSubstr(error)) << text;
+  }
+}
+
+TEST(Transcript, PassesAndReportsCoverage) {
+  const auto out = Replay(kReminders, R"(# a happy path
+clock 2026-11-24T09:00:00Z
+contact name Ana
+< Did you check?
+~ 2h
+< Reminder 1
+? misses = 1
+= ASK
+! active
+> Yes!
+< /Gr.at/
+! completed
+? other unset
+)");
+  EXPECT_TRUE(out.passed) << out.failure;
+  EXPECT_EQ(out.failure, "");
+  EXPECT_EQ(out.covered_edges,
+            (std::set<std::string>{"states[0].states[0]", "states[0].states[2]"}));
+}
+
+TEST(Transcript, ContactMediaAndClockReachTheFlow) {
+  const auto out = Replay(kEcho, R"(contact name Ana
+contact phone +15550001111
+contact channel whatsapp
+contact field plan gold
+clock 2026-11-24T20:00:00Z
+< Hi Ana (+15550001111, whatsapp, gold)
++ https://example.com/a.jpg
+> look
+< Got media
+? caption = look
+> later
+? said = later
+~ 13h
+< Nine o'clock
+)");
+  EXPECT_TRUE(out.passed) << out.failure;
+}
+
+TEST(Transcript, TimersFireOnlyWhenDue) {
+  // "x" at 20:00 sets a timer for the next 09:00, 13 hours later.
+  constexpr const char* kStart = "clock 2026-11-24T20:00:00Z\n< Hi  (+15550000000, sms, )\n> x\n";
+  const auto early = Replay(kEcho, std::string(kStart) + "~ 12h59m\n< Nine o'clock\n");
+  EXPECT_EQ(early.failure,
+            "t.txt:5: expected reply \"Nine o'clock\"\n"
+            "              got no reply");
+  const auto due = Replay(kEcho, std::string(kStart) + "~ 12h59m\n~ 1m\n< Nine o'clock\n");
+  EXPECT_TRUE(due.passed) << due.failure;
+}
+
+TEST(Transcript, ReportsTheFirstMismatchWithItsLine) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"< Did you check?\n> yes\n< Good\n",
+       "t.txt:3: expected reply \"Good\"\n"
+       "              got reply \"Great\""},
+      {"< Did you check?\n> yes\n< /Go+d/\n",
+       "t.txt:3: expected reply /Go+d/\n"
+       "              got reply \"Great\""},
+      {"< Did you check?\n= DONE\n",
+       "t.txt:2: expected state DONE\n"
+       "              got state ASK"},
+      {"< Did you check?\n! completed\n",
+       "t.txt:2: expected status completed\n"
+       "              got status active"},
+      {"> yes\n",
+       "t.txt:1: unexpected reply \"Did you check?\" (add a '<' line for it before this one)"},
+      {"< Did you check?\n> maybe\n< x\n",
+       "t.txt:3: expected reply \"x\"\n"
+       "              got no reply"},
+      {"< Did you check?\n? misses = 3\n",
+       "t.txt:2: expected misses = \"3\"\n"
+       "              got misses unset"},
+      {"< Did you check?\n~ 2h\n< Reminder 1\n? misses = 2\n",
+       "t.txt:4: expected misses = \"2\"\n"
+       "              got misses = \"1\""},
+      {"< Did you check?\n~ 2h\n< Reminder 1\n? misses unset\n",
+       "t.txt:4: expected misses unset\n"
+       "              got misses = \"1\""},
+      {"< Did you check?\n~ 2h\n",
+       "t.txt:2: unexpected reply \"Reminder 1\" at the end of the transcript"},
+      {"< Did you check?\n> yes\n< Great\n> more\n",
+       "t.txt:4: the message failed: the session is completed"},
+      {"< Did you check?\ncontact name Bo\n",
+       "t.txt:2: 'contact' must come before the session starts"},
+      {"start\n< Did you check?\nclock 2026-01-01T00:00:00Z\n",
+       "t.txt:3: 'clock' must come before the session starts"},
+  };
+  for (const auto& [text, failure] : cases) {
+    const auto out = Replay(kReminders, text);
+    EXPECT_FALSE(out.passed) << text;
+    EXPECT_EQ(out.failure, failure) << text;
+  }
+}
+
+TEST(Transcript, CoverageIsReportedEvenOnFailure) {
+  const auto out = Replay(kReminders, "< Did you check?\n~ 2h\n< wrong\n");
+  EXPECT_FALSE(out.passed);
+  EXPECT_EQ(out.covered_edges, (std::set<std::string>{"states[0].states[0]"}));
+}
+
+TEST(Transcript, ExplicitStartRestartsTheSession) {
+  const auto out = Replay(kReminders,
+                          "< Did you check?\n> yes\n< Great\n! completed\n"
+                          "start\n< Did you check?\n! active\n? misses unset\n");
+  EXPECT_TRUE(out.passed) << out.failure;
+}
+
+TEST(Transcript, ParseUtcRoundTrips) {
+  const auto t = ParseUtc("2026-11-24T09:00:00Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(ToUnixMillis(*t), 1795510800000);
+  EXPECT_EQ(FormatUtc(*t), "2026-11-24T09:00:00.000Z");
+  EXPECT_FALSE(ParseUtc("2026-11-24 09:00:00").ok());
+  EXPECT_FALSE(ParseUtc("2026-11-24T24:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace parley::flow
