@@ -17,6 +17,11 @@ packages=(
   libcli11-dev
   # `parley graph --svg`
   graphviz
+  # server: Boost.Beast/Asio (HTTP; Debian's default 1.74, because libphonenumber-dev needs it and
+  # 1.81's -dev packages conflict with it), OpenSSL (HMAC-SHA1 signatures),
+  # libphonenumber (E.164), SQLite, libpq; the PostgreSQL server for the store's tests
+  libboost-dev libboost-system-dev libssl-dev libphonenumber-dev libsqlite3-dev libpq-dev
+  postgresql-15
 )
 
 missing=()

@@ -49,6 +49,9 @@ void Value::Set(std::string_view key, Value v) {
 }
 
 bool Value::Erase(std::string_view key) {
+  if (!is_object()) {
+    return false;  // like Find: nothing named `key` here
+  }
   auto& obj = as_object();
   const auto before = obj.size();
   std::erase_if(obj, [&](const Member& m) { return m.first == key; });
@@ -108,11 +111,12 @@ class Parser {
   }
 
   bool ParseValue(Value& out, int depth) {
-    if (depth > kMaxDepth) {
-      return Fail("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
-    }
     if (i_ >= s_.size()) {
       return Fail("unexpected end of input, expected a value");
+    }
+    // `depth` containers enclose this value; opening one more must stay within kMaxDepth.
+    if (depth >= kMaxDepth && (s_[i_] == '[' || s_[i_] == '{')) {
+      return Fail("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
     }
     const Pos start = Here();
     bool ok = false;
@@ -362,7 +366,10 @@ class Parser {
           }
           default:
             --i_;
-            return Fail(std::string("invalid escape \\") + e + " in string");
+            // A control or non-ASCII byte is named in hex: the message stays printable UTF-8.
+            return Fail(e > 0x20 && e < 0x7f
+                            ? std::string("invalid escape \\") + e + " in string"
+                            : "invalid escape: backslash followed by " + Describe(e));
         }
         continue;
       }
@@ -476,9 +483,54 @@ class Parser {
   Pos err_pos_;
 };
 
+// Length of the well-formed UTF-8 sequence at s[i] (2-4), or 0 if the bytes there are not one.
+size_t Utf8SequenceLength(const std::string& s, size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  size_t len = 0;
+  uint32_t min = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) {
+    return 0;
+  }
+  uint32_t cp = b0 & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
 void SerializeString(const std::string& s, std::string& out) {
   out += '"';
-  for (const char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // Strings built in code (a Lua value, a saved reply) may hold any bytes, but JSON text is
+      // UTF-8 and Parse rejects anything else: ill-formed bytes become U+FFFD so that what is
+      // serialized can always be read back.
+      const size_t len = Utf8SequenceLength(s, i);
+      if (len == 0) {
+        out += "\xEF\xBF\xBD";
+      } else {
+        out.append(s, i, len);
+        i += len - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";
@@ -517,7 +569,8 @@ void SerializeTo(const Value& v, std::string& out) {
       out += v.as_bool() ? "true" : "false";
       break;
     case Type::kNumber:
-      out += FormatNumber(v.as_number());
+      // JSON has no NaN or infinity (Parse rejects them); null is what JSON.stringify writes.
+      out += std::isfinite(v.as_number()) ? FormatNumber(v.as_number()) : "null";
       break;
     case Type::kString:
       SerializeString(v.as_string(), out);

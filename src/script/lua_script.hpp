@@ -1,22 +1,44 @@
-// Lua 5.4 handlers for flows, in a sandbox.
+// Lua 5.4 handlers for flows, in a sandbox: the flow::ScriptHost of a flow's `script`.
 //
 // Contract:
-//  - The script runs once at load; its global functions become conditions and actions.
-//  - The sandbox offers the base library without dofile/loadfile/print/collectgarbage,
-//    `load` of text only, and string (without string.dump), table, math (without random,
-//    which would make steps non-deterministic) and utf8. No io, os, package, require, debug.
-//  - Each call has an instruction budget and each script a memory cap (LuaLimits). Lua
-//    patterns run in C, outside the instruction count, so string.find/match/gmatch/gsub
-//    refuse patterns with more than 6 quantifiers and subjects over 64 KiB.
-//  - Conditions get a read-only ctx: writing to it or calling ctx:send/set/timer/cancel/
-//    finish raises an error. A ctx is valid only during its call.
-//  - Errors (syntax, runtime, budget, memory, a non-boolean condition result) come back as
-//    a Status with the Lua traceback; the host stays usable.
-//  - Thread-safety: calls may come from any thread; one mutex serializes them on the
-//    script's single lua_State. Globals persist between calls, so handlers should keep
-//    conversation state in ctx.vars, not in globals.
+//  - Loading runs the chunk once; its global Lua functions become conditions and actions
+//    (HasFunction/FunctionNames). Helpers should be `local`.
+//  - The sandbox offers the base library without dofile, loadfile, print, warn and
+//    collectgarbage; a `load` of source text only (never bytecode; the default environment
+//    is the sandbox's globals); a `setmetatable` that refuses __gc finalizers; string
+//    (without string.dump; the string metatable is hidden), table, math (without random and
+//    randomseed: steps are deterministic) and utf8. There is no io, os, package, require,
+//    debug or coroutine, and no clock but ctx.now.
+//  - ctx (see docs/flow-format.md): fields reply (nil unless the event is a message), event
+//    ("start", "message", "timer"), timer and timer_name, media, state, target (nil in
+//    conditions and `otherwise`), now, now_ms, contact {phone, channel, name, tz, fields} and
+//    vars; methods ctx:send, ctx:set (seen at once in ctx.vars), ctx:timer, ctx:cancel,
+//    ctx:finish. In actions ctx.timer is the method, so the timer's name is ctx.timer_name.
+//    ctx and its tables are read-only userdata: assigning raises ("conditions may not
+//    write: ..." in conditions), rawset/next do not apply, pairs() walks keys in sorted
+//    order. In conditions the methods raise. A ctx is valid only during its call.
+//  - Limits (LuaLimits): each call, and the chunk's top level, has an instruction budget;
+//    work done in C (pattern matching, allocation, table.move/insert/remove/sort/concat/
+//    unpack, string.byte, utf8 scans, load) is charged to it, and once it is spent the call
+//    fails even if the script catches the error with pcall. The lua_State has a memory cap.
+//  - Failures are values: syntax and runtime errors, a bad ctx argument and a condition
+//    that returns anything but a boolean are InvalidArgument; an exhausted budget, the
+//    memory cap or the watchdog are ResourceExhausted; calling a name that is not a global
+//    function is NotFound. Messages start with the chunk name and carry the Lua traceback
+//    ("lima.lua: error in 'f': lima.lua:12: boom\nstack traceback: ..."). The host stays
+//    usable after any error; effects an action produced before failing stay in its
+//    ActionContext (the engine discards the step).
+//  - Determinism: with the default limits a call's outcome depends only on the script, ctx
+//    and the globals earlier calls left. Lua's own table order (pairs on script tables) and
+//    tostring of tables are not deterministic; handlers should not depend on them.
+//  - Thread-safety: the host is immutable after loading and its methods may be called from
+//    any thread: one mutex serializes calls on the script's single lua_State. Globals persist
+//    between calls (and across contacts), so conversation state belongs in ctx.vars.
+//  - Ownership: the returned host owns the lua_State; contexts passed to a call are borrowed
+//    for that call only.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,18 +46,26 @@
 #include <string_view>
 
 #include "common/status.hpp"
+#include "common/time.hpp"
 #include "flow/handlers.hpp"
 
 namespace parley::script {
 
 struct LuaLimits {
   uint64_t instructions_per_call = 1'000'000;
-  size_t memory_bytes = size_t{16} << 20;  // per script (its lua_State)
+  size_t memory_bytes = size_t{16} << 20;  // per script (its lua_State), globals included
+  // A backstop for work the instruction count cannot see: one comparison of two 8 MiB
+  // strings, or one call passing 500,000 varargs, is a single instruction. When `clock` is
+  // set, a call that has run longer than `max_call_time` by it fails with ResourceExhausted
+  // (checked every 1,000 instructions). Off by default: outcomes then never depend on timing.
+  // The clock must outlive the host.
+  const Clock* clock = nullptr;
+  Duration max_call_time = std::chrono::seconds(1);
 };
 
-// Compiles and runs `source` (never bytecode). `chunk_name` appears in error messages and
-// tracebacks ("lima.lua:12: ..."). InvalidArgument on syntax or runtime errors at load,
-// ResourceExhausted when the top level hits a limit.
+// Compiles and runs `source` (text only: a precompiled "\x1bLua" chunk is refused).
+// `chunk_name` appears in messages and tracebacks ("lima.lua:12: ..."). InvalidArgument on
+// a syntax or runtime error at the top level, ResourceExhausted when it hits a limit.
 Result<std::shared_ptr<const flow::ScriptHost>> LoadLuaScript(std::string_view source,
                                                               std::string chunk_name,
                                                               LuaLimits limits = {});
