@@ -21,7 +21,7 @@ namespace {
 const TimePoint kNow = FromUnixMillis(1795510800000);
 
 std::string ReadFile(const std::string& relative) {
-  std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/" + relative, std::ios::binary);
+  std::ifstream in(std::string(TEST_SOURCE_DIR) + "/" + relative, std::ios::binary);
   if (!in) {
     throw std::runtime_error("cannot read " + relative);
   }

@@ -13,6 +13,9 @@ int RunCli(int argc, char** argv) {
   AddChatCommand(app, exit_code);
   AddTestCommand(app, exit_code);
   AddGraphCommand(app, exit_code);
+  AddServeCommand(app, exit_code);
+  AddMigrateCommand(app, exit_code);
+  AddStartCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -14,6 +14,9 @@ void AddCheckCommand(CLI::App& app, int& exit_code);
 void AddChatCommand(CLI::App& app, int& exit_code);
 void AddTestCommand(CLI::App& app, int& exit_code);
 void AddGraphCommand(CLI::App& app, int& exit_code);
+void AddServeCommand(CLI::App& app, int& exit_code);
+void AddMigrateCommand(CLI::App& app, int& exit_code);
+void AddStartCommand(CLI::App& app, int& exit_code);
 
 // Runs the CLI; what main() calls.
 int RunCli(int argc, char** argv);

@@ -1,0 +1,92 @@
+// parley serve [--listen HOST:PORT] [--env FILE] [--migrate]
+//
+// Runs the server until SIGTERM or SIGINT, then stops gracefully (no new connections,
+// in-flight requests answered, the message in hand delivered) and exits 0. A startup
+// problem is printed with what to fix, and the exit code is 1.
+#include <csignal>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+#include "app/server_app.hpp"
+
+namespace parley::app {
+
+namespace {
+
+struct ServeOptions {
+  std::string listen;
+  std::string env_file = ".env";
+  bool migrate = false;
+};
+
+int Serve(const ServeOptions& o) {
+  auto config = LoadConfig(ProcessEnvironment(), o.env_file);
+  if (!config.ok()) {
+    std::cerr << "parley serve: " << config.status().message() << "\n";
+    return kExitFailure;
+  }
+  if (!o.listen.empty()) {
+    if (Status s = ApplyListen(*config, o.listen, "--listen"); !s.ok()) {
+      std::cerr << "parley serve: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  if (o.migrate) {
+    if (Status s = MigrateDatabase(config->database_url); !s.ok()) {
+      std::cerr << "parley serve: migrate: " << s.message() << "\n";
+      return kExitFailure;
+    }
+  }
+  // Block the stop signals before any thread starts, so every thread inherits the mask
+  // and only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  SystemClock clock;
+  ServerApp app(std::move(*config), clock);
+  if (Status s = app.Start(); !s.ok()) {
+    std::cerr << "parley serve: " << s.message() << "\n";
+    return kExitFailure;
+  }
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::cerr << "parley serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ": stopping gracefully\n";
+  app.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the server: Twilio webhooks drive sessions");
+  cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (PARLEY_LISTEN)");
+  cmd->add_option("--env", options->env_file, "the .env file to read (default .env)");
+  cmd->add_flag("--migrate", options->migrate, "apply database migrations before starting");
+  cmd->callback([options, &exit_code] { exit_code = Serve(*options); });
+}
+
+void AddMigrateCommand(CLI::App& app, int& exit_code) {
+  auto env_file = std::make_shared<std::string>(".env");
+  CLI::App* cmd = app.add_subcommand("migrate", "Apply the database migrations (DATABASE_URL)");
+  cmd->add_option("--env", *env_file, "the .env file to read (default .env)");
+  cmd->callback([env_file, &exit_code] {
+    auto config = LoadConfig(ProcessEnvironment(), *env_file);
+    if (!config.ok()) {
+      std::cerr << "parley migrate: " << config.status().message() << "\n";
+      exit_code = kExitFailure;
+      return;
+    }
+    if (Status s = MigrateDatabase(config->database_url); !s.ok()) {
+      std::cerr << "parley migrate: " << s.message() << "\n";
+      exit_code = kExitFailure;
+    }
+  });
+}
+
+}  // namespace parley::app

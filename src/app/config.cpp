@@ -1,0 +1,286 @@
+#include "app/config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <sstream>
+
+#include "app/flow_files.hpp"
+#include "common/dotenv.hpp"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace parley::app {
+
+namespace {
+
+constexpr size_t kMinBodyBytes = 1024;
+constexpr size_t kMaxBodyBytes = size_t{16} << 20;
+constexpr int kMaxWorkers = 1024;
+
+Status Bad(const std::string& key, const std::string& why) {
+  return Status::InvalidArgument("configuration: " + key + ": " + why);
+}
+
+bool ParseBool(std::string_view v, bool& out) {
+  std::string s(v);
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (s == "1" || s == "true" || s == "yes" || s == "on") {
+    out = true;
+    return true;
+  }
+  if (s == "0" || s == "false" || s == "no" || s == "off") {
+    out = false;
+    return true;
+  }
+  return false;
+}
+
+template <typename T>
+bool ParseInt(std::string_view v, T& out) {
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && end == v.data() + v.size();
+}
+
+std::vector<std::string> SplitList(std::string_view v) {
+  std::vector<std::string> out;
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    std::string_view item = v.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.remove_suffix(1);
+    }
+    if (!item.empty()) {
+      out.emplace_back(item);
+    }
+    v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+  }
+  return out;
+}
+
+// "https://user:pw@Host.example:8443/x" -> "host.example". Empty if not a URL.
+std::string HostOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) {
+    return "";
+  }
+  std::string_view rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    rest = rest.substr(at + 1);
+  }
+  if (!rest.empty() && rest.front() == '[') {
+    return std::string(rest.substr(0, rest.find(']') + 1));
+  }
+  std::string host(rest.substr(0, rest.find(':')));
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return host;
+}
+
+using Setter = std::function<Status(Config&, const std::string& key, const std::string& value)>;
+
+Setter Text(std::string Config::*field) {
+  return [field](Config& c, const std::string&, const std::string& v) {
+    c.*field = v;
+    return Status::Ok();
+  };
+}
+
+const std::map<std::string, Setter>& Keys() {
+  static const auto* keys = new std::map<std::string, Setter>{
+      {"DATABASE_URL",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!v.starts_with("sqlite:") && !v.starts_with("postgres://") &&
+             !v.starts_with("postgresql://")) {
+           return Bad(key, "expected sqlite:PATH, postgres://... or postgresql://...");
+         }
+         c.database_url = v;
+         return Status::Ok();
+       }},
+      {"PUBLIC_URL",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if ((!v.starts_with("http://") && !v.starts_with("https://")) || HostOf(v).empty()) {
+           return Bad(key, "expected an http:// or https:// URL with a host");
+         }
+         if (v.find_first_of("?#") != std::string::npos) {
+           return Bad(key, "the base URL must not carry a query or fragment");
+         }
+         c.public_url = v;
+         while (c.public_url.ends_with('/')) {
+           c.public_url.pop_back();
+         }
+         return Status::Ok();
+       }},
+      {"ALLOWED_HOSTS",
+       [](Config& c, const std::string&, const std::string& v) {
+         c.allowed_hosts = SplitList(v);
+         return Status::Ok();
+       }},
+      {"TWILIO_ACCOUNT_SID", Text(&Config::twilio_account_sid)},
+      {"TWILIO_AUTH_TOKEN", Text(&Config::twilio_auth_token)},
+      {"TWILIO_PHONE_NUMBER", Text(&Config::twilio_phone_number)},
+      {"TWILIO_WHATSAPP_NUMBER", Text(&Config::twilio_whatsapp_number)},
+      {"TWILIO_MESSAGING_SERVICE_SID", Text(&Config::twilio_messaging_service_sid)},
+      {"TWILIO_API_BASE", Text(&Config::twilio_api_base)},
+      {"SECRET_KEY", Text(&Config::secret_key)},
+      {"PARLEY_FLOWS", Text(&Config::flows_dir)},
+      {"PARLEY_START_FLOW", Text(&Config::start_flow)},
+      {"PARLEY_HELP_TEXT", Text(&Config::help_text)},
+      {"PARLEY_LISTEN", [](Config& c, const std::string& key,
+                           const std::string& v) { return ApplyListen(c, v, key); }},
+      {"PARLEY_REPLY_MODE",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (v == "rest") {
+           c.reply_mode = ReplyMode::kRest;
+         } else if (v == "twiml") {
+           c.reply_mode = ReplyMode::kTwiml;
+         } else {
+           return Bad(key, "expected 'rest' or 'twiml', got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_VALIDATE_SIGNATURE",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseBool(v, c.validate_signature)) {
+           return Bad(key, "expected true or false, got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_DEFAULT_REGION",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (v.size() != 2 || !std::isupper(static_cast<unsigned char>(v[0])) ||
+             !std::isupper(static_cast<unsigned char>(v[1]))) {
+           return Bad(key, "expected a two-letter region code such as US or GB, got '" + v + "'");
+         }
+         c.default_region = v;
+         return Status::Ok();
+       }},
+      {"PARLEY_WORKERS",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseInt(v, c.workers) || c.workers < 0 || c.workers > kMaxWorkers) {
+           return Bad(key, "expected a number of threads from 0 (automatic) to " +
+                               std::to_string(kMaxWorkers) + ", got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_MAX_BODY_BYTES",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseInt(v, c.max_body_bytes) || c.max_body_bytes < kMinBodyBytes ||
+             c.max_body_bytes > kMaxBodyBytes) {
+           return Bad(key, "expected a byte count from " + std::to_string(kMinBodyBytes) + " to " +
+                               std::to_string(kMaxBodyBytes) + ", got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+  };
+  return *keys;
+}
+
+}  // namespace
+
+Status ApplyListen(Config& config, const std::string& listen, const std::string& key) {
+  const size_t colon = listen.rfind(':');
+  uint16_t port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !ParseInt(std::string_view(listen).substr(colon + 1), port)) {
+    return Bad(key,
+               "expected host:port such as 127.0.0.1:8000 or 0.0.0.0:8000, got '" + listen + "'");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  config.listen_host = host;
+  config.listen_port = port;
+  return Status::Ok();
+}
+
+Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
+                          const std::string& dotenv_path) {
+  std::map<std::string, std::string> values;  // key -> value, .env first, env overrides
+  std::map<std::string, std::string> origin;  // key -> where it came from, for messages
+  if (!dotenv_path.empty() && std::filesystem::exists(dotenv_path)) {
+    auto text = ReadFile(dotenv_path);
+    if (!text.ok()) {
+      return text.status();
+    }
+    auto entries = ParseDotenv(*text, dotenv_path);
+    if (!entries.ok()) {
+      return entries.status();
+    }
+    for (auto& e : *entries) {
+      origin[e.key] = dotenv_path + ":" + std::to_string(e.line) + ": ";
+      values[e.key] = std::move(e.value);
+    }
+  }
+  for (const auto& [key, value] : env) {
+    origin[key] = "";
+    values[key] = value;
+  }
+
+  Config config;
+  for (const auto& [key, value] : values) {
+    const auto it = Keys().find(key);
+    if (it == Keys().end()) {
+      if (key.starts_with("PARLEY_")) {
+        return Status::InvalidArgument(origin[key] + "configuration: unknown key " + key +
+                                       " (see docs/configuration.md for the PARLEY_* keys)");
+      }
+      continue;
+    }
+    if (Status s = it->second(config, key, value); !s.ok()) {
+      return Status::InvalidArgument(origin[key] + s.message());
+    }
+  }
+  if (config.public_url.empty()) {
+    config.public_url = "http://" + config.listen_host + ":" + std::to_string(config.listen_port);
+  }
+  if (config.allowed_hosts.empty()) {
+    config.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+    if (const std::string host = HostOf(config.public_url);
+        std::find(config.allowed_hosts.begin(), config.allowed_hosts.end(), host) ==
+        config.allowed_hosts.end()) {
+      config.allowed_hosts.push_back(host);
+    }
+  }
+  return config;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const size_t eq = entry.find('=');
+    if (eq != std::string_view::npos) {
+      env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+  }
+  return env;
+}
+
+std::string Config::Describe() const {
+  // A database URL may carry a password: show only the scheme and what follows the '@'.
+  std::string db = database_url;
+  if (const size_t at = db.rfind('@'); at != std::string::npos) {
+    db = db.substr(0, db.find("://") + 3) + "***@" + db.substr(at + 1);
+  }
+  std::ostringstream out;
+  out << "database=" << db << " listen=" << listen_host << ":" << listen_port
+      << " public_url=" << public_url << " flows=" << flows_dir
+      << " start_flow=" << (start_flow.empty() ? "(none)" : start_flow)
+      << " reply_mode=" << (reply_mode == ReplyMode::kTwiml ? "twiml" : "rest")
+      << " signature_check=" << (validate_signature ? "on" : "OFF")
+      << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
+      << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")
+      << " secret_key=" << (secret_key.empty() ? "(unset)" : "(set)");
+  return out.str();
+}
+
+}  // namespace parley::app

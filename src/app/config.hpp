@@ -1,0 +1,65 @@
+// The server's configuration, from the environment and a `.env` file (DESIGN §3). Every
+// key, its default and meaning are listed in docs/configuration.md; keep the two in step.
+//
+// Precedence: a variable set in the process environment wins over the same key in `.env`
+// (as python-dotenv does), and `--listen` on the command line wins over both.
+// Strictness: an unknown PARLEY_* key or a bad value is an error naming the key and why.
+// Other unknown keys are ignored: a LIMA `.env` carries Django's own settings.
+// Secrets (TWILIO_AUTH_TOKEN, SECRET_KEY, passwords in DATABASE_URL) never appear in an
+// error message or in Describe().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+
+namespace parley::app {
+
+enum class ReplyMode { kRest, kTwiml };
+
+struct Config {
+  std::string database_url = "sqlite:parley.db";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8000;
+  // The base URL Twilio signs ("https://parley.example.com"); default http://LISTEN.
+  std::string public_url;
+  std::vector<std::string> allowed_hosts;  // default: localhost names + PUBLIC_URL's host
+  std::string twilio_account_sid;
+  std::string twilio_auth_token;
+  std::string twilio_phone_number;
+  std::string twilio_whatsapp_number;
+  std::string twilio_messaging_service_sid;
+  std::string twilio_api_base = "https://api.twilio.com";
+  std::string secret_key;
+  std::string flows_dir = "flows";
+  std::string start_flow;  // flow started for a contact with no session; empty: none
+  ReplyMode reply_mode = ReplyMode::kRest;
+  bool validate_signature = true;  // only PARLEY_VALIDATE_SIGNATURE=false turns it off
+  std::string help_text =
+      "Reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.";
+  std::string default_region = "US";  // for numbers written without a country code
+  int workers = 0;                    // HTTP workers; 0: sized to the machine
+  size_t max_body_bytes = 64 * 1024;
+
+  bool has_twilio_credentials() const {
+    return !twilio_account_sid.empty() && !twilio_auth_token.empty();
+  }
+  // "key=value" lines for the startup log, secrets shown as "(set)".
+  std::string Describe() const;
+};
+
+// Builds the configuration from `env` (the process environment) and, when `dotenv_path`
+// names a file that exists, that file. A missing .env is not an error.
+Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
+                          const std::string& dotenv_path = ".env");
+
+// The process environment as a map.
+std::map<std::string, std::string> ProcessEnvironment();
+
+// Applies "host:port" (the --listen flag or PARLEY_LISTEN) to `config`.
+Status ApplyListen(Config& config, const std::string& listen, const std::string& key);
+
+}  // namespace parley::app

@@ -1,0 +1,108 @@
+#include "app/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace parley::app {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parley-config-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string WriteEnv(const std::string& text) {
+    const std::string path = (dir_ / ".env").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigTest, DefaultsNeedNoConfiguration) {
+  auto c = LoadConfig({}, (dir_ / "missing.env").string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->database_url, "sqlite:parley.db");
+  EXPECT_EQ(c->listen_host, "127.0.0.1");
+  EXPECT_EQ(c->listen_port, 8000);
+  EXPECT_EQ(c->public_url, "http://127.0.0.1:8000");
+  EXPECT_EQ(c->flows_dir, "flows");
+  EXPECT_EQ(c->reply_mode, ReplyMode::kRest);
+  EXPECT_TRUE(c->validate_signature);
+  EXPECT_FALSE(c->has_twilio_credentials());
+  EXPECT_THAT(c->allowed_hosts, ElementsAre("localhost", "127.0.0.1", "[::1]"));
+}
+
+TEST_F(ConfigTest, EnvironmentWinsOverDotenvAndLimaKeysWork) {
+  const std::string env_file = WriteEnv(
+      "TWILIO_ACCOUNT_SID=AC1\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
+      "PUBLIC_URL=https://Parley.Example.com/\nPARLEY_REPLY_MODE=twiml\n");
+  auto c =
+      LoadConfig({{"TWILIO_AUTH_TOKEN", "from-env"}, {"PARLEY_LISTEN", "0.0.0.0:9000"}}, env_file);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->twilio_auth_token, "from-env");
+  EXPECT_TRUE(c->has_twilio_credentials());
+  EXPECT_EQ(c->public_url, "https://Parley.Example.com");
+  EXPECT_EQ(c->listen_host, "0.0.0.0");
+  EXPECT_EQ(c->listen_port, 9000);
+  EXPECT_EQ(c->reply_mode, ReplyMode::kTwiml);
+  // The public host is allowed by default: Twilio's requests carry it.
+  EXPECT_THAT(c->allowed_hosts,
+              ElementsAre("localhost", "127.0.0.1", "[::1]", "parley.example.com"));
+}
+
+TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
+  const auto error = [](std::map<std::string, std::string> env) {
+    auto c = LoadConfig(env, "");
+    return c.ok() ? std::string("ok") : c.status().message();
+  };
+  EXPECT_THAT(error({{"PARLEY_REPLY_MODE", "xml"}}),
+              HasSubstr("PARLEY_REPLY_MODE: expected 'rest' or 'twiml', got 'xml'"));
+  EXPECT_THAT(error({{"PARLEY_LISTEN", "8000"}}), HasSubstr("PARLEY_LISTEN: expected host:port"));
+  EXPECT_THAT(error({{"PARLEY_LISTEN", "localhost:99999"}}), HasSubstr("PARLEY_LISTEN"));
+  EXPECT_THAT(error({{"DATABASE_URL", "mysql://x"}}), HasSubstr("DATABASE_URL: expected sqlite:"));
+  EXPECT_THAT(error({{"PUBLIC_URL", "parley.example.com"}}), HasSubstr("PUBLIC_URL"));
+  EXPECT_THAT(error({{"PARLEY_VALIDATE_SIGNATURE", "maybe"}}),
+              HasSubstr("PARLEY_VALIDATE_SIGNATURE: expected true or false"));
+  EXPECT_THAT(error({{"PARLEY_WORKERS", "-1"}}), HasSubstr("PARLEY_WORKERS"));
+  EXPECT_THAT(error({{"PARLEY_MAX_BODY_BYTES", "12"}}), HasSubstr("PARLEY_MAX_BODY_BYTES"));
+  EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "usa"}}), HasSubstr("PARLEY_DEFAULT_REGION"));
+  EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
+  EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
+}
+
+TEST_F(ConfigTest, DotenvErrorsPointAtTheLine) {
+  const std::string env_file = WriteEnv("DATABASE_URL=sqlite:x.db\nPARLEY_WORKRS=4\n");
+  auto c = LoadConfig({}, env_file);
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr(env_file + ":2: "));
+  EXPECT_THAT(c.status().message(), HasSubstr("unknown key PARLEY_WORKRS"));
+}
+
+TEST_F(ConfigTest, DescribeNeverShowsSecrets) {
+  auto c = LoadConfig({{"TWILIO_AUTH_TOKEN", "tok-secret"},
+                       {"SECRET_KEY", "django-secret"},
+                       {"DATABASE_URL", "postgres://parley:pw-secret@db:5432/parley"}},
+                      "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::string d = c->Describe();
+  EXPECT_THAT(d, Not(HasSubstr("tok-secret")));
+  EXPECT_THAT(d, Not(HasSubstr("django-secret")));
+  EXPECT_THAT(d, Not(HasSubstr("pw-secret")));
+  EXPECT_THAT(d, HasSubstr("database=postgres://***@db:5432/parley"));
+  EXPECT_THAT(d, HasSubstr("auth_token=(set)"));
+}
+
+}  // namespace
+}  // namespace parley::app

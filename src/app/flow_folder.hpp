@@ -1,0 +1,25 @@
+// The server's flows: every *.json file in a folder (PARLEY_FLOWS), compiled with the Lua
+// script beside it, in file-name order.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "flow/model.hpp"
+
+namespace parley::app {
+
+struct FolderFlow {
+  std::shared_ptr<const flow::Flow> flow;
+  std::string path;
+  std::string source;  // the file's text, for the flows table
+};
+
+// InvalidArgument listing every diagnostic of every invalid file ("file:line:col: error:
+// ...") when any file is invalid; NotFound when the folder does not exist. An empty folder
+// is not an error (the server then only records messages).
+Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir);
+
+}  // namespace parley::app

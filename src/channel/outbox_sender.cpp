@@ -1,0 +1,89 @@
+#include "channel/outbox_sender.hpp"
+
+#include <algorithm>
+
+namespace parley::channel {
+
+OutboxSender::OutboxSender(store::Store& store, Channel& channel, const Clock& clock,
+                           OutboxSenderOptions options)
+    : store_(store), channel_(channel), clock_(clock), options_(std::move(options)) {}
+
+OutboxSender::~OutboxSender() { Stop(); }
+
+void OutboxSender::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OutboxSender::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
+void OutboxSender::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+Result<int> OutboxSender::DrainOnce() {
+  int handled = 0;
+  while (true) {
+    auto claimed = store_.ClaimOutbox(clock_.Now(), options_.batch, options_.lease);
+    if (!claimed.ok()) {
+      return claimed.status();
+    }
+    for (const store::OutboxItem& item : *claimed) {
+      auto sent = channel_.Send({item.from, item.to, item.body, item.media});
+      Status s;
+      if (sent.ok()) {
+        s = store_.FinishOutbox(item.id, sent->status, sent->provider_sid, sent->error_code);
+      } else if (sent.status().code() == StatusCode::kUnavailable &&
+                 item.attempts + 1 < options_.max_attempts) {
+        // Exponential backoff: first_retry, x2, x4, ... capped at max_retry.
+        const auto delay =
+            std::min<Duration>(options_.max_retry, options_.first_retry * (1 << item.attempts));
+        s = store_.RetryOutbox(item.id, clock_.Now() + delay);
+      } else {
+        s = store_.FinishOutbox(item.id, "failed", "", "");
+        if (options_.log) {
+          options_.log("outbox: message " + std::to_string(item.message_id) +
+                       " failed: " + sent.status().ToString());
+        }
+      }
+      if (!s.ok()) {
+        return s;
+      }
+      ++handled;
+    }
+    if (static_cast<int>(claimed->size()) < options_.batch) {
+      return handled;
+    }
+  }
+}
+
+void OutboxSender::Run() {
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, options_.poll_interval, [this] { return woken_ || stopping_; });
+      if (stopping_) {
+        return;
+      }
+      woken_ = false;
+    }
+    auto drained = DrainOnce();
+    if (!drained.ok() && options_.log) {
+      options_.log("outbox: " + drained.status().ToString());
+    }
+  }
+}
+
+}  // namespace parley::channel

@@ -1,0 +1,454 @@
+// The Store logic, once for both dialects, over backend.hpp.
+#include <algorithm>
+#include <utility>
+
+#include "flow/json.hpp"
+#include "store/detail/backend.hpp"
+#include "store/detail/records.hpp"
+
+namespace parley::store::detail {
+namespace {
+
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+// Reads 0 on an empty database, else the highest applied version.
+Result<int> ReadSchemaVersion(Conn& conn) {
+  int64_t tables = 0;
+  PARLEY_RETURN_IF_ERROR(conn.Exec(Q::kHasMigrationsTable, {}, [&](const Row& row) {
+    tables = row.Int(0);
+    return Status::Ok();
+  }));
+  if (tables == 0) {
+    return 0;
+  }
+  int64_t version = 0;
+  PARLEY_RETURN_IF_ERROR(conn.Exec(Q::kSchemaVersion, {}, [&](const Row& row) {
+    version = row.Int(0);
+    return Status::Ok();
+  }));
+  return static_cast<int>(version);
+}
+
+class TransactionImpl final : public Transaction {
+ public:
+  explicit TransactionImpl(ConnPtr conn) : conn_(std::move(conn)) {}
+  ~TransactionImpl() override {
+    if (conn_) {
+      conn_->Rollback();
+    }
+  }
+
+  Result<ContactRecord> LockContact(const ContactRecord& init) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    return Track(DoLockContact(init));
+  }
+
+  Status UpdateContact(const ContactRecord& c) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    int64_t changed = 0;
+    Status s = conn_->Exec(Q::kUpdateContact,
+                           {c.id, c.name, c.status, c.wa_id, c.language, c.time_zone, c.fields_json,
+                            c.last_inbound_at},
+                           {}, &changed);
+    if (s.ok() && changed == 0) {
+      s = Status::NotFound("no contact " + std::to_string(c.id));
+    }
+    return Track(std::move(s));
+  }
+
+  Result<bool> InsertInbound(MessageRecord& m) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    const std::string media = MediaToJson(m.media);
+    bool inserted = false;
+    Status s = conn_->Exec(Q::kInsertInbound,
+                           {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media,
+                            m.status, m.error_code, m.created_at},
+                           [&](const Row& row) {
+                             m.id = row.Int(0);
+                             inserted = true;
+                             return Status::Ok();
+                           });
+    if (!s.ok()) {
+      return Track(Result<bool>(std::move(s)));
+    }
+    m.direction = MessageRecord::Direction::kInbound;
+    return inserted;
+  }
+
+  Status EnqueueOutbound(MessageRecord& m) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    m.status = "queued";
+    const std::string media = MediaToJson(m.media);
+    Status s = InsertOutbound(m, media);
+    if (s.ok()) {
+      s = conn_->Exec(Q::kInsertOutbox,
+                      {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at});
+    }
+    return Track(std::move(s));
+  }
+
+  Status RecordOutbound(MessageRecord& m) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    return Track(InsertOutbound(m, MediaToJson(m.media)));
+  }
+
+  Result<std::optional<SessionRecord>> ActiveSession(int64_t contact_id) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::optional<SessionRecord> found;
+    Status s = conn_->Exec(Q::kActiveSession, {contact_id}, [&](const Row& row) {
+      auto r = SessionFromRow(row);
+      if (!r.ok()) {
+        return r.status();
+      }
+      found = std::move(r).value();
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      return Track(Result<std::optional<SessionRecord>>(std::move(s)));
+    }
+    return found;
+  }
+
+  Status SaveSession(SessionRecord& r) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    const std::string vars = json::Serialize(r.session.vars);
+    const auto step = static_cast<int64_t>(r.session.step);
+    const char* status = flow::SessionStatusName(r.session.status);
+    if (r.id == 0) {
+      return Track(
+          conn_->Exec(Q::kInsertSession,
+                      {r.contact_id, r.session.flow_id, r.flow_revision, r.session.state, vars,
+                       step, status, r.started_at, r.updated_at, r.ended_at, r.end_reason},
+                      [&](const Row& row) {
+                        r.id = row.Int(0);
+                        return Status::Ok();
+                      }));
+    }
+    int64_t changed = 0;
+    Status s = conn_->Exec(Q::kUpdateSession,
+                           {r.id, r.session.flow_id, r.flow_revision, r.session.state, vars, step,
+                            status, r.updated_at, r.ended_at, r.end_reason},
+                           {}, &changed);
+    if (s.ok() && changed == 0) {
+      s = Status::NotFound("no session " + std::to_string(r.id));
+    }
+    return Track(std::move(s));
+  }
+
+  Status SetTimer(const TimerRecord& t) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    int64_t changed = 0;
+    Status s = conn_->Exec(
+        Q::kSetTimer,
+        {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step), t.keep ? 1 : 0},
+        {}, &changed);
+    if (s.ok() && changed == 0) {
+      // The foreign key would say the same; the INSERT ... SELECT found no session to copy
+      // the contact id from.
+      s = Status::FailedPrecondition("timer '" + t.name + "' for unknown session " +
+                                     std::to_string(t.session_id));
+    }
+    return Track(std::move(s));
+  }
+
+  Status CancelTimers(int64_t session_id, std::string_view name) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    if (name.empty()) {
+      return Track(conn_->Exec(Q::kCancelAllTimers, {session_id}));
+    }
+    return Track(conn_->Exec(Q::kCancelTimer, {session_id, name}));
+  }
+
+  Status Commit() override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    PARLEY_RETURN_IF_ERROR(Track(conn_->Commit()));
+    conn_.reset();  // gives the connection (SQLite: the write lock) back now
+    return Status::Ok();
+  }
+
+ private:
+  Status Usable() const {
+    if (!failed_.ok()) {
+      return {failed_.code(), "transaction aborted by an earlier error: " + failed_.message()};
+    }
+    if (!conn_) {
+      return Status::FailedPrecondition("transaction already committed");
+    }
+    return Status::Ok();
+  }
+
+  // The first failure poisons the transaction: PostgreSQL refuses further statements after
+  // an error, and SQLite is made to behave the same so callers see one contract.
+  template <typename R>
+  R Track(R r) {
+    if (!StatusOf(r).ok() && failed_.ok()) {
+      failed_ = StatusOf(r);
+    }
+    return r;
+  }
+
+  Status InsertOutbound(MessageRecord& m, const std::string& media) {
+    m.direction = MessageRecord::Direction::kOutbound;
+    return conn_->Exec(Q::kInsertOutbound,
+                       {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media,
+                        m.status, m.error_code, m.created_at},
+                       [&](const Row& row) {
+                         m.id = row.Int(0);
+                         return Status::Ok();
+                       });
+  }
+
+  Result<ContactRecord> DoLockContact(const ContactRecord& init) {
+    std::optional<ContactRecord> found;
+    auto take = [&](const Row& row) {
+      found = ContactFromRow(row);
+      return Status::Ok();
+    };
+    PARLEY_RETURN_IF_ERROR(conn_->Exec(Q::kLockContact, {init.address}, take));
+    if (!found) {
+      PARLEY_RETURN_IF_ERROR(conn_->Exec(
+          Q::kInsertContact,
+          {init.address, init.channel, init.phone, init.name, init.status, init.wa_id,
+           init.language, init.time_zone, init.fields_json, init.last_inbound_at, init.created_at},
+          take));
+    }
+    if (!found) {
+      return Status::Internal("contact insert returned no row");
+    }
+    return std::move(*found);
+  }
+
+  ConnPtr conn_;
+  Status failed_;
+};
+
+class StoreImpl final : public Store {
+ public:
+  explicit StoreImpl(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+
+  std::string_view dialect() const override { return backend_->dialect(); }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    PARLEY_RETURN_IF_ERROR((*conn)->Begin());
+    return std::unique_ptr<Transaction>(new TransactionImpl(std::move(conn).value()));
+  }
+
+  Status Ping() override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    return (*conn)->Exec(Q::kPing, {});
+  }
+
+  Result<int> SchemaVersion() override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    return ReadSchemaVersion(**conn);
+  }
+
+  int LatestSchemaVersion() const override {
+    return static_cast<int>(backend_->migrations().size());
+  }
+
+  Status Migrate() override {
+    while (true) {
+      auto conn = backend_->Acquire();
+      if (!conn.ok()) {
+        return conn.status();
+      }
+      Conn& c = **conn;
+      PARLEY_RETURN_IF_ERROR(c.Begin());
+      // Rolls back on every early return; a no-op after Commit.
+      struct Abort {
+        Conn& c;
+        ~Abort() { c.Rollback(); }
+      } abort{c};
+      PARLEY_RETURN_IF_ERROR(c.ExecScript(backend_->migration_lock_sql()));
+      auto version = ReadSchemaVersion(c);
+      if (!version.ok()) {
+        return version.status();
+      }
+      const int latest = LatestSchemaVersion();
+      if (*version > latest) {
+        return Status::FailedPrecondition("database schema is version " + std::to_string(*version) +
+                                          " but this parley knows only up to " +
+                                          std::to_string(latest) + "; upgrade parley");
+      }
+      if (*version == latest) {
+        return Status::Ok();
+      }
+      const Migration& m = backend_->migrations()[static_cast<std::size_t>(*version)];
+      Status s = c.ExecScript(m.sql);
+      if (s.ok()) {
+        s = c.Exec(Q::kRecordMigration, {m.version});
+      }
+      if (s.ok()) {
+        s = c.Commit();
+      }
+      if (!s.ok()) {
+        return {s.code(), "migration " + std::to_string(m.version) + ": " + s.message()};
+      }
+    }
+  }
+
+  Result<std::vector<OutboxItem>> ClaimOutbox(TimePoint now, int limit, Duration lease) override {
+    std::vector<OutboxItem> items;
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    PARLEY_RETURN_IF_ERROR(
+        (*conn)->Exec(Q::kClaimOutbox, {now, now + lease, limit}, [&](const Row& row) {
+          auto item = OutboxFromRow(row);
+          if (!item.ok()) {
+            return item.status();
+          }
+          items.push_back(std::move(item).value());
+          return Status::Ok();
+        }));
+    std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
+      return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
+    });
+    return items;
+  }
+
+  Status FinishOutbox(int64_t outbox_id, std::string_view status, std::string_view provider_sid,
+                      std::string_view error_code) override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin());
+    std::optional<int64_t> message_id;
+    Status s = c.Exec(Q::kDeleteOutbox, {outbox_id}, [&](const Row& row) {
+      message_id = row.Int(0);
+      return Status::Ok();
+    });
+    if (s.ok() && !message_id) {
+      s = Status::NotFound("no outbox row " + std::to_string(outbox_id));
+    }
+    if (s.ok()) {
+      s = c.Exec(Q::kSetMessageDelivery, {*message_id, status, provider_sid, error_code});
+    }
+    if (s.ok()) {
+      s = c.Commit();
+    }
+    if (!s.ok()) {
+      c.Rollback();
+    }
+    return s;
+  }
+
+  Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    int64_t changed = 0;
+    PARLEY_RETURN_IF_ERROR(
+        (*conn)->Exec(Q::kRetryOutbox, {outbox_id, next_attempt_at}, {}, &changed));
+    if (changed == 0) {
+      return Status::NotFound("no outbox row " + std::to_string(outbox_id));
+    }
+    return Status::Ok();
+  }
+
+  Status SaveFlow(const FlowRecord& f) override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    return (*conn)->Exec(Q::kSaveFlow, {f.id, f.revision, f.source, f.loaded_at});
+  }
+
+  Result<std::optional<ContactRecord>> FindContact(std::string_view address) override {
+    std::optional<ContactRecord> found;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFindContact, {address}, [&](const Row& row) {
+      found = ContactFromRow(row);
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Result<std::optional<SessionRecord>> LatestSession(int64_t contact_id) override {
+    std::optional<SessionRecord> found;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kLatestSession, {contact_id}, [&](const Row& row) {
+      auto r = SessionFromRow(row);
+      if (!r.ok()) {
+        return r.status();
+      }
+      found = std::move(r).value();
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Result<std::vector<MessageRecord>> Messages(int64_t contact_id) override {
+    std::vector<MessageRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kMessages, {contact_id}, [&](const Row& row) {
+      auto m = MessageFromRow(row);
+      if (!m.ok()) {
+        return m.status();
+      }
+      out.push_back(std::move(m).value());
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<TimerRecord>> Timers(int64_t session_id) override {
+    std::vector<TimerRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kTimers, {session_id}, [&](const Row& row) {
+      out.push_back(TimerFromRow(row));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::string> RowCounts() override {
+    static constexpr const char* kTables[] = {"contacts", "sessions", "messages",
+                                              "outbox",   "timers",   "flows"};
+    std::string out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kRowCounts, {}, [&](const Row& row) {
+      for (int i = 0; i < static_cast<int>(std::size(kTables)); ++i) {
+        out += (i == 0 ? "" : " ");
+        out += kTables[i];
+        out += '=';
+        out += std::to_string(row.Int(i));
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+ private:
+  Status Read(Q q, std::initializer_list<Param> params, RowFn on_row) {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    return (*conn)->Exec(q, params, on_row);
+  }
+
+  std::unique_ptr<Backend> backend_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> MakeStore(std::unique_ptr<Backend> backend) {
+  return std::make_unique<StoreImpl>(std::move(backend));
+}
+
+}  // namespace parley::store::detail

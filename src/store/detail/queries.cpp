@@ -1,0 +1,166 @@
+#include "store/detail/queries.hpp"
+
+#include <array>
+
+namespace parley::store::detail {
+namespace {
+
+#define PARLEY_CONTACT_COLUMNS                                                      \
+  "id, address, channel, phone, name, status, wa_id, language, time_zone, fields, " \
+  "last_inbound_at, created_at"
+#define PARLEY_SESSION_COLUMNS                                                           \
+  "id, contact_id, flow_id, flow_revision, state, variables, step, status, started_at, " \
+  "updated_at, ended_at, end_reason"
+#define PARLEY_MESSAGE_COLUMNS                                                             \
+  "id, contact_id, session_id, direction, provider_sid, from_addr, to_addr, body, media, " \
+  "status, error_code, created_at"
+#define PARLEY_MESSAGE_INSERT                                                          \
+  "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
+  "to_addr, body, media, status, error_code, created_at) "
+
+struct Entry {
+  Q q;
+  std::string_view name;
+  std::string_view sqlite;
+  std::string_view postgres;  // empty: same as sqlite
+};
+
+// Where the dialects differ, the reason is the row lock (PostgreSQL has them, SQLite has one
+// writer), parameter type inference (PostgreSQL cannot infer a type for a bare $n in a
+// SELECT list) or the catalog.
+constexpr Entry kEntries[] = {
+    {Q::kPing, "Ping", "SELECT 1", ""},
+    {Q::kBegin, "Begin", "BEGIN IMMEDIATE", "BEGIN"},
+    {Q::kCommit, "Commit", "COMMIT", ""},
+    {Q::kRollback, "Rollback", "ROLLBACK", ""},
+    {Q::kHasMigrationsTable, "HasMigrationsTable",
+     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+     "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+     "AND tablename = 'schema_migrations'"},
+    {Q::kSchemaVersion, "SchemaVersion", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+     ""},
+    // The database's clock: applied_at is bookkeeping for operators, not engine time.
+    {Q::kRecordMigration, "RecordMigration",
+     "INSERT INTO schema_migrations (version, applied_at) VALUES "
+     "($1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))",
+     "INSERT INTO schema_migrations (version, applied_at) VALUES "
+     "($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)"},
+    {Q::kLockContact, "LockContact",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE address = $1",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE address = $1 FOR UPDATE"},
+    // On PostgreSQL a concurrent creator of the same address makes this wait for its commit
+    // and then take the row lock through DO UPDATE, so it always returns a locked row.
+    {Q::kInsertContact, "InsertContact",
+     "INSERT INTO contacts (address, channel, phone, name, status, wa_id, language, time_zone, "
+     "fields, last_inbound_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+     "$11) ON CONFLICT (address) DO UPDATE SET address = excluded.address "
+     "RETURNING " PARLEY_CONTACT_COLUMNS,
+     ""},
+    {Q::kUpdateContact, "UpdateContact",
+     "UPDATE contacts SET name = $2, status = $3, wa_id = $4, language = $5, time_zone = $6, "
+     "fields = $7, last_inbound_at = $8 WHERE id = $1",
+     ""},
+    {Q::kFindContact, "FindContact",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE address = $1", ""},
+    {Q::kInsertInbound, "InsertInbound",
+     PARLEY_MESSAGE_INSERT
+     "VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8, $9, $10) "
+     "ON CONFLICT (provider_sid) WHERE direction = 'inbound' AND provider_sid <> '' "
+     "DO NOTHING RETURNING id",
+     ""},
+    {Q::kInsertOutbound, "InsertOutbound",
+     PARLEY_MESSAGE_INSERT
+     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+     ""},
+    {Q::kInsertOutbox, "InsertOutbox",
+     "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
+     "next_attempt_at, locked_until) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0)",
+     ""},
+    {Q::kActiveSession, "ActiveSession",
+     "SELECT " PARLEY_SESSION_COLUMNS " FROM sessions WHERE contact_id = $1 AND status = 'active'",
+     ""},
+    {Q::kLatestSession, "LatestSession",
+     "SELECT " PARLEY_SESSION_COLUMNS
+     " FROM sessions WHERE contact_id = $1 ORDER BY id DESC LIMIT 1",
+     ""},
+    {Q::kInsertSession, "InsertSession",
+     "INSERT INTO sessions (contact_id, flow_id, flow_revision, state, variables, step, status, "
+     "started_at, updated_at, ended_at, end_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+     "$10, $11) RETURNING id",
+     ""},
+    {Q::kUpdateSession, "UpdateSession",
+     "UPDATE sessions SET flow_id = $2, flow_revision = $3, state = $4, variables = $5, "
+     "step = $6, status = $7, updated_at = $8, ended_at = $9, end_reason = $10 WHERE id = $1",
+     ""},
+    {Q::kSetTimer, "SetTimer",
+     "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
+     "SELECT id, contact_id, $2, $3, $4, $5 FROM sessions WHERE id = $1 "
+     "ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, step = excluded.step, "
+     "keep = excluded.keep",
+     "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
+     "SELECT id, contact_id, $2::text, $3::bigint, $4::bigint, $5::smallint FROM sessions "
+     "WHERE id = $1 ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, "
+     "step = excluded.step, keep = excluded.keep"},
+    {Q::kCancelTimer, "CancelTimer", "DELETE FROM timers WHERE session_id = $1 AND name = $2", ""},
+    {Q::kCancelAllTimers, "CancelAllTimers", "DELETE FROM timers WHERE session_id = $1", ""},
+    {Q::kTimers, "Timers",
+     "SELECT session_id, name, due, step, keep FROM timers WHERE session_id = $1 "
+     "ORDER BY due, name",
+     ""},
+    // $1 now, $2 now + lease, $3 limit. RETURNING has no order; the caller sorts.
+    {Q::kClaimOutbox, "ClaimOutbox",
+     "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id "
+     "LIMIT $3) RETURNING id, message_id, contact_id, from_addr, to_addr, body, media, attempts, "
+     "next_attempt_at",
+     "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
+     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id "
+     "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, message_id, contact_id, from_addr, "
+     "to_addr, body, media, attempts, next_attempt_at"},
+    {Q::kDeleteOutbox, "DeleteOutbox", "DELETE FROM outbox WHERE id = $1 RETURNING message_id", ""},
+    {Q::kSetMessageDelivery, "SetMessageDelivery",
+     "UPDATE messages SET status = $2, provider_sid = $3, error_code = $4 WHERE id = $1", ""},
+    {Q::kRetryOutbox, "RetryOutbox",
+     "UPDATE outbox SET next_attempt_at = $2, locked_until = 0 WHERE id = $1", ""},
+    {Q::kSaveFlow, "SaveFlow",
+     "INSERT INTO flows (id, revision, source, loaded_at) VALUES ($1, $2, $3, $4) "
+     "ON CONFLICT (id, revision) DO NOTHING",
+     ""},
+    {Q::kMessages, "Messages",
+     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 ORDER BY id", ""},
+    {Q::kRowCounts, "RowCounts",
+     "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM sessions), "
+     "(SELECT count(*) FROM messages), (SELECT count(*) FROM outbox), "
+     "(SELECT count(*) FROM timers), (SELECT count(*) FROM flows)",
+     ""},
+};
+static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
+
+constexpr bool InOrder() {
+  for (std::size_t i = 0; i < std::size(kEntries); ++i) {
+    if (static_cast<std::size_t>(kEntries[i].q) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(InOrder(), "kEntries must follow the order of enum Q");
+
+#undef PARLEY_CONTACT_COLUMNS
+#undef PARLEY_SESSION_COLUMNS
+#undef PARLEY_MESSAGE_COLUMNS
+#undef PARLEY_MESSAGE_INSERT
+
+}  // namespace
+
+std::string_view QueryName(Q q) { return kEntries[static_cast<std::size_t>(q)].name; }
+
+std::string_view QuerySql(Dialect d, Q q) {
+  const Entry& e = kEntries[static_cast<std::size_t>(q)];
+  if (d == Dialect::kPostgres && !e.postgres.empty()) {
+    return e.postgres;
+  }
+  return e.sqlite;
+}
+
+}  // namespace parley::store::detail

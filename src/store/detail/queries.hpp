@@ -1,0 +1,56 @@
+// Every statement the Store runs, by name, with its SQL for each dialect. Connections
+// prepare each one once and reuse it.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace parley::store::detail {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// Parameters are written $1, $2, ... in both dialects (SQLite gets ?1, ?2, ...).
+enum class Q : int {
+  kPing,
+  kBegin,
+  kCommit,
+  kRollback,
+  kHasMigrationsTable,
+  kSchemaVersion,
+  kRecordMigration,
+  kLockContact,    // an existing contact, row-locked where the dialect has row locks
+  kInsertContact,  // creates (or, racing another creator, locks) a contact
+  kUpdateContact,
+  kFindContact,
+  kInsertInbound,
+  kInsertOutbound,
+  kInsertOutbox,
+  kActiveSession,
+  kLatestSession,
+  kInsertSession,
+  kUpdateSession,
+  kSetTimer,
+  kCancelTimer,
+  kCancelAllTimers,
+  kTimers,
+  kClaimOutbox,
+  kDeleteOutbox,
+  kSetMessageDelivery,
+  kRetryOutbox,
+  kSaveFlow,
+  kMessages,
+  kRowCounts,
+  kCount,
+};
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
+
+// "InsertInbound", for error messages.
+std::string_view QueryName(Q q);
+std::string_view QuerySql(Dialect d, Q q);
+
+// Column lists shared by the SELECTs and RETURNINGs above, decoded by records.cpp.
+inline constexpr int kContactColumns = 12;
+inline constexpr int kSessionColumns = 12;
+inline constexpr int kMessageColumns = 12;
+
+}  // namespace parley::store::detail

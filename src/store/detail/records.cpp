@@ -1,0 +1,137 @@
+#include "store/detail/records.hpp"
+
+#include "flow/json.hpp"
+
+namespace parley::store::detail {
+
+ContactRecord ContactFromRow(const Row& row) {
+  ContactRecord c;
+  c.id = row.Int(0);
+  c.address = row.Text(1);
+  c.channel = row.Text(2);
+  c.phone = row.Text(3);
+  c.name = row.Text(4);
+  c.status = row.Text(5);
+  c.wa_id = row.Text(6);
+  c.language = row.Text(7);
+  c.time_zone = row.Text(8);
+  c.fields_json = row.Text(9);
+  c.last_inbound_at = row.OptTime(10);
+  c.created_at = row.Time(11);
+  return c;
+}
+
+Result<SessionRecord> SessionFromRow(const Row& row) {
+  SessionRecord s;
+  s.id = row.Int(0);
+  s.contact_id = row.Int(1);
+  s.session.flow_id = row.Text(2);
+  s.flow_revision = row.Text(3);
+  s.session.state = row.Text(4);
+  auto vars = json::Parse(row.Text(5));
+  if (!vars.ok() || !vars->is_object()) {
+    return Status::Internal("session " + std::to_string(s.id) +
+                            ": stored variables are not a JSON object");
+  }
+  s.session.vars = std::move(vars).value();
+  s.session.step = static_cast<uint64_t>(row.Int(6));
+  const auto status = flow::ParseSessionStatus(row.Text(7));
+  if (!status) {
+    return Status::Internal("session " + std::to_string(s.id) + ": unknown stored status '" +
+                            std::string(row.Text(7)) + "'");
+  }
+  s.session.status = *status;
+  s.started_at = row.Time(8);
+  s.updated_at = row.Time(9);
+  s.ended_at = row.OptTime(10);
+  s.end_reason = row.Text(11);
+  return s;
+}
+
+Result<MessageRecord> MessageFromRow(const Row& row) {
+  MessageRecord m;
+  m.id = row.Int(0);
+  m.contact_id = row.Int(1);
+  if (!row.IsNull(2)) {
+    m.session_id = row.Int(2);
+  }
+  m.direction = row.Text(3) == "outbound" ? MessageRecord::Direction::kOutbound
+                                          : MessageRecord::Direction::kInbound;
+  m.provider_sid = row.Text(4);
+  m.from = row.Text(5);
+  m.to = row.Text(6);
+  m.body = row.Text(7);
+  auto media = MediaFromJson(row.Text(8));
+  if (!media.ok()) {
+    return Status::Internal("message " + std::to_string(m.id) + ": " + media.status().message());
+  }
+  m.media = std::move(media).value();
+  m.status = row.Text(9);
+  m.error_code = row.Text(10);
+  m.created_at = row.Time(11);
+  return m;
+}
+
+Result<OutboxItem> OutboxFromRow(const Row& row) {
+  OutboxItem o;
+  o.id = row.Int(0);
+  o.message_id = row.Int(1);
+  o.contact_id = row.Int(2);
+  o.from = row.Text(3);
+  o.to = row.Text(4);
+  o.body = row.Text(5);
+  auto media = MediaFromJson(row.Text(6));
+  if (!media.ok()) {
+    return Status::Internal("outbox " + std::to_string(o.id) + ": " + media.status().message());
+  }
+  o.media = std::move(media).value();
+  o.attempts = static_cast<int>(row.Int(7));
+  o.next_attempt_at = row.Time(8);
+  return o;
+}
+
+TimerRecord TimerFromRow(const Row& row) {
+  TimerRecord t;
+  t.session_id = row.Int(0);
+  t.name = row.Text(1);
+  t.due = row.Time(2);
+  t.step = static_cast<uint64_t>(row.Int(3));
+  t.keep = row.Int(4) != 0;
+  return t;
+}
+
+std::string MediaToJson(const std::vector<std::string>& media) {
+  if (media.empty()) {
+    return "[]";
+  }
+  json::Array a;
+  a.reserve(media.size());
+  for (const std::string& url : media) {
+    a.emplace_back(url);
+  }
+  return json::Serialize(json::Value(std::move(a)));
+}
+
+Result<std::vector<std::string>> MediaFromJson(std::string_view text) {
+  std::vector<std::string> media;
+  if (text == "[]") {
+    return media;
+  }
+  auto parsed = json::Parse(text);
+  if (!parsed.ok() || !parsed->is_array()) {
+    return Status::Internal("stored media is not a JSON array");
+  }
+  for (const json::Value& v : parsed->as_array()) {
+    if (!v.is_string()) {
+      return Status::Internal("stored media holds a non-string");
+    }
+    media.push_back(v.as_string());
+  }
+  return media;
+}
+
+const char* DirectionName(MessageRecord::Direction d) {
+  return d == MessageRecord::Direction::kOutbound ? "outbound" : "inbound";
+}
+
+}  // namespace parley::store::detail

@@ -1,0 +1,29 @@
+// Rows to records and back: the column orders of queries.cpp, JSON-in-text columns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "store/detail/backend.hpp"
+#include "store/store.hpp"
+
+namespace parley::store::detail {
+
+// A row of PARLEY_CONTACT_COLUMNS / _SESSION_ / _MESSAGE_ (queries.cpp). A stored value that
+// does not decode (a session status or JSON this build does not know) is kInternal.
+ContactRecord ContactFromRow(const Row& row);
+Result<SessionRecord> SessionFromRow(const Row& row);
+Result<MessageRecord> MessageFromRow(const Row& row);
+// id, message_id, contact_id, from_addr, to_addr, body, media, attempts, next_attempt_at.
+Result<OutboxItem> OutboxFromRow(const Row& row);
+// session_id, name, due, step, keep.
+TimerRecord TimerFromRow(const Row& row);
+
+// Media URLs as a JSON array of strings, the form of the `media` columns.
+std::string MediaToJson(const std::vector<std::string>& media);
+Result<std::vector<std::string>> MediaFromJson(std::string_view text);
+
+const char* DirectionName(MessageRecord::Direction d);
+
+}  // namespace parley::store::detail

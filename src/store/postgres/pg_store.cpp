@@ -1,0 +1,335 @@
+#include "store/postgres/pg_store.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <bitset>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/detail/backend.hpp"
+#include "store/postgres/pg_migrations.hpp"
+
+namespace parley::store {
+namespace {
+
+using detail::Conn;
+using detail::ConnPtr;
+using detail::Param;
+using detail::Q;
+using detail::RowFn;
+
+// Bounds a statement that is not waiting for a lock (those get busy_timeout).
+constexpr int kStatementTimeoutMs = 30'000;
+// The server ends a transaction left open this long (a stuck or leaked Transaction).
+constexpr int kIdleInTransactionTimeoutMs = 60'000;
+// libpq treats connect_timeout below 2 s as 2 s.
+constexpr int kMinConnectTimeoutS = 2;
+constexpr int kMaxParams = 16;
+// The key of the advisory lock that serializes migrators ("parley" in ASCII).
+constexpr std::string_view kMigrationLockSql =
+    "SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = '10min'; "
+    "SELECT pg_advisory_xact_lock(112568963508601)";
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string Trimmed(const char* text) {
+  std::string s = text != nullptr ? text : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+class PgRow final : public detail::Row {
+ public:
+  PgRow(const PGresult* r, int row) : r_(r), row_(row) {}
+  bool IsNull(int col) const override { return PQgetisnull(r_, row_, col) != 0; }
+  int64_t Int(int col) const override {
+    const std::string_view text = Text(col);
+    int64_t v = 0;
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    return v;
+  }
+  std::string_view Text(int col) const override {
+    return {PQgetvalue(r_, row_, col), static_cast<std::size_t>(PQgetlength(r_, row_, col))};
+  }
+
+ private:
+  const PGresult* r_;
+  int row_;
+};
+
+class PgConn final : public Conn {
+ public:
+  explicit PgConn(PGconn* conn) : conn_(conn) {}
+  ~PgConn() override { PQfinish(conn_); }
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  static Result<std::unique_ptr<PgConn>> Connect(const std::string& url,
+                                                 const ConnectOptions& options) {
+    const auto busy_ms = std::max<int64_t>(options.busy_timeout.count(), 1);
+    const std::string connect_timeout =
+        std::to_string(std::max<int64_t>(kMinConnectTimeoutS, (busy_ms + 999) / 1000));
+    const std::string server_options =
+        "-c statement_timeout=" + std::to_string(kStatementTimeoutMs) +
+        " -c lock_timeout=" + std::to_string(busy_ms) +
+        " -c idle_in_transaction_session_timeout=" + std::to_string(kIdleInTransactionTimeoutMs);
+    // Keywords before "dbname" are defaults: whatever the URL sets wins.
+    const char* keys[] = {"connect_timeout",  "options", "client_encoding",
+                          "application_name", "dbname",  nullptr};
+    const char* values[] = {
+        connect_timeout.c_str(), server_options.c_str(), "UTF8", "parley", url.c_str(), nullptr};
+    auto conn = std::make_unique<PgConn>(PQconnectdbParams(keys, values, 1));
+    if (conn->conn_ == nullptr) {
+      return Status::Unavailable("postgres connect: out of memory");
+    }
+    if (PQstatus(conn->conn_) != CONNECTION_OK) {
+      return Status::Unavailable("postgres connect: " + Trimmed(PQerrorMessage(conn->conn_)));
+    }
+    // Server notices (e.g. "terminating connection due to shutdown") would go to stderr;
+    // the errors that matter come back as Status.
+    PQsetNoticeProcessor(
+        conn->conn_, [](void*, const char*) {}, nullptr);
+    return conn;
+  }
+
+  // Fit to hand to the next user: connected and outside any transaction.
+  bool reusable() const {
+    return !broken_ && PQstatus(conn_) == CONNECTION_OK &&
+           PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  }
+
+  Status Exec(Q q, std::initializer_list<Param> params, RowFn on_row, int64_t* changed) override {
+    const auto index = static_cast<std::size_t>(q);
+    char name[16];
+    std::snprintf(name, sizeof name, "parley%zu", index);
+    if (!prepared_[index]) {
+      const std::string sql(detail::QuerySql(detail::Dialect::kPostgres, q));
+      PgResult r(PQprepare(conn_, name, sql.c_str(), 0, nullptr));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+        return Fail(r.get(), detail::QueryName(q));
+      }
+      prepared_.set(index);
+    }
+    if (params.size() > kMaxParams) {
+      return Status::Internal("postgres: too many parameters");
+    }
+    const char* values[kMaxParams];
+    int lengths[kMaxParams];
+    int formats[kMaxParams];
+    char ints[kMaxParams][24];
+    int n = 0;
+    for (const Param& p : params) {
+      values[n] = nullptr;
+      lengths[n] = 0;
+      formats[n] = 0;
+      if (p.kind == Param::Kind::kInt) {
+        auto [end, ec] = std::to_chars(ints[n], ints[n] + sizeof ints[n] - 1, p.i);
+        *end = '\0';
+        values[n] = ints[n];
+      } else if (p.kind == Param::Kind::kText) {
+        // Binary format: the text goes as its bytes with a length, no NUL needed.
+        values[n] = p.s.empty() ? "" : p.s.data();
+        lengths[n] = static_cast<int>(p.s.size());
+        formats[n] = 1;
+      }
+      ++n;
+    }
+    PgResult r(PQexecPrepared(conn_, name, n, values, lengths, formats, 0));
+    const ExecStatusType st = PQresultStatus(r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      return Fail(r.get(), detail::QueryName(q));
+    }
+    if (on_row) {
+      const int rows = PQntuples(r.get());
+      for (int i = 0; i < rows; ++i) {
+        PARLEY_RETURN_IF_ERROR(on_row(PgRow(r.get(), i)));
+      }
+    }
+    if (changed != nullptr) {
+      const char* tuples = PQcmdTuples(r.get());
+      *changed = 0;
+      std::from_chars(tuples, tuples + std::strlen(tuples), *changed);
+    }
+    return Status::Ok();
+  }
+
+  Status ExecScript(std::string_view sql) override {
+    if (sql.empty()) {
+      return Status::Ok();
+    }
+    const std::string text(sql);
+    PgResult r(PQexec(conn_, text.c_str()));
+    const ExecStatusType st = PQresultStatus(r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      return Fail(r.get(), "script");
+    }
+    return Status::Ok();
+  }
+
+  Status Begin() override { return Simple("BEGIN"); }
+
+  Status Commit() override {
+    PgResult r(PQexec(conn_, "COMMIT"));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      return Fail(r.get(), "Commit");
+    }
+    // COMMIT of a failed transaction "succeeds" as ROLLBACK.
+    if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) {
+      return Status::Internal("postgres Commit: the transaction was rolled back");
+    }
+    return Status::Ok();
+  }
+
+  void Rollback() override {
+    switch (PQtransactionStatus(conn_)) {
+      case PQTRANS_IDLE:
+        return;
+      case PQTRANS_INTRANS:
+      case PQTRANS_INERROR:
+        if (!Simple("ROLLBACK").ok()) {
+          broken_ = true;
+        }
+        return;
+      default:  // a query still running, or the connection is gone
+        broken_ = true;
+        return;
+    }
+  }
+
+ private:
+  Status Simple(const char* sql) {
+    PgResult r(PQexec(conn_, sql));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      return Fail(r.get(), sql);
+    }
+    return Status::Ok();
+  }
+
+  // Maps a failed result (or a null one: out of memory or no connection) to a Status.
+  Status Fail(const PGresult* r, std::string_view what) {
+    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string text =
+        Trimmed(r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn_));
+    const std::string_view code = state != nullptr ? state : "";
+    std::string message = "postgres " + std::string(what) + ": ";
+    if (!code.empty()) {
+      message += "SQLSTATE " + std::string(code) + ": ";
+    }
+    message += text;
+    // No SQLSTATE: libpq itself failed (the server vanished mid-request, out of memory).
+    if (code.empty() || PQstatus(conn_) != CONNECTION_OK || code.starts_with("08") ||
+        code.starts_with("57P0")) {
+      broken_ = true;
+      return Status::Unavailable(std::move(message));
+    }
+    if (code.starts_with("23")) {
+      return Status::FailedPrecondition(std::move(message));
+    }
+    if (code.starts_with("40") || code == "55P03" || code == "57014" || code.starts_with("53")) {
+      return Status::Unavailable(std::move(message));
+    }
+    return Status::Internal(std::move(message));
+  }
+
+  PGconn* conn_;
+  std::bitset<detail::kQueryCount> prepared_;
+  bool broken_ = false;
+};
+
+class PgBackend final : public detail::Backend {
+ public:
+  PgBackend(std::string url, const ConnectOptions& options)
+      : url_(std::move(url)), options_(options) {
+    options_.pool_size = std::max(options_.pool_size, 1);
+  }
+
+  std::string_view dialect() const override { return "postgres"; }
+
+  Result<ConnPtr> Acquire() override {
+    const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
+    std::unique_lock lock(mu_);
+    while (true) {
+      while (!idle_.empty()) {
+        std::unique_ptr<PgConn> conn = std::move(idle_.back());
+        idle_.pop_back();
+        if (conn->reusable()) {
+          return ConnPtr(conn.release(), detail::ConnReleaser{this});
+        }
+        --open_;
+      }
+      if (open_ < options_.pool_size) {
+        ++open_;
+        lock.unlock();
+        auto conn = PgConn::Connect(url_, options_);
+        if (!conn.ok()) {
+          lock.lock();
+          --open_;
+          cv_.notify_one();
+          return conn.status();
+        }
+        return ConnPtr(conn->release(), detail::ConnReleaser{this});
+      }
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= options_.pool_size) {
+        return Status::Unavailable("postgres: no free connection within " +
+                                   std::to_string(options_.busy_timeout.count()) +
+                                   " ms (pool_size " + std::to_string(options_.pool_size) + ")");
+      }
+    }
+  }
+
+  std::span<const detail::Migration> migrations() const override { return detail::PgMigrations(); }
+  std::string_view migration_lock_sql() const override { return kMigrationLockSql; }
+
+ protected:
+  void Release(Conn* c) override {
+    std::unique_ptr<PgConn> conn(static_cast<PgConn*>(c));
+    {
+      std::lock_guard lock(mu_);
+      if (conn->reusable()) {
+        idle_.push_back(std::move(conn));
+      } else {
+        --open_;
+      }
+    }
+    cv_.notify_one();
+    // A discarded connection closes here, outside the lock.
+  }
+
+ private:
+  const std::string url_;
+  ConnectOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConn>> idle_;  // most recently used last
+  int open_ = 0;                               // idle + leased
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPgStore(std::string_view url, const ConnectOptions& options) {
+  std::string text(url);
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(text.c_str(), &error);
+  if (parsed == nullptr) {
+    std::string message = Trimmed(error != nullptr ? error : "out of memory");
+    PQfreemem(error);
+    return Status::InvalidArgument("postgres URL: " + message);
+  }
+  PQconninfoFree(parsed);
+  return detail::MakeStore(std::make_unique<PgBackend>(std::move(text), options));
+}
+
+}  // namespace parley::store

@@ -1,0 +1,99 @@
+// SQLite schema versions. Never edit a released version: add the next one.
+#include "store/sqlite/sqlite_migrations.hpp"
+
+namespace parley::store::detail {
+namespace {
+
+// Times are INTEGER unix milliseconds. Every per-contact table carries contact_id so the
+// data could be sharded by contact.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE schema_migrations (
+  version INTEGER PRIMARY KEY,
+  applied_at INTEGER NOT NULL
+);
+CREATE TABLE contacts (
+  id INTEGER PRIMARY KEY,
+  address TEXT NOT NULL UNIQUE,
+  channel TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'active',
+  wa_id TEXT NOT NULL DEFAULT '',
+  language TEXT NOT NULL DEFAULT '',
+  time_zone TEXT NOT NULL DEFAULT '',
+  fields TEXT NOT NULL DEFAULT '{}',
+  last_inbound_at INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts (id),
+  flow_id TEXT NOT NULL,
+  flow_revision TEXT NOT NULL,
+  state TEXT NOT NULL,
+  variables TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  end_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX sessions_one_active ON sessions (contact_id) WHERE status = 'active';
+CREATE INDEX sessions_by_contact ON sessions (contact_id, id);
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts (id),
+  session_id INTEGER REFERENCES sessions (id),
+  direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  provider_sid TEXT NOT NULL DEFAULT '',
+  from_addr TEXT NOT NULL,
+  to_addr TEXT NOT NULL,
+  body TEXT NOT NULL,
+  media TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL,
+  error_code TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_inbound_sid ON messages (provider_sid)
+  WHERE direction = 'inbound' AND provider_sid <> '';
+CREATE INDEX messages_by_contact ON messages (contact_id, id);
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL REFERENCES messages (id),
+  contact_id INTEGER NOT NULL REFERENCES contacts (id),
+  from_addr TEXT NOT NULL,
+  to_addr TEXT NOT NULL,
+  body TEXT NOT NULL,
+  media TEXT NOT NULL DEFAULT '[]',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, id);
+CREATE TABLE timers (
+  session_id INTEGER NOT NULL REFERENCES sessions (id),
+  contact_id INTEGER NOT NULL REFERENCES contacts (id),
+  name TEXT NOT NULL,
+  due INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  keep INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (session_id, name)
+);
+CREATE INDEX timers_due ON timers (due);
+CREATE TABLE flows (
+  id TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  source TEXT NOT NULL,
+  loaded_at INTEGER NOT NULL,
+  PRIMARY KEY (id, revision)
+);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}};
+
+}  // namespace
+
+std::span<const Migration> SqliteMigrations() { return kMigrations; }
+
+}  // namespace parley::store::detail

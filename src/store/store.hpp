@@ -1,0 +1,210 @@
+// The Store: everything parley keeps, behind one interface with a SQLite implementation
+// (the embedded default) and a PostgreSQL one (many instances on one database).
+//
+// Contract shared by both implementations (the conformance suite, store_conformance_test,
+// checks each point on both):
+//   - All writes of one event happen in one Transaction; destroying a Transaction that was
+//     not committed rolls it back. Nothing is half-written.
+//   - Per-contact order: LockContact holds the contact until the transaction ends, so two
+//     transactions for one contact run one after another, on any number of processes.
+//   - At most one active session per contact, enforced by the database (a partial unique
+//     index), not only by this code.
+//   - Inbound messages are unique by provider id (Twilio's MessageSid): InsertInbound of a
+//     repeat answers false and writes nothing.
+//   - A database that cannot be reached (or drops the connection) gives kUnavailable; a
+//     constraint violation gives kFailedPrecondition; a lock or statement timeout, deadlock
+//     or serialization failure kUnavailable too (retrying the event may work); anything
+//     else kInternal.
+// All methods are thread-safe on the Store; a Transaction belongs to one thread and must
+// end (Commit or destruction) before the Store is destroyed. On SQLite the open Transaction
+// holds the store's only connection: the thread holding it must not call the Store (it
+// would wait busy_timeout for itself, then get kUnavailable).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.hpp"
+#include "common/time.hpp"
+#include "flow/session.hpp"
+
+namespace parley::store {
+
+// A person on one channel. The same phone on SMS and on WhatsApp is two contacts.
+struct ContactRecord {
+  int64_t id = 0;
+  std::string address;             // unique key: "+15551234567" or "whatsapp:+15551234567"
+  std::string channel = "sms";     // "sms" | "whatsapp"
+  std::string phone;               // E.164
+  std::string name;                // WhatsApp ProfileName, or set by an admin
+  std::string status = "active";   // "active" | "opted_out" | "blocked"
+  std::string wa_id;               // WhatsApp WaId, empty on SMS
+  std::string language;            // BCP 47, may be empty
+  std::string time_zone;           // IANA id, may be empty
+  std::string fields_json = "{}";  // custom fields, a JSON object of strings
+  std::optional<TimePoint> last_inbound_at;
+  TimePoint created_at{};
+};
+
+struct SessionRecord {
+  int64_t id = 0;  // 0 until saved
+  int64_t contact_id = 0;
+  std::string flow_revision;  // hash of the flow file the session runs on
+  flow::Session session;      // flow id, state, variables, step counter, status
+  TimePoint started_at{};
+  TimePoint updated_at{};
+  std::optional<TimePoint> ended_at;
+  std::string end_reason;  // why it ended: "completed", "opted_out", "expired", ...
+};
+
+struct MessageRecord {
+  enum class Direction { kInbound, kOutbound };
+  int64_t id = 0;  // 0 until saved
+  int64_t contact_id = 0;
+  std::optional<int64_t> session_id;
+  Direction direction = Direction::kInbound;
+  std::string provider_sid;  // Twilio MessageSid; unique for inbound; empty until sent
+  std::string from;
+  std::string to;
+  std::string body;
+  std::vector<std::string> media;  // media URLs
+  std::string status;      // inbound: "received"; outbound: "queued", "sent", "simulated", "failed"
+  std::string error_code;  // provider error code on failure, e.g. "21610"
+  TimePoint created_at{};
+};
+
+// An outbound message waiting for delivery.
+struct OutboxItem {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  int64_t contact_id = 0;
+  std::string from;
+  std::string to;
+  std::string body;
+  std::vector<std::string> media;
+  int attempts = 0;  // delivery attempts, counting the one this claim starts
+  TimePoint next_attempt_at{};
+};
+
+// A durable timer of a session (DESIGN §2). (session_id, name) is unique.
+struct TimerRecord {
+  int64_t session_id = 0;
+  std::string name;
+  TimePoint due{};
+  uint64_t step = 0;  // the session's step when set
+  bool keep = false;
+};
+
+// A loaded flow file, for sessions to name the revision they run on.
+struct FlowRecord {
+  std::string id;
+  std::string revision;  // content hash
+  std::string source;    // the file's text
+  TimePoint loaded_at{};
+};
+
+// The writes of one event. Rolls back on destruction unless Commit() succeeded. The first
+// failed call aborts it (as PostgreSQL does; SQLite is made to match): every later call,
+// Commit() included, returns that error, and destruction rolls everything back.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Finds the contact with `init.address`, creating it from `init` if there is none, and
+  // holds it until the transaction ends (the per-contact lock). Returns the stored record
+  // (for an existing contact, its stored fields; `init` is not applied).
+  virtual Result<ContactRecord> LockContact(const ContactRecord& init) = 0;
+  // Writes name, status, wa_id, language, time_zone, fields_json, last_inbound_at.
+  // kNotFound for an unknown contact.id.
+  virtual Status UpdateContact(const ContactRecord& contact) = 0;
+
+  // Records an inbound message and sets m.id. Answers false, writing nothing, when an
+  // inbound message with m.provider_sid exists already (a webhook retry). An empty
+  // provider_sid (a simulated message) is never a repeat.
+  virtual Result<bool> InsertInbound(MessageRecord& m) = 0;
+  // Records an outbound message (status "queued") with its outbox row; sets m.id.
+  virtual Status EnqueueOutbound(MessageRecord& m) = 0;
+  // Records an outbound message that needs no delivery by parley (it went out inline, as
+  // TwiML in the webhook's answer) with m.status as given; no outbox row. Sets m.id.
+  virtual Status RecordOutbound(MessageRecord& m) = 0;
+
+  // The contact's active session, if any.
+  virtual Result<std::optional<SessionRecord>> ActiveSession(int64_t contact_id) = 0;
+  // Inserts the session (id == 0; sets id) or updates it. Inserting a second active session
+  // for a contact fails with kFailedPrecondition; updating an unknown id is kNotFound.
+  virtual Status SaveSession(SessionRecord& s) = 0;
+
+  // Sets a timer, replacing a pending one of the same session and name. An unknown session
+  // is kFailedPrecondition.
+  virtual Status SetTimer(const TimerRecord& t) = 0;
+  // Cancels the session's timer `name`, or all of its timers when `name` is empty.
+  virtual Status CancelTimers(int64_t session_id, std::string_view name) = 0;
+
+  virtual Status Commit() = 0;
+};
+
+struct ConnectOptions {
+  // PostgreSQL: connections in the pool (each transaction holds one). SQLite: ignored.
+  int pool_size = 8;
+  // How long Begin() waits for a free connection or for SQLite's write lock.
+  Duration busy_timeout = std::chrono::seconds(5);
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // "sqlite" or "postgres".
+  virtual std::string_view dialect() const = 0;
+
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  // A cheap round trip: is the database reachable?
+  virtual Status Ping() = 0;
+
+  // Migrations. Versions count from 1; 0 is an empty database.
+  virtual Result<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
+  // Applies the missing migrations, each in its own transaction; safe to run concurrently
+  // from several processes. Fails (changing nothing) on a schema newer than this binary.
+  virtual Status Migrate() = 0;
+
+  // Claims up to `limit` due outbox rows (next_attempt_at <= now) for delivery, oldest
+  // first, leasing them for `lease` so no other worker or instance claims them meanwhile
+  // (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  virtual Result<std::vector<OutboxItem>> ClaimOutbox(TimePoint now, int limit, Duration lease) = 0;
+  // Ends delivery of a claimed row: removes it and sets the message's status, provider sid
+  // and error code. kNotFound if the row is gone (finished already).
+  virtual Status FinishOutbox(int64_t outbox_id, std::string_view status,
+                              std::string_view provider_sid, std::string_view error_code) = 0;
+  // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
+  // kNotFound if the row is gone.
+  virtual Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) = 0;
+
+  // Records a flow revision (idempotent for the same id and revision).
+  virtual Status SaveFlow(const FlowRecord& f) = 0;
+
+  // Reads, for the CLI, the admin and tests.
+  virtual Result<std::optional<ContactRecord>> FindContact(std::string_view address) = 0;
+  virtual Result<std::optional<SessionRecord>> LatestSession(int64_t contact_id) = 0;
+  // The contact's messages, oldest first.
+  virtual Result<std::vector<MessageRecord>> Messages(int64_t contact_id) = 0;
+  virtual Result<std::vector<TimerRecord>> Timers(int64_t session_id) = 0;
+  // Rows in each table, "contacts=3 sessions=2 ..." in a fixed order: tests compare it
+  // before and after a request that must change nothing.
+  virtual Result<std::string> RowCounts() = 0;
+};
+
+// Opens "sqlite:PATH" (a file; "sqlite::memory:" for a private in-memory database) or
+// "postgres://user:pass@host:port/db?..." / "postgresql://..." (any libpq URI). Does not
+// migrate. An unknown scheme is kInvalidArgument naming the accepted forms; a malformed
+// PostgreSQL URI is kInvalidArgument with libpq's reason. PostgreSQL connects lazily: an
+// unreachable server shows at the first call, as kUnavailable. A SQLite file that cannot
+// be opened is kUnavailable here.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view database_url,
+                                         const ConnectOptions& options = {});
+
+}  // namespace parley::store

@@ -1,0 +1,439 @@
+// The Store contract (store.hpp), checked point by point on both backends against real
+// databases. Concurrency and failure tests are in store_concurrency_test.cpp.
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "flow/json.hpp"
+#include "store/store_test_fixture.hpp"
+
+namespace parley::store::testing {
+
+using flow::SessionStatus;
+
+// --- fixture -------------------------------------------------------------------------------
+
+namespace {
+std::unique_ptr<parley::testing::PgCluster>& ClusterSlot() {
+  static std::unique_ptr<parley::testing::PgCluster> cluster;
+  return cluster;
+}
+}  // namespace
+
+parley::testing::PgCluster* SharedCluster(std::string* error) {
+  auto& slot = ClusterSlot();
+  if (!slot) {
+    auto started = parley::testing::PgCluster::Start();
+    if (!started.ok()) {
+      *error = started.status().ToString();
+      return nullptr;
+    }
+    slot = std::move(started).value();
+  }
+  return slot.get();
+}
+
+void StoreTest::TearDownTestSuite() { ClusterSlot().reset(); }
+
+void StoreTest::SetUp() {
+  if (postgres()) {
+    std::string error;
+    parley::testing::PgCluster* cluster = SharedCluster(&error);
+    if (cluster == nullptr) {
+      GTEST_SKIP() << "no PostgreSQL: " << error;
+    }
+    static std::atomic<int> counter{0};
+    ASSERT_OK_AND_ASSIGN(url_, cluster->CreateDatabase("t" + std::to_string(++counter)));
+  } else {
+    char templ[] = "/tmp/parley-store-XXXXXX";
+    ASSERT_NE(mkdtemp(templ), nullptr);
+    sqlite_dir_ = templ;
+    url_ = "sqlite:" + sqlite_dir_ + "/parley.db";
+  }
+  ASSERT_OK_AND_ASSIGN(store_, Open());
+  ASSERT_EQ(store_->dialect(), GetParam());
+  ASSERT_OK(store_->Migrate());
+}
+
+void StoreTest::TearDown() {
+  store_.reset();
+  if (!sqlite_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(sqlite_dir_, ec);
+  }
+}
+
+Result<std::unique_ptr<Store>> StoreTest::Open(const ConnectOptions& options) const {
+  return OpenStore(url_, options);
+}
+
+Status StoreTest::RawExec(const std::string& sql) const {
+  if (postgres()) {
+    PGconn* conn = PQconnectdb(url_.c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    std::string error = PQerrorMessage(conn);
+    PQclear(r);
+    PQfinish(conn);
+    return ok ? Status::Ok() : Status::Internal(error);
+  }
+  sqlite3* db = nullptr;
+  sqlite3_open(url_.substr(7).c_str(), &db);
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  std::string error = sqlite3_errmsg(db);
+  sqlite3_close(db);
+  return rc == SQLITE_OK ? Status::Ok() : Status::Internal(error);
+}
+
+Result<ContactRecord> MakeContact(Store& store, const std::string& address) {
+  auto txn = store.Begin();
+  if (!txn.ok()) {
+    return txn.status();
+  }
+  ContactRecord init;
+  init.address = address;
+  init.phone = address;
+  init.created_at = kT0;
+  auto contact = (*txn)->LockContact(init);
+  if (!contact.ok()) {
+    return contact.status();
+  }
+  PARLEY_RETURN_IF_ERROR((*txn)->Commit());
+  return contact;
+}
+
+SessionRecord NewSession(int64_t contact_id, SessionStatus status) {
+  SessionRecord s;
+  s.contact_id = contact_id;
+  s.flow_revision = "rev1";
+  s.session.flow_id = "checkin";
+  s.session.state = "ASK_NAME";
+  s.session.status = status;
+  s.started_at = kT0;
+  s.updated_at = kT0;
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+// --- migrations ----------------------------------------------------------------------------
+
+constexpr const char* kEmptyCounts = "contacts=0 sessions=0 messages=0 outbox=0 timers=0 flows=0";
+
+TEST_P(StoreTest, MigratesFromEmpty) {
+  // SetUp migrated store_; a second database shows the empty state.
+  if (postgres()) {
+    std::string error;
+    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("fresh"));
+  } else {
+    url_ = "sqlite:" + sqlite_dir_ + "/fresh.db";
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
+  EXPECT_EQ(before, 0);
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());
+  EXPECT_EQ(after, store->LatestSchemaVersion());
+  EXPECT_GE(after, 1);
+  ASSERT_OK_AND_ASSIGN(std::string counts, store->RowCounts());
+  EXPECT_EQ(counts, kEmptyCounts);
+}
+
+TEST_P(StoreTest, MigrateTwiceIsNoOp) {
+  ASSERT_OK(MakeContact(*store_, "+15551230000").status());
+  ASSERT_OK(store_->Migrate());
+  ASSERT_OK_AND_ASSIGN(auto other, Open());
+  ASSERT_OK(other->Migrate());
+  ASSERT_OK_AND_ASSIGN(int version, store_->SchemaVersion());
+  EXPECT_EQ(version, store_->LatestSchemaVersion());
+  // Nothing was re-created: the data is still there.
+  ASSERT_OK_AND_ASSIGN(std::string counts, other->RowCounts());
+  EXPECT_EQ(counts, "contacts=1 sessions=0 messages=0 outbox=0 timers=0 flows=0");
+}
+
+TEST_P(StoreTest, RefusesNewerSchemaAndChangesNothing) {
+  const int latest = store_->LatestSchemaVersion();
+  ASSERT_OK(RawExec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                    std::to_string(latest + 1) + ", 0)"));
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  const Status s = store->Migrate();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "database schema is version " + std::to_string(latest + 1) +
+                             " but this parley knows only up to " + std::to_string(latest) +
+                             "; upgrade parley");
+  ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
+  EXPECT_EQ(version, latest + 1);
+  ASSERT_OK_AND_ASSIGN(std::string counts, store->RowCounts());
+  EXPECT_EQ(counts, kEmptyCounts);
+}
+
+TEST(StoreOpenTest, UnknownSchemeIsInvalidArgumentNamingTheForms) {
+  auto store = OpenStore("mysql://root:secret@localhost/parley");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("sqlite:PATH"), std::string::npos);
+  EXPECT_NE(store.status().message().find("postgres://"), std::string::npos);
+  EXPECT_EQ(store.status().message().find("secret"), std::string::npos);
+  EXPECT_EQ(OpenStore("sqlite:").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("postgresql://host/db?no_such_option=1").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(StoreOpenTest, SqliteInMemoryWorks) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenStore("sqlite::memory:"));
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK(store->Ping());
+  ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
+  EXPECT_EQ(version, store->LatestSchemaVersion());
+}
+
+TEST(StoreOpenTest, SqliteUnopenableFileIsUnavailable) {
+  auto store = OpenStore("sqlite:/nonexistent-dir/parley.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable) << store.status().ToString();
+}
+
+// --- contacts ------------------------------------------------------------------------------
+
+TEST_P(StoreTest, ContactFindOrCreateAndUpdate) {
+  ContactRecord init;
+  init.address = "whatsapp:+15551230001";
+  init.channel = "whatsapp";
+  init.phone = "+15551230001";
+  init.name = "Ana";
+  init.wa_id = "15551230001";
+  init.created_at = kT0;
+  ContactRecord created;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(created, txn->LockContact(init));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_GT(created.id, 0);
+  EXPECT_EQ(created.address, init.address);
+  EXPECT_EQ(created.channel, "whatsapp");
+  EXPECT_EQ(created.name, "Ana");
+  EXPECT_EQ(created.status, "active");
+  EXPECT_EQ(created.fields_json, "{}");
+  EXPECT_FALSE(created.last_inbound_at.has_value());
+  EXPECT_EQ(created.created_at, kT0);
+
+  // An existing contact comes back as stored; `init` is not applied.
+  ContactRecord again_init = init;
+  again_init.name = "Someone else";
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  ASSERT_OK_AND_ASSIGN(ContactRecord again, txn->LockContact(again_init));
+  EXPECT_EQ(again.id, created.id);
+  EXPECT_EQ(again.name, "Ana");
+
+  again.name = "Ana María";
+  again.status = "opted_out";
+  again.language = "es-419";
+  again.time_zone = "America/Lima";
+  again.fields_json = R"({"team":"norte","nivel":"2"})";
+  again.last_inbound_at = kT0 + std::chrono::minutes(5);
+  ASSERT_OK(txn->UpdateContact(again));
+  ASSERT_OK(txn->Commit());
+
+  ASSERT_OK_AND_ASSIGN(auto found, store_->FindContact(init.address));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "Ana María");
+  EXPECT_EQ(found->status, "opted_out");
+  EXPECT_EQ(found->language, "es-419");
+  EXPECT_EQ(found->time_zone, "America/Lima");
+  EXPECT_EQ(found->fields_json, again.fields_json);
+  EXPECT_EQ(found->last_inbound_at, kT0 + std::chrono::minutes(5));
+  EXPECT_EQ(found->wa_id, "15551230001");
+
+  ASSERT_OK_AND_ASSIGN(auto missing, store_->FindContact("+15550000000"));
+  EXPECT_FALSE(missing.has_value());
+  // The same phone on SMS is another contact.
+  ASSERT_OK_AND_ASSIGN(ContactRecord sms, MakeContact(*store_, "+15551230001"));
+  EXPECT_NE(sms.id, created.id);
+}
+
+// --- messages ------------------------------------------------------------------------------
+
+MessageRecord Inbound(int64_t contact_id, std::string sid, std::string body) {
+  MessageRecord m;
+  m.contact_id = contact_id;
+  m.provider_sid = std::move(sid);
+  m.from = "+15551230002";
+  m.to = "+15557654321";
+  m.body = std::move(body);
+  m.status = "received";
+  m.created_at = kT0;
+  return m;
+}
+
+TEST_P(StoreTest, InboundIsDedupedByProviderSid) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230002"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord m = Inbound(c.id, "SM00000000000000000000000000000001", "hola 👋");
+    m.media = {"https://api.twilio.com/media/1", "https://api.twilio.com/media/2"};
+    ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(m));
+    EXPECT_TRUE(inserted);
+    EXPECT_GT(m.id, 0);
+    // A repeat inside the same transaction is a repeat too.
+    MessageRecord again = Inbound(c.id, m.provider_sid, "hola 👋");
+    ASSERT_OK_AND_ASSIGN(bool inserted_again, txn->InsertInbound(again));
+    EXPECT_FALSE(inserted_again);
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::string before, store_->RowCounts());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord retry = Inbound(c.id, "SM00000000000000000000000000000001", "hola 👋");
+    ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(retry));
+    EXPECT_FALSE(inserted);
+    // The same sid on an outbound message is no conflict.
+    MessageRecord out = Inbound(c.id, "SM00000000000000000000000000000001", "reply");
+    ASSERT_OK(txn->EnqueueOutbound(out));
+    EXPECT_EQ(out.status, "queued");
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::string after, store_->RowCounts());
+  EXPECT_NE(before, after);
+
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].direction, MessageRecord::Direction::kInbound);
+  EXPECT_EQ(messages[0].body, "hola 👋");
+  EXPECT_EQ(messages[0].status, "received");
+  EXPECT_EQ(messages[0].media, (std::vector<std::string>{"https://api.twilio.com/media/1",
+                                                         "https://api.twilio.com/media/2"}));
+  EXPECT_EQ(messages[0].created_at, kT0);
+  EXPECT_FALSE(messages[0].session_id.has_value());
+  EXPECT_EQ(messages[1].direction, MessageRecord::Direction::kOutbound);
+  EXPECT_EQ(messages[1].status, "queued");
+  EXPECT_TRUE(messages[1].media.empty());
+}
+
+TEST_P(StoreTest, InboundWithoutSidIsNeverARepeat) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230003"));
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  for (int i = 0; i < 2; ++i) {
+    MessageRecord m = Inbound(c.id, "", "typed in parley chat");
+    ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(m));
+    EXPECT_TRUE(inserted);
+  }
+  ASSERT_OK(txn->Commit());
+}
+
+// --- sessions ------------------------------------------------------------------------------
+
+TEST_P(StoreTest, SessionRoundTripsVariables) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230004"));
+  SessionRecord s = NewSession(c.id, SessionStatus::kActive);
+  ASSERT_OK_AND_ASSIGN(json::Value vars,
+                       json::Parse(R"({"name":"Zoë 🎉 李","q":"say \"hi\"\n\tbye\\",)"
+                                   R"("nested":{"list":[1,2.5,-3e-7,"x",true,null,{"k":[]}],)"
+                                   R"("empty":{}},"big":9007199254740991,"ctl":"\u0001"})"));
+  s.session.vars = vars;
+  s.session.step = 3;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SaveSession(s));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_GT(s.id, 0);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(auto active, txn->ActiveSession(c.id));
+    ASSERT_TRUE(active.has_value());
+    EXPECT_EQ(active->id, s.id);
+    EXPECT_EQ(active->session, s.session);
+    EXPECT_EQ(active->flow_revision, "rev1");
+    EXPECT_EQ(active->started_at, kT0);
+    EXPECT_FALSE(active->ended_at.has_value());
+
+    active->session.state = "DONE";
+    active->session.step = 4;
+    active->session.status = SessionStatus::kCompleted;
+    active->session.vars.Set("answer", json::Value("sí"));
+    active->updated_at = kT0 + std::chrono::seconds(30);
+    active->ended_at = kT0 + std::chrono::seconds(30);
+    active->end_reason = "completed";
+    ASSERT_OK(txn->SaveSession(*active));
+    ASSERT_OK_AND_ASSIGN(auto none, txn->ActiveSession(c.id));
+    EXPECT_FALSE(none.has_value());
+    ASSERT_OK(txn->Commit());
+    s = *active;
+  }
+  ASSERT_OK_AND_ASSIGN(auto latest, store_->LatestSession(c.id));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->session, s.session);
+  EXPECT_EQ(latest->updated_at, kT0 + std::chrono::seconds(30));
+  EXPECT_EQ(latest->ended_at, kT0 + std::chrono::seconds(30));
+  EXPECT_EQ(latest->end_reason, "completed");
+}
+
+TEST_P(StoreTest, OneActiveSessionPerContact) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230005"));
+  SessionRecord first = NewSession(c.id, SessionStatus::kActive);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SaveSession(first));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::string before, store_->RowCounts());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    SessionRecord second = NewSession(c.id, SessionStatus::kActive);
+    const Status s = txn->SaveSession(second);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+    // The failure poisons the transaction on both backends.
+    EXPECT_FALSE(txn->ActiveSession(c.id).ok());
+    EXPECT_EQ(txn->Commit().code(), StatusCode::kFailedPrecondition);
+  }
+  ASSERT_OK_AND_ASSIGN(std::string after, store_->RowCounts());
+  EXPECT_EQ(before, after);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    first.session.status = SessionStatus::kCompleted;
+    first.ended_at = kT0;
+    ASSERT_OK(txn->SaveSession(first));
+    SessionRecord second = NewSession(c.id, SessionStatus::kActive);
+    ASSERT_OK(txn->SaveSession(second));
+    ASSERT_OK(txn->Commit());
+    ASSERT_OK_AND_ASSIGN(auto latest, store_->LatestSession(c.id));
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->id, second.id);
+  }
+}
+
+TEST_P(StoreTest, UncommittedTransactionRollsBack) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord existing, MakeContact(*store_, "+15551230006"));
+  ASSERT_OK_AND_ASSIGN(std::string before, store_->RowCounts());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ContactRecord init;
+    init.address = "+15551230007";
+    init.phone = init.address;
+    ASSERT_OK_AND_ASSIGN(ContactRecord c, txn->LockContact(init));
+    MessageRecord in = Inbound(c.id, "SM-rollback", "hi");
+    ASSERT_OK(txn->InsertInbound(in).status());
+    SessionRecord s = NewSession(c.id, SessionStatus::kActive);
+    ASSERT_OK(txn->SaveSession(s));
+    MessageRecord out = Inbound(c.id, "", "reply");
+    out.session_id = s.id;
+    ASSERT_OK(txn->EnqueueOutbound(out));
+    ASSERT_OK(txn->SetTimer({s.id, "reminder", kT0, 1, false}));
+    existing.name = "changed";
+    ASSERT_OK(txn->UpdateContact(existing));
+  }
+  ASSERT_OK_AND_ASSIGN(std::string after, store_->RowCounts());
+  EXPECT_EQ(before, after);
+  ASSERT_OK_AND_ASSIGN(auto found, store_->FindContact("+15551230006"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "");
+  // The store is usable afterwards.
+  ASSERT_OK(MakeContact(*store_, "+15551230007").status());
+}
+
+}  // namespace parley::store::testing

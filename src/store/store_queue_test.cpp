@@ -1,0 +1,166 @@
+// Conformance, continued: the outbox, timers and flow revisions.
+#include "store/store_test_fixture.hpp"
+
+namespace parley::store::testing {
+namespace {
+
+using std::chrono::seconds;
+
+MessageRecord Outbound(int64_t contact_id, std::string body, TimePoint at) {
+  MessageRecord m;
+  m.contact_id = contact_id;
+  m.from = "+15557654321";
+  m.to = "+15551230010";
+  m.body = std::move(body);
+  m.media = {"https://example.org/a.png"};
+  m.created_at = at;
+  return m;
+}
+
+std::vector<std::string> Bodies(const std::vector<OutboxItem>& items) {
+  std::vector<std::string> out;
+  for (const OutboxItem& i : items) {
+    out.push_back(i.body);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230010"));
+  std::vector<MessageRecord> sent;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int i = 0; i < 3; ++i) {
+      MessageRecord m = Outbound(c.id, "m" + std::to_string(i), kT0 + seconds(i));
+      ASSERT_OK(txn->EnqueueOutbound(m));
+      sent.push_back(m);
+    }
+    ASSERT_OK(txn->Commit());
+  }
+  // Not due yet.
+  ASSERT_OK_AND_ASSIGN(auto early, store_->ClaimOutbox(kT0 - seconds(1), 10, seconds(30)));
+  EXPECT_TRUE(early.empty());
+
+  // Oldest first, up to the limit.
+  const TimePoint now = kT0 + seconds(5);
+  ASSERT_OK_AND_ASSIGN(auto first, store_->ClaimOutbox(now, 2, seconds(30)));
+  ASSERT_EQ(Bodies(first), (std::vector<std::string>{"m0", "m1"}));
+  EXPECT_EQ(first[0].message_id, sent[0].id);
+  EXPECT_EQ(first[0].contact_id, c.id);
+  EXPECT_EQ(first[0].to, "+15551230010");
+  EXPECT_EQ(first[0].media, std::vector<std::string>{"https://example.org/a.png"});
+  EXPECT_EQ(first[0].attempts, 1);
+  EXPECT_EQ(first[0].next_attempt_at, kT0);
+
+  // Leased rows are not claimed again until the lease passes.
+  ASSERT_OK_AND_ASSIGN(auto second, store_->ClaimOutbox(now + seconds(1), 10, seconds(30)));
+  ASSERT_EQ(Bodies(second), std::vector<std::string>{"m2"});
+  ASSERT_OK_AND_ASSIGN(auto none, store_->ClaimOutbox(now + seconds(29), 10, seconds(30)));
+  EXPECT_TRUE(none.empty());
+  ASSERT_OK_AND_ASSIGN(auto expired, store_->ClaimOutbox(now + seconds(30), 1, seconds(30)));
+  ASSERT_EQ(Bodies(expired), std::vector<std::string>{"m0"});
+  EXPECT_EQ(expired[0].attempts, 2);
+
+  // Finish: the row goes, the message records the outcome.
+  ASSERT_OK(store_->FinishOutbox(expired[0].id, "sent", "SM-out-0", ""));
+  ASSERT_OK(store_->FinishOutbox(second[0].id, "failed", "", "21610"));
+  EXPECT_EQ(store_->FinishOutbox(second[0].id, "sent", "", "").code(), StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[0].status, "sent");
+  EXPECT_EQ(messages[0].provider_sid, "SM-out-0");
+  EXPECT_EQ(messages[1].status, "queued");
+  EXPECT_EQ(messages[2].status, "failed");
+  EXPECT_EQ(messages[2].error_code, "21610");
+
+  // Retry: m1 comes back at the new time, and not before.
+  ASSERT_OK(store_->RetryOutbox(first[1].id, now + seconds(100)));
+  EXPECT_EQ(store_->RetryOutbox(999999, now).code(), StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(auto too_soon, store_->ClaimOutbox(now + seconds(99), 10, seconds(30)));
+  EXPECT_TRUE(too_soon.empty());
+  ASSERT_OK_AND_ASSIGN(auto retried, store_->ClaimOutbox(now + seconds(100), 10, seconds(30)));
+  ASSERT_EQ(Bodies(retried), std::vector<std::string>{"m1"});
+  EXPECT_EQ(retried[0].attempts, 2);
+  EXPECT_EQ(retried[0].next_attempt_at, now + seconds(100));
+  ASSERT_OK_AND_ASSIGN(std::string counts, store_->RowCounts());
+  EXPECT_EQ(counts, "contacts=1 sessions=0 messages=3 outbox=1 timers=0 flows=0");
+}
+
+TEST_P(StoreTest, RecordOutboundNeedsNoDelivery) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230012"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord m = Outbound(c.id, "answered inline as TwiML", kT0);
+    m.status = "sent";
+    ASSERT_OK(txn->RecordOutbound(m));
+    EXPECT_GT(m.id, 0);
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimOutbox(kT0 + seconds(60), 10, seconds(30)));
+  EXPECT_TRUE(claimed.empty());
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].direction, MessageRecord::Direction::kOutbound);
+  EXPECT_EQ(messages[0].status, "sent");
+  EXPECT_EQ(messages[0].body, "answered inline as TwiML");
+}
+
+TEST_P(StoreTest, TimersSetReplaceCancel) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230011"));
+  SessionRecord s = NewSession(c.id, flow::SessionStatus::kActive);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SaveSession(s));
+    ASSERT_OK(txn->SetTimer({s.id, "reminder", kT0 + seconds(60), 1, false}));
+    ASSERT_OK(txn->SetTimer({s.id, "expire", kT0 + seconds(3600), 1, true}));
+    ASSERT_OK(txn->SetTimer({s.id, "nudge", kT0 + seconds(120), 2, false}));
+    // Same name: replaces.
+    ASSERT_OK(txn->SetTimer({s.id, "reminder", kT0 + seconds(600), 3, true}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto timers, store_->Timers(s.id));
+  ASSERT_EQ(timers.size(), 3u);
+  EXPECT_EQ(timers[0].name, "nudge");
+  EXPECT_EQ(timers[1].name, "reminder");
+  EXPECT_EQ(timers[1].due, kT0 + seconds(600));
+  EXPECT_EQ(timers[1].step, 3u);
+  EXPECT_TRUE(timers[1].keep);
+  EXPECT_EQ(timers[1].session_id, s.id);
+  EXPECT_EQ(timers[2].name, "expire");
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->CancelTimers(s.id, "reminder"));
+    ASSERT_OK(txn->CancelTimers(s.id, "no-such-timer"));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(timers, store_->Timers(s.id));
+  ASSERT_EQ(timers.size(), 2u);
+  EXPECT_EQ(timers[0].name, "nudge");
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->CancelTimers(s.id, ""));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(timers, store_->Timers(s.id));
+  EXPECT_TRUE(timers.empty());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    EXPECT_EQ(txn->SetTimer({s.id + 1000, "x", kT0, 0, false}).code(),
+              StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST_P(StoreTest, SaveFlowIsIdempotent) {
+  const FlowRecord f{"checkin", "sha256:aaaa", R"({"id":"checkin"})", kT0};
+  ASSERT_OK(store_->SaveFlow(f));
+  ASSERT_OK(store_->SaveFlow(f));
+  ASSERT_OK_AND_ASSIGN(std::string counts, store_->RowCounts());
+  EXPECT_EQ(counts, "contacts=0 sessions=0 messages=0 outbox=0 timers=0 flows=1");
+  ASSERT_OK(store_->SaveFlow({"checkin", "sha256:bbbb", R"({"id":"checkin","v":2})", kT0}));
+  ASSERT_OK_AND_ASSIGN(counts, store_->RowCounts());
+  EXPECT_EQ(counts, "contacts=0 sessions=0 messages=0 outbox=0 timers=0 flows=2");
+}
+
+}  // namespace parley::store::testing

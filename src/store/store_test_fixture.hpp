@@ -1,0 +1,70 @@
+// The fixture of the store conformance suite: each test gets a fresh database of the
+// backend under test, "sqlite" (a file in a fresh temp dir) or "postgres" (a fresh database
+// in one private cluster shared by the suite, started on first use).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+#include "test/support/pg_cluster.hpp"
+
+namespace parley::store::testing {
+
+inline std::string StatusText(const Status& s) { return s.ToString(); }
+template <typename T>
+std::string StatusText(const Result<T>& r) {
+  return r.status().ToString();
+}
+
+#define PARLEY_CONCAT_INNER_(a, b) a##b
+#define PARLEY_CONCAT_(a, b) PARLEY_CONCAT_INNER_(a, b)
+#define ASSERT_OK(expr)                                   \
+  do {                                                    \
+    const auto& parley_r_ = (expr);                       \
+    ASSERT_TRUE(parley_r_.ok()) << StatusText(parley_r_); \
+  } while (false)
+#define EXPECT_OK(expr)                                   \
+  do {                                                    \
+    const auto& parley_r_ = (expr);                       \
+    EXPECT_TRUE(parley_r_.ok()) << StatusText(parley_r_); \
+  } while (false)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(PARLEY_CONCAT_(parley_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  ASSERT_TRUE(tmp.ok()) << StatusText(tmp);        \
+  lhs = std::move(tmp).value()
+
+// 2023-11-14T22:13:20Z: all test times are offsets from here.
+inline const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void TearDownTestSuite();
+  void SetUp() override;
+  void TearDown() override;
+
+  bool postgres() const { return GetParam() == "postgres"; }
+  // Opens the test's database (not migrated).
+  Result<std::unique_ptr<Store>> Open(const ConnectOptions& options = {}) const;
+  // Runs SQL on the test's database behind the Store's back.
+  Status RawExec(const std::string& sql) const;
+
+  std::string url_;
+  std::string sqlite_dir_;
+  std::unique_ptr<Store> store_;  // Open() + Migrate(), ready for the test
+};
+
+// Finds or creates the contact `address` in a transaction of its own.
+Result<ContactRecord> MakeContact(Store& store, const std::string& address);
+// An unsaved session of flow "checkin" in state ASK_NAME, started at kT0.
+SessionRecord NewSession(int64_t contact_id, flow::SessionStatus status);
+
+// The suite's cluster, started on first call; null (with the reason in *error) when it
+// cannot start.
+parley::testing::PgCluster* SharedCluster(std::string* error);
+
+}  // namespace parley::store::testing

@@ -1,0 +1,175 @@
+#include "test/support/pg_cluster.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+extern char** environ;
+
+namespace parley::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The unprivileged account the server runs as when the tests run as root.
+constexpr const char* kServerUser = "nobody";
+
+// $PARLEY_PG_BINDIR, else the newest /usr/lib/postgresql/<N>/bin holding initdb.
+std::string FindBindir() {
+  if (const char* env = std::getenv("PARLEY_PG_BINDIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::string best;
+  int best_version = -1;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    const fs::path bin = entry.path() / "bin";
+    const int version = std::atoi(entry.path().filename().c_str());
+    if (version > best_version && fs::exists(bin / "initdb", ec)) {
+      best = bin.string();
+      best_version = version;
+    }
+  }
+  return best;
+}
+
+std::string FindRunuser() {
+  for (const char* p : {"/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"}) {
+    if (access(p, X_OK) == 0) {
+      return p;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
+  const std::string bindir = FindBindir();
+  if (bindir.empty()) {
+    return Status::FailedPrecondition(
+        "no PostgreSQL server binaries (set PARLEY_PG_BINDIR or install postgresql)");
+  }
+  if (getuid() == 0 && FindRunuser().empty()) {
+    return Status::FailedPrecondition("running as root and no runuser to drop privileges");
+  }
+  // Short: the socket path ("<dir>/.s.PGSQL.5432") must fit in 107 bytes.
+  char templ[] = "/tmp/parley-pg-XXXXXX";
+  if (mkdtemp(templ) == nullptr) {
+    return Status::Internal("mkdtemp failed");
+  }
+  std::unique_ptr<PgCluster> cluster(new PgCluster(bindir, templ));
+  const std::string& dir = cluster->dir_;
+  if (getuid() == 0) {
+    const passwd* pw = getpwnam(kServerUser);
+    if (pw == nullptr || chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return Status::Internal(std::string("cannot give ") + dir + " to user " + kServerUser);
+    }
+  }
+  const std::string data = dir + "/data";
+  PARLEY_RETURN_IF_ERROR(
+      cluster->Run({bindir + "/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                    "--locale=C", "--no-sync", "--no-instructions"},
+                   true));
+  // Durability off (fsync, full pages): a test cluster is thrown away.
+  const std::string server_options = "-c listen_addresses='' -c unix_socket_directories=" + dir +
+                                     " -c fsync=off -c synchronous_commit=off"
+                                     " -c full_page_writes=off -c shared_buffers=16MB"
+                                     " -c max_connections=60";
+  PARLEY_RETURN_IF_ERROR(cluster->Run({bindir + "/pg_ctl", "-D", data, "-l", dir + "/server.log",
+                                       "-w", "-t", "60", "-o", server_options, "start"},
+                                      true));
+  cluster->running_ = true;
+  auto created = cluster->CreateDatabase("parley");
+  if (!created.ok()) {
+    return created.status();
+  }
+  return cluster;
+}
+
+PgCluster::~PgCluster() {
+  if (running_) {
+    (void)Stop();
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string PgCluster::UrlFor(std::string_view database) const {
+  return "postgresql:///" + std::string(database) + "?host=" + dir_ + "&user=postgres";
+}
+
+Result<std::string> PgCluster::CreateDatabase(std::string_view name) {
+  const bool valid =
+      !name.empty() && !(name[0] >= '0' && name[0] <= '9') &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos;
+  if (!valid) {
+    return Status::InvalidArgument("bad database name '" + std::string(name) + "'");
+  }
+  // FILE_COPY: copying the tiny template0 is faster than WAL-logging it.
+  PARLEY_RETURN_IF_ERROR(Run({bindir_ + "/createdb", "-h", dir_, "-U", "postgres", "-T",
+                              "template0", "-S", "file_copy", std::string(name)},
+                             false));
+  return UrlFor(name);
+}
+
+Status PgCluster::Stop() {
+  if (!running_) {
+    return Status::Ok();
+  }
+  running_ = false;
+  return Run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}, true);
+}
+
+// Runs a command to completion with stdin from /dev/null and output appended to
+// <dir>/commands.log (so a daemonized postmaster holds no pipe of the test runner).
+Status PgCluster::Run(std::initializer_list<std::string> argv, bool as_server_user) const {
+  std::vector<std::string> args;
+  if (as_server_user && getuid() == 0) {
+    args = {FindRunuser(), "-u", kServerUser, "--"};
+  }
+  args.insert(args.end(), argv.begin(), argv.end());
+  std::vector<char*> cargv;
+  for (std::string& a : args) {
+    cargv.push_back(a.data());
+  }
+  cargv.push_back(nullptr);
+
+  const std::string log = dir_ + "/commands.log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return Status::Internal("cannot run " + args[0] + ": " + std::strerror(rc));
+  }
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0) {
+    if (errno != EINTR) {
+      return Status::Internal("waitpid failed for " + args[0]);
+    }
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    std::string line;
+    for (const std::string& a : argv) {
+      line += (line.empty() ? "" : " ") + a;
+    }
+    return Status::Internal("'" + line + "' failed; see " + log + " and " + dir_ + "/server.log");
+  }
+  return Status::Ok();
+}
+
+}  // namespace parley::testing
