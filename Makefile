@@ -1,15 +1,17 @@
 # The two Quick start commands (README) and a few helpers. Every target installs the
 # Debian packages first (scripts/install-deps.sh is quiet when nothing is missing).
-#   make run    build and run `parley chat` on the example check-in flow
-#   make test   build and run every test: unit + transcripts (ctest), again under
-#               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua
-#               sandbox fuzzer for 30
-#   make bench  build in Release and run the benchmarks
+#   make run    build and run `parley serve` (SQLite, the flows in flows/, dry-run channel)
+#   make test   build and run every test: unit, store conformance and end-to-end on SQLite
+#               and a private PostgreSQL cluster, transcripts (ctest), again under
+#               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua sandbox
+#               and webhook fuzzers for 30 each
+#   make bench  build in Release and run the benchmarks and the webhook load harness
 
 JOBS ?= $(shell nproc)
 GEN := -G Ninja
 FUZZ_SECONDS ?= 60
 LUA_FUZZ_SECONDS ?= 30
+WEBHOOK_FUZZ_SECONDS ?= 30
 
 .PHONY: run test deps build test-unit test-asan fuzz bench clean
 
@@ -21,7 +23,7 @@ build: deps
 	@cmake --build build -j $(JOBS)
 
 run: build
-	./build/parley chat examples/checkin/checkin.json
+	./build/parley serve --migrate
 
 test: test-unit test-asan fuzz
 	@echo "make test: all passed"
@@ -40,20 +42,25 @@ fuzz: deps
 	@cmake -S . -B build-fuzz $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DPARLEY_FUZZ=ON -DPARLEY_TESTS=OFF -DPARLEY_BENCH=OFF \
 	  -DPARLEY_WERROR=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target flow_loader_fuzz lua_script_fuzz
-	@mkdir -p build-fuzz/corpus build-fuzz/corpus-lua
+	@cmake --build build-fuzz -j $(JOBS) --target flow_loader_fuzz lua_script_fuzz webhook_fuzz
+	@mkdir -p build-fuzz/corpus build-fuzz/corpus-lua build-fuzz/corpus-webhook
 	./build-fuzz/fuzz/flow_loader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  build-fuzz/corpus fuzz/corpus/flow_loader examples/checkin examples/lima-sample
 	./build-fuzz/fuzz/lua_script_fuzz -max_total_time=$(LUA_FUZZ_SECONDS) -max_len=4096 \
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  build-fuzz/corpus-lua fuzz/corpus/lua_script examples/lima-sample
+	./build-fuzz/fuzz/webhook_fuzz -max_total_time=$(WEBHOOK_FUZZ_SECONDS) -max_len=8192 \
+	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  build-fuzz/corpus-webhook fuzz/corpus/webhook
 
 bench: deps
-	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF >/dev/null
+	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build-release -j $(JOBS)
 	./build-release/bench/flow_bench --benchmark_repetitions=5 \
 	  --benchmark_report_aggregates_only=true
+	./build-release/bench/parley_load --db sqlite --seconds 10
+	./build-release/bench/parley_load --db postgres --seconds 10
 
 clean:
 	rm -rf build build-asan build-fuzz build-release

@@ -1,0 +1,44 @@
+// Fuzzes what an untrusted webhook reaches before the database: the form decoder, the
+// signature check over the decoded form, the From address parser, the compliance keyword
+// classifier and (for the Twilio driver and tests) the TwiML parser. None may crash, hang or
+// leak; a form that decodes must survive a round trip through EncodeForm.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "webhook/address.hpp"
+#include "webhook/compliance.hpp"
+#include "webhook/form.hpp"
+#include "webhook/signature.hpp"
+#include "webhook/twiml.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto form = parley::webhook::DecodeForm(input);
+  if (form.ok()) {
+    const std::string signature = parley::webhook::ComputeSignature(
+        "token", "https://parley.example.com/twilio/messages", *form);
+    if (!parley::webhook::VerifySignature("token", "https://parley.example.com/twilio/messages",
+                                          *form, signature)) {
+      __builtin_trap();  // a signature we computed must verify
+    }
+    auto again = parley::webhook::DecodeForm(parley::webhook::EncodeForm(*form));
+    if (!again.ok() || again->size() != form->size()) {
+      __builtin_trap();
+    }
+    for (size_t i = 0; i < form->size(); ++i) {
+      if (again->at(i) != form->at(i)) {
+        __builtin_trap();
+      }
+    }
+    const std::string from = parley::webhook::ToValidUtf8(form->Get("From"));
+    (void)parley::webhook::ParseAddress(from, "US");
+    (void)parley::webhook::MaskPhone(from);
+    (void)parley::webhook::ClassifyCompliance(parley::webhook::ToValidUtf8(form->Get("Body")),
+                                              form->Get("OptOutType"));
+  }
+  (void)parley::webhook::ParseTwiml(input);
+  (void)parley::webhook::SignatureUrlVariants(input);
+  return 0;
+}
