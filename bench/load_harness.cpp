@@ -59,6 +59,8 @@ struct Options {
   int contacts_per_connection = 50;
   double seconds = 10;
   double paced_rate = 1000;
+  int workers = 0;  // PARLEY_WORKERS of the server; 0: its default
+  std::string reply_mode = "rest";
   std::string binary = PARLEY_BINARY;
 };
 
@@ -387,7 +389,9 @@ int Run(const Options& o) {
                                               {"PARLEY_FLOWS", "flows"},
                                               {"TWILIO_AUTH_TOKEN", kToken},
                                               {"PUBLIC_URL", kPublicUrl},
-                                              {"ALLOWED_HOSTS", "parley.example.com"}});
+                                              {"ALLOWED_HOSTS", "parley.example.com"},
+                                              {"PARLEY_WORKERS", std::to_string(o.workers)},
+                                              {"PARLEY_REPLY_MODE", o.reply_mode}});
   if (!server.ok()) {
     std::cerr << server.status().ToString() << "\n";
     return 1;
@@ -440,6 +444,9 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "duration of each run");
   app.add_option("--rate", o.paced_rate, "offered rate of the paced run, messages/s");
   app.add_option("--binary", o.binary, "the parley binary");
+  app.add_option("--workers", o.workers, "the server's PARLEY_WORKERS (0: its default)");
+  app.add_option("--reply-mode", o.reply_mode, "rest (outbox + dry-run sender) or twiml")
+      ->check(CLI::IsMember({"rest", "twiml"}));
   CLI11_PARSE(app, argc, argv);
   return parley::bench::Run(o);
 }

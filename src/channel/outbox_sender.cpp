@@ -40,29 +40,29 @@ Result<int> OutboxSender::DrainOnce() {
     if (!claimed.ok()) {
       return claimed.status();
     }
+    // Results are written in one transaction per claimed batch; retries (rare) one by one.
+    std::vector<store::OutboxDelivery> done;
+    done.reserve(claimed->size());
     for (const store::OutboxItem& item : *claimed) {
       auto sent = channel_.Send({item.from, item.to, item.body, item.media});
-      Status s;
       if (sent.ok()) {
-        s = store_.FinishOutbox(item.id, sent->status, sent->provider_sid, sent->error_code);
+        done.push_back({item.id, sent->status, sent->provider_sid, sent->error_code});
       } else if (sent.status().code() == StatusCode::kUnavailable &&
                  item.attempts + 1 < options_.max_attempts) {
         // Exponential backoff: first_retry, x2, x4, ... capped at max_retry.
         const auto delay =
             std::min<Duration>(options_.max_retry, options_.first_retry * (1 << item.attempts));
-        s = store_.RetryOutbox(item.id, clock_.Now() + delay);
+        PARLEY_RETURN_IF_ERROR(store_.RetryOutbox(item.id, clock_.Now() + delay));
       } else {
-        s = store_.FinishOutbox(item.id, "failed", "", "");
+        done.push_back({item.id, "failed", "", ""});
         if (options_.log) {
           options_.log("outbox: message " + std::to_string(item.message_id) +
                        " failed: " + sent.status().ToString());
         }
       }
-      if (!s.ok()) {
-        return s;
-      }
       ++handled;
     }
+    PARLEY_RETURN_IF_ERROR(store_.FinishOutboxBatch(done));
     if (static_cast<int>(claimed->size()) < options_.batch) {
       return handled;
     }
@@ -79,6 +79,7 @@ void OutboxSender::Run() {
       }
       woken_ = false;
     }
+    std::this_thread::sleep_for(options_.coalesce);
     auto drained = DrainOnce();
     if (!drained.ok() && options_.log) {
       options_.log("outbox: " + drained.status().ToString());

@@ -80,7 +80,7 @@ class Router {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;                 // 0: any free port (see Server::port)
-  int threads = 0;                      // workers; 0: 2 per hardware thread, at least 4
+  int threads = 0;                      // workers; 0: 4 per hardware thread, at least 16
   size_t max_body_bytes = 64 * 1024;    // larger: 413
   size_t max_header_bytes = 16 * 1024;  // request line + fields; larger: 431
   // To receive a whole request (header and body) once its first byte has arrived, and for

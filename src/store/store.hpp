@@ -90,6 +90,14 @@ struct OutboxItem {
   TimePoint next_attempt_at{};
 };
 
+// The outcome of delivering one claimed outbox row.
+struct OutboxDelivery {
+  int64_t outbox_id = 0;
+  std::string status;  // the message's status: "sent", "simulated", "failed"
+  std::string provider_sid;
+  std::string error_code;
+};
+
 // A durable timer of a session (DESIGN §2). (session_id, name) is unique.
 struct TimerRecord {
   int64_t session_id = 0;
@@ -180,6 +188,9 @@ class Store {
   // and error code. kNotFound if the row is gone (finished already).
   virtual Status FinishOutbox(int64_t outbox_id, std::string_view status,
                               std::string_view provider_sid, std::string_view error_code) = 0;
+  // Ends delivery of several claimed rows in one transaction (all or nothing), as
+  // FinishOutbox does for each; a row that is gone already is skipped, not an error.
+  virtual Status FinishOutboxBatch(const std::vector<OutboxDelivery>& deliveries) = 0;
   // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
   // kNotFound if the row is gone.
   virtual Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) = 0;

@@ -11,9 +11,10 @@ int WorkerCount(int requested) {
   if (requested > 0) {
     return requested;
   }
-  // Handlers block on the database, so more workers than cores.
-  constexpr int kMinWorkers = 4;
-  constexpr int kWorkersPerCore = 2;
+  // Handlers block on the database, so many more workers than cores: while one waits for
+  // its commit, others run (and on SQLite, join the same group commit).
+  constexpr int kMinWorkers = 16;
+  constexpr int kWorkersPerCore = 4;
   return std::max(kMinWorkers,
                   kWorkersPerCore * static_cast<int>(std::thread::hardware_concurrency()));
 }
