@@ -48,10 +48,12 @@ Result<int> OutboxSender::DrainOnce() {
       if (sent.ok()) {
         done.push_back({item.id, sent->status, sent->provider_sid, sent->error_code});
       } else if (sent.status().code() == StatusCode::kUnavailable &&
-                 item.attempts + 1 < options_.max_attempts) {
-        // Exponential backoff: first_retry, x2, x4, ... capped at max_retry.
+                 item.attempts < options_.max_attempts) {
+        // item.attempts counts this attempt (the claim). Exponential backoff: first_retry,
+        // x2, x4, ... capped at max_retry.
+        const int doublings = std::clamp(item.attempts - 1, 0, 20);
         const auto delay =
-            std::min<Duration>(options_.max_retry, options_.first_retry * (1 << item.attempts));
+            std::min<Duration>(options_.max_retry, options_.first_retry * (1 << doublings));
         PARLEY_RETURN_IF_ERROR(store_.RetryOutbox(item.id, clock_.Now() + delay));
       } else {
         done.push_back({item.id, "failed", "", ""});
