@@ -338,6 +338,51 @@ TEST_P(ServeTest, GracefulShutdownExitsZero) {
   EXPECT_THAT(server.Log(), HasSubstr("stopping gracefully"));
 }
 
+TEST_P(ServeTest, StartFlowGreetsAContactWithNoSession) {
+  auto env = Env("twiml");
+  env["PARLEY_START_FLOW"] = "checkin";
+  auto p = ServeProcess::Start(PARLEY_BINARY, dir_.string(), env);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  auto d = Driver(**p);
+  // The first message starts the flow and is consumed by the start (not matched as "yes").
+  EXPECT_THAT(Replies(Sms(d, kAna, "yes")),
+              ::testing::ElementsAre(HasSubstr("daily blood sugar check-in")));
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
+}
+
+TEST_P(ServeTest, StartupErrorsSayWhatToFix) {
+  // A bad PARLEY_* key: exit 1, the key named.
+  auto env = Env("twiml");
+  env["PARLEY_REPLYMODE"] = "twiml";
+  auto typo = ServeProcess::Start(PARLEY_BINARY, dir_.string(), env, "typo");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(typo.status().message(), HasSubstr("unknown key PARLEY_REPLYMODE"));
+
+  // A start flow that is not loaded.
+  env = Env("twiml");
+  env["PARLEY_START_FLOW"] = "nope";
+  auto missing = ServeProcess::Start(PARLEY_BINARY, dir_.string(), env, "missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("PARLEY_START_FLOW: no flow 'nope'"));
+
+  // An invalid flow file: its diagnostics, with line and column.
+  std::ofstream(dir_ / "flows/broken.json") << "{\"states\": [{\"name\": \"A\", \"enter\": "
+                                               "{\"sned\": \"hi\"}}]}";
+  auto broken = ServeProcess::Start(PARLEY_BINARY, dir_.string(), Env("twiml"), "broken");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_THAT(broken.status().message(), HasSubstr("broken.json:1:"));
+  fs::remove(dir_ / "flows/broken.json");
+
+  // A database that was never migrated: refused, with the command to run.
+  if (GetParam() == "sqlite") {
+    env = Env("twiml");
+    env["DATABASE_URL"] = "sqlite:" + (dir_ / "fresh.db").string();
+    auto fresh = ServeProcess::Start(PARLEY_BINARY, dir_.string(), env, "fresh");
+    ASSERT_FALSE(fresh.ok());
+    EXPECT_THAT(fresh.status().message(), HasSubstr("run `parley migrate`"));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServeTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
