@@ -92,8 +92,10 @@ inline constexpr int kMaxDepth = 256;
 Result<Value> Parse(std::string_view text, Pos* error_pos = nullptr);
 
 // Compact serialization. Numbers that are integers print without a fraction ("3", not
-// "3.0"); others print with up to 17 significant digits. Strings are escaped as JSON
-// requires (control characters as \uXXXX); no HTML escaping.
+// "3.0"); others print with up to 17 significant digits; NaN and infinities (which JSON
+// cannot hold) print as null. Strings are escaped as JSON requires (control characters as
+// \uXXXX; no HTML escaping), and ill-formed UTF-8 becomes U+FFFD: the output is always
+// valid JSON.
 std::string Serialize(const Value& v);
 
 // Formats a number the way Serialize does, for templates and messages.
