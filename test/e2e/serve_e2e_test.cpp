@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -381,6 +382,41 @@ TEST_P(ServeTest, StartupErrorsSayWhatToFix) {
     ASSERT_FALSE(fresh.ok());
     EXPECT_THAT(fresh.status().message(), HasSubstr("run `parley migrate`"));
   }
+}
+
+TEST_P(ServeTest, ParleyStartSendsTheOptInQuestionAndASessionRuns) {
+  const auto run = [&](const std::string& args) {
+    const std::string command = "cd '" + dir_.string() + "' && DATABASE_URL='" + url_ +
+                                "' PARLEY_FLOWS=flows TWILIO_PHONE_NUMBER=+15005550006 '" +
+                                PARLEY_BINARY + "' start " + args + " > start.out 2>&1";
+    const int status = std::system(command.c_str());
+    std::ifstream in(dir_ / "start.out");
+    std::stringstream out;
+    out << in.rdbuf();
+    return std::make_pair(WEXITSTATUS(status), out.str());
+  };
+  auto [code, out] = run(std::string(kAna) + " --flow checkin");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("daily blood sugar check-in"));
+  EXPECT_THAT(out, HasSubstr("1 message(s) recorded as simulated"));
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
+  auto contact = store_->FindContact(kAna);
+  auto messages = store_->Messages((*contact)->id);
+  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_EQ(messages->front().status, "simulated");
+  EXPECT_EQ(messages->front().from, "+15005550006");
+
+  // The server carries the session on: the next reply answers the opt-in question.
+  auto& server = Serve("twiml");
+  auto d = Driver(server);
+  EXPECT_THAT(Replies(Sms(d, kAna, "yes")),
+              ::testing::ElementsAre("Great! What is your first name?"));
+
+  std::tie(code, out) = run(std::string(kAna) + " --flow nope");
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(out, HasSubstr("no flow with id 'nope'"));
+  std::tie(code, out) = run("TWILIO --flow checkin");
+  EXPECT_EQ(code, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServeTest, ::testing::Values("sqlite", "postgres"),
