@@ -76,7 +76,8 @@ class OutboxSenderTest : public ::testing::Test {
   }
   std::vector<std::string> Statuses(int64_t contact_id) {
     std::vector<std::string> out;
-    for (const auto& m : store_->Messages(contact_id).value()) {
+    const std::vector<store::MessageRecord> messages = store_->Messages(contact_id).value();
+    for (const auto& m : messages) {
       out.push_back(m.body + "=" + m.status + (m.error_code.empty() ? "" : "/" + m.error_code));
     }
     return out;
