@@ -314,12 +314,14 @@ Histogram& Registry::AddHistogram(std::string name, std::string help,
   return *histogram;
 }
 
-CounterFamily& Registry::AddCounterFamily(std::string name, std::string help,
-                                          std::vector<std::string> label_names) {
+template <typename Metric>
+Family<Metric>& Registry::AddFamily(std::string name, std::string help,
+                                    std::vector<std::string> label_names, std::string_view type,
+                                    std::function<std::unique_ptr<Metric>()> make) {
   Entry& entry = Add(std::move(name), std::move(help), label_names);
-  std::shared_ptr<CounterFamily> family(
-      new CounterFamily(std::move(label_names), [] { return std::make_unique<Counter>(); }));
-  entry.type = "counter";
+  std::shared_ptr<Family<Metric>> family(
+      new Family<Metric>(std::move(label_names), std::move(make)));
+  entry.type = type;
   entry.render = [&entry, f = family.get()](std::string& out) {
     std::shared_lock lock(f->mu_);
     for (const auto& [key, child] : f->children_) {
@@ -330,20 +332,16 @@ CounterFamily& Registry::AddCounterFamily(std::string name, std::string help,
   return *family;
 }
 
+CounterFamily& Registry::AddCounterFamily(std::string name, std::string help,
+                                          std::vector<std::string> label_names) {
+  return AddFamily<Counter>(std::move(name), std::move(help), std::move(label_names), "counter",
+                            [] { return std::make_unique<Counter>(); });
+}
+
 GaugeFamily& Registry::AddGaugeFamily(std::string name, std::string help,
                                       std::vector<std::string> label_names) {
-  Entry& entry = Add(std::move(name), std::move(help), label_names);
-  std::shared_ptr<GaugeFamily> family(
-      new GaugeFamily(std::move(label_names), [] { return std::make_unique<Gauge>(); }));
-  entry.type = "gauge";
-  entry.render = [&entry, f = family.get()](std::string& out) {
-    std::shared_lock lock(f->mu_);
-    for (const auto& [key, child] : f->children_) {
-      Render(out, entry.name, RenderLabels(entry.label_names, child.values), *child.metric);
-    }
-  };
-  entry.owner = family;
-  return *family;
+  return AddFamily<Gauge>(std::move(name), std::move(help), std::move(label_names), "gauge",
+                          [] { return std::make_unique<Gauge>(); });
 }
 
 HistogramFamily& Registry::AddHistogramFamily(std::string name, std::string help,
@@ -355,19 +353,9 @@ HistogramFamily& Registry::AddHistogramFamily(std::string name, std::string help
       throw std::invalid_argument("histogram '" + name + "' cannot have a label named le");
     }
   }
-  Entry& entry = Add(std::move(name), std::move(help), label_names);
-  std::shared_ptr<HistogramFamily> family(new HistogramFamily(
-      std::move(label_names),
-      [bounds = std::move(upper_bounds)] { return std::make_unique<Histogram>(bounds); }));
-  entry.type = "histogram";
-  entry.render = [&entry, f = family.get()](std::string& out) {
-    std::shared_lock lock(f->mu_);
-    for (const auto& [key, child] : f->children_) {
-      Render(out, entry.name, RenderLabels(entry.label_names, child.values), *child.metric);
-    }
-  };
-  entry.owner = family;
-  return *family;
+  return AddFamily<Histogram>(
+      std::move(name), std::move(help), std::move(label_names), "histogram",
+      [bounds = std::move(upper_bounds)] { return std::make_unique<Histogram>(bounds); });
 }
 
 std::string Registry::RenderText() const {

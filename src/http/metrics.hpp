@@ -129,6 +129,11 @@ class Registry {
  private:
   struct Entry;
   Entry& Add(std::string name, std::string help, std::vector<std::string> label_names);
+  // A family entry of `type` whose children `make` creates (defined in metrics.cpp).
+  template <typename Metric>
+  Family<Metric>& AddFamily(std::string name, std::string help,
+                            std::vector<std::string> label_names, std::string_view type,
+                            std::function<std::unique_ptr<Metric>()> make);
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Entry>> entries_;
