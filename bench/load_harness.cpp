@@ -8,7 +8,7 @@
 //            each request's scheduled time, so a stall is not hidden)
 //   noop     ceiling 1: the same HTTP server code in-process answering a signed no-op
 //            (decode the form, check the signature, answer <Response/>), no database
-//   direct   ceiling 2: the same writes without HTTP, Conversations::HandleInbound on
+//   direct   ceiling 2: the same writes without HTTP, through the same Runtime (pipeline and
 //            as many threads as connections
 // plus the server's resident memory when idle (after startup, before any load).
 //
@@ -32,15 +32,16 @@
 #include <thread>
 #include <vector>
 
-#include "app/server_app.hpp"
+#include "app/config.hpp"
+#include "app/runtime.hpp"
+#include "conversation/event.hpp"
 #include "http/server.hpp"
 #include "store/store.hpp"
 #include "test/support/pg_cluster.hpp"
 #include "test/support/serve_process.hpp"
-#include "webhook/conversations.hpp"
-#include "webhook/form.hpp"
-#include "webhook/signature.hpp"
-#include "webhook/twiml.hpp"
+#include "twilio/form.hpp"
+#include "twilio/signature.hpp"
+#include "twilio/twiml.hpp"
 
 namespace parley::bench {
 namespace {
@@ -61,6 +62,9 @@ struct Options {
   double paced_rate = 1000;
   int workers = 0;  // PARLEY_WORKERS of the server; 0: its default
   std::string reply_mode = "rest";
+  std::string sqlite_sync = "full";  // PARLEY_SQLITE_SYNC of the server and the direct run
+  bool pg_durable = true;            // the cluster's fsync and synchronous_commit
+  int lanes = 0;                     // PARLEY_PIPELINE_LANES; 0: the server's default
   std::string binary = PARLEY_BINARY;
 };
 
@@ -84,7 +88,7 @@ struct Webhook {
 };
 
 Webhook MakeWebhook(const std::string& from, const std::string& text, uint64_t sid) {
-  webhook::Form form;
+  twilio::Form form;
   char sid_text[40];
   std::snprintf(sid_text, sizeof sid_text, "SM%032" PRIx64, sid);
   form.Add("ToCountry", "US");
@@ -100,8 +104,8 @@ Webhook MakeWebhook(const std::string& from, const std::string& text, uint64_t s
   form.Add("AccountSid", "AC0123456789abcdef0123456789abcdef");
   form.Add("From", from);
   form.Add("ApiVersion", "2010-04-01");
-  return {webhook::EncodeForm(form),
-          webhook::ComputeSignature(kToken, std::string(kPublicUrl) + kPath, form)};
+  return {twilio::EncodeForm(form),
+          twilio::ComputeSignature(kToken, std::string(kPublicUrl) + kPath, form)};
 }
 
 std::atomic<uint64_t> next_sid{1};
@@ -259,24 +263,16 @@ Result DriveHttp(const std::string& name, uint16_t port, int connections, int co
   return r;
 }
 
-// Ceiling 2: the same conversation writes through Conversations, no HTTP.
-Result DriveDirect(const std::string& url, const std::string& flows_dir, int threads_n,
-                   int contacts, double seconds) {
-  auto store = store::OpenStore(url, {.pool_size = threads_n});
-  if (!store.ok()) {
-    throw std::runtime_error(store.status().ToString());
-  }
+// Ceiling 2: the same events through the same Runtime (pipeline, sender), no HTTP: each
+// thread submits its next event when the last one is durable.
+Result DriveDirect(const app::Config& config, int threads_n, int contacts, double seconds) {
   SystemClock clock;
-  auto catalog = app::LoadCatalog(flows_dir, **store, clock.Now());
-  if (!catalog.ok()) {
-    throw std::runtime_error(catalog.status().ToString());
+  auto runtime = app::Runtime::Open(config, clock);
+  if (!runtime.ok()) {
+    throw std::runtime_error(runtime.status().ToString());
   }
-  const std::shared_ptr<const webhook::FlowCatalog> flows = *catalog;
-  webhook::ConversationCounters counters;
-  webhook::ConversationOptions options;
-  options.inline_replies = false;
-  webhook::Conversations conversations(
-      **store, [flows] { return flows; }, options, counters);
+  app::Runtime& rt = **runtime;
+  rt.Start();
   std::vector<Latencies> per_thread(static_cast<size_t>(threads_n));
   const auto start = Clock::now();
   const auto end =
@@ -289,8 +285,7 @@ Result DriveDirect(const std::string& url, const std::string& flows_dir, int thr
       for (uint64_t i = 0; Clock::now() < end; ++i) {
         const int c = static_cast<int>(i % static_cast<uint64_t>(contacts));
         auto& s = step[static_cast<size_t>(c)];
-        webhook::InboundMessage m;
-        m.from = {"sms", Phone(t + 900, c), Phone(t + 900, c)};
+        conversation::InboundMessage m;
         m.to = kOurNumber;
         char sid[40];
         std::snprintf(sid, sizeof sid, "SM%032" PRIx64, next_sid++);
@@ -298,7 +293,9 @@ Result DriveDirect(const std::string& url, const std::string& flows_dir, int thr
         m.body = Script()[s];
         s = s + 1 < Script().size() ? s + 1 : 3;
         const auto t0 = Clock::now();
-        auto outcome = conversations.HandleInbound(m, clock.Now());
+        auto outcome = rt.pipeline().Run({{"sms", Phone(t + 900, c), Phone(t + 900, c)},
+                                          std::move(m),
+                                          conversation::ReplyMode::kQueued});
         if (!outcome.ok()) {
           ++lat.errors;
         }
@@ -325,14 +322,14 @@ Result DriveDirect(const std::string& url, const std::string& flows_dir, int thr
 Result DriveNoop(int connections, int contacts, double seconds) {
   http::Router router;
   router.Add("POST", kPath, [](const http::Request& req) {
-    auto form = webhook::DecodeForm(req.body);
+    auto form = twilio::DecodeForm(req.body);
     const bool ok =
-        form.ok() && webhook::VerifySignature(kToken, std::string(kPublicUrl) + req.target, *form,
-                                              req.Header("X-Twilio-Signature"));
+        form.ok() && twilio::VerifySignature(kToken, std::string(kPublicUrl) + req.target, *form,
+                                             req.Header("X-Twilio-Signature"));
     http::Response r;
     r.status = ok ? 200 : 403;
     r.content_type = "text/xml";
-    r.body = webhook::RenderTwiml({});
+    r.body = twilio::RenderTwiml({});
     return r;
   });
   http::ServerOptions o;
@@ -368,7 +365,7 @@ int Run(const Options& o) {
   std::string url = "sqlite:" + (dir / "load.db").string();
   std::string direct_url = "sqlite:" + (dir / "direct.db").string();
   if (o.db == "postgres") {
-    auto c = testing::PgCluster::Start();
+    auto c = testing::PgCluster::Start(o.pg_durable);
     if (!c.ok()) {
       std::cerr << c.status().ToString() << "\n";
       return 1;
@@ -391,7 +388,9 @@ int Run(const Options& o) {
                                               {"PUBLIC_URL", kPublicUrl},
                                               {"ALLOWED_HOSTS", "parley.example.com"},
                                               {"PARLEY_WORKERS", std::to_string(o.workers)},
-                                              {"PARLEY_REPLY_MODE", o.reply_mode}});
+                                              {"PARLEY_REPLY_MODE", o.reply_mode},
+                                              {"PARLEY_SQLITE_SYNC", o.sqlite_sync},
+                                              {"PARLEY_PIPELINE_LANES", std::to_string(o.lanes)}});
   if (!server.ok()) {
     std::cerr << server.status().ToString() << "\n";
     return 1;
@@ -399,8 +398,11 @@ int Run(const Options& o) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const long idle_kb = RssKb((*server)->pid());
 
-  std::printf("\nparley_load: %s, %d connections x %d contacts, %.0f s per run, %u cores\n\n",
-              o.db.c_str(), o.connections, o.contacts_per_connection, o.seconds,
+  std::printf("\nparley_load: %s (%s), %d connections x %d contacts, %.0f s per run, %u cores\n\n",
+              o.db.c_str(),
+              o.db == "sqlite" ? ("synchronous=" + o.sqlite_sync).c_str()
+                               : (o.pg_durable ? "fsync=on, synchronous_commit=on" : "fsync=off"),
+              o.connections, o.contacts_per_connection, o.seconds,
               std::thread::hardware_concurrency());
   std::printf("| %-34s | %9s | %8s | %8s | %8s | %6s |\n", "run", "msg/s", "p50 ms", "p99 ms",
               "p99.9 ms", "errors");
@@ -421,8 +423,12 @@ int Run(const Options& o) {
   (void)(*server)->Stop(SIGTERM);
   Result noop = DriveNoop(o.connections, o.contacts_per_connection, o.seconds);
   Print(noop);
-  Result direct = DriveDirect(direct_url, (dir / "flows").string(), o.connections,
-                              o.contacts_per_connection, o.seconds);
+  app::Config direct_config;
+  direct_config.database_url = direct_url;
+  direct_config.flows_dir = (dir / "flows").string();
+  direct_config.sqlite_full_sync = o.sqlite_sync == "full";
+  direct_config.pipeline_lanes = o.lanes;
+  Result direct = DriveDirect(direct_config, o.connections, o.contacts_per_connection, o.seconds);
   Print(direct);
   std::printf("\nserver memory: idle %.1f MB, after load %.1f MB (VmRSS)\n", idle_kb / 1024.0,
               loaded_kb / 1024.0);
@@ -447,6 +453,11 @@ int main(int argc, char** argv) {
   app.add_option("--workers", o.workers, "the server's PARLEY_WORKERS (0: its default)");
   app.add_option("--reply-mode", o.reply_mode, "rest (outbox + dry-run sender) or twiml")
       ->check(CLI::IsMember({"rest", "twiml"}));
+  app.add_option("--sqlite-sync", o.sqlite_sync, "full (fsync per commit) or normal")
+      ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--pg-durable", o.pg_durable,
+                 "PostgreSQL fsync and synchronous_commit on (true) or off (false)");
+  app.add_option("--lanes", o.lanes, "the server's PARLEY_PIPELINE_LANES (0: its default)");
   CLI11_PARSE(app, argc, argv);
   return parley::bench::Run(o);
 }

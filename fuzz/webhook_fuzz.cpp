@@ -7,23 +7,24 @@
 #include <string>
 #include <string_view>
 
-#include "webhook/address.hpp"
-#include "webhook/compliance.hpp"
-#include "webhook/form.hpp"
-#include "webhook/signature.hpp"
-#include "webhook/twiml.hpp"
+#include "common/utf8.hpp"
+#include "conversation/address.hpp"
+#include "conversation/compliance.hpp"
+#include "test/support/twiml_parser.hpp"
+#include "twilio/form.hpp"
+#include "twilio/signature.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto form = parley::webhook::DecodeForm(input);
+  auto form = parley::twilio::DecodeForm(input);
   if (form.ok()) {
-    const std::string signature = parley::webhook::ComputeSignature(
+    const std::string signature = parley::twilio::ComputeSignature(
         "token", "https://parley.example.com/twilio/messages", *form);
-    if (!parley::webhook::VerifySignature("token", "https://parley.example.com/twilio/messages",
-                                          *form, signature)) {
+    if (!parley::twilio::VerifySignature("token", "https://parley.example.com/twilio/messages",
+                                         *form, signature)) {
       __builtin_trap();  // a signature we computed must verify
     }
-    auto again = parley::webhook::DecodeForm(parley::webhook::EncodeForm(*form));
+    auto again = parley::twilio::DecodeForm(parley::twilio::EncodeForm(*form));
     if (!again.ok() || again->size() != form->size()) {
       __builtin_trap();
     }
@@ -32,13 +33,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         __builtin_trap();
       }
     }
-    const std::string from = parley::webhook::ToValidUtf8(form->Get("From"));
-    (void)parley::webhook::ParseAddress(from, "US");
-    (void)parley::webhook::MaskPhone(from);
-    (void)parley::webhook::ClassifyCompliance(parley::webhook::ToValidUtf8(form->Get("Body")),
-                                              form->Get("OptOutType"));
+    const std::string from = parley::ToValidUtf8(form->Get("From"));
+    (void)parley::conversation::ParseAddress(from, "US");
+    (void)parley::conversation::MaskPhone(from);
+    (void)parley::conversation::ClassifyCompliance(parley::ToValidUtf8(form->Get("Body")),
+                                                   form->Get("OptOutType"));
   }
-  (void)parley::webhook::ParseTwiml(input);
-  (void)parley::webhook::SignatureUrlVariants(input);
+  (void)parley::testing::ParseTwiml(input);
+  (void)parley::twilio::SignatureUrlVariants(input);
   return 0;
 }

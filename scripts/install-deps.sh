@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config make
+  g++ cmake ninja-build pkg-config make ccache
   # fuzzing and sanitizers (clang's libFuzzer runtime)
   clang libclang-rt-14-dev
   # tests and benchmarks

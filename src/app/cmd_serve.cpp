@@ -8,6 +8,7 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/runtime.hpp"
 #include "app/server_app.hpp"
 
 namespace parley::app {

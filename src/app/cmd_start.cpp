@@ -8,11 +8,8 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
-#include "app/server_app.hpp"
-#include "channel/dryrun/dryrun_channel.hpp"
-#include "channel/outbox_sender.hpp"
-#include "webhook/address.hpp"
-#include "webhook/conversations.hpp"
+#include "app/runtime.hpp"
+#include "conversation/address.hpp"
 
 namespace parley::app {
 
@@ -33,43 +30,32 @@ int StartConversation(const StartOptions& o) {
   if (!config.ok()) {
     return fail(config.status());
   }
-  auto address = webhook::ParseAddress(o.phone, config->default_region);
+  auto address = conversation::ParseAddress(o.phone, config->default_region);
   if (!address.ok()) {
     std::cerr << "parley start: " << o.phone << ": " << address.status().message() << "\n";
     return kExitUsage;
   }
-  auto store = store::OpenStore(config->database_url);
-  if (!store.ok()) {
-    return fail(store.status());
-  }
-  if (Status s = CheckSchema(**store); !s.ok()) {
-    return fail(s);
-  }
   SystemClock clock;
-  auto catalog = LoadCatalog(config->flows_dir, **store, clock.Now());
-  if (!catalog.ok()) {
-    return fail(catalog.status());
+  auto runtime = Runtime::Open(*config, clock);
+  if (!runtime.ok()) {
+    return fail(runtime.status());
   }
-  webhook::ConversationCounters counters;
-  webhook::ConversationOptions options;
-  options.sms_from = config->twilio_phone_number;
-  options.whatsapp_from = config->twilio_whatsapp_number;
-  const std::shared_ptr<const webhook::FlowCatalog> flows = *catalog;
-  webhook::Conversations conversations(
-      **store, [flows] { return flows; }, options, counters);
-  auto outcome = conversations.Start(*address, o.flow, clock.Now());
+  Runtime& rt = **runtime;
+  rt.pipeline().Start();  // the sender runs below, once, on this thread
+  const std::string key = address->key;
+  auto outcome = rt.pipeline().Run(
+      {std::move(*address), conversation::StartFlow{o.flow}, conversation::ReplyMode::kQueued});
+  rt.pipeline().Stop();
   if (!outcome.ok()) {
     return fail(outcome.status());
   }
-  std::cout << "started flow '" << o.flow << "' for " << address->key << " at state "
+  std::cout << "started flow '" << o.flow << "' for " << key << " at state "
             << (outcome->session_state.empty() ? "(ended)" : outcome->session_state) << "\n";
-  for (const webhook::Reply& r : outcome->replies) {
+  for (const conversation::Reply& r : outcome->replies) {
     std::cout << "  -> " << r.body << "\n";
   }
-  if (!config->has_twilio_credentials()) {
-    channel::DryRunChannel dry_run;
-    channel::OutboxSender sender(**store, dry_run, clock);
-    auto drained = sender.DrainOnce();
+  if (rt.dry_run()) {
+    auto drained = rt.sender().DrainOnce();
     if (!drained.ok()) {
       return fail(drained.status());
     }

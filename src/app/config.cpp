@@ -20,6 +20,7 @@ namespace {
 constexpr size_t kMinBodyBytes = 1024;
 constexpr size_t kMaxBodyBytes = size_t{16} << 20;
 constexpr int kMaxWorkers = 1024;
+constexpr int kMaxLanes = 64;
 
 Status Bad(const std::string& key, const std::string& why) {
   return Status::InvalidArgument("configuration: " + key + ": " + why);
@@ -167,6 +168,26 @@ const std::map<std::string, Setter>& Keys() {
          if (!ParseInt(v, c.workers) || c.workers < 0 || c.workers > kMaxWorkers) {
            return Bad(key, "expected a number of threads from 0 (automatic) to " +
                                std::to_string(kMaxWorkers) + ", got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_PIPELINE_LANES",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseInt(v, c.pipeline_lanes) || c.pipeline_lanes < 0 ||
+             c.pipeline_lanes > kMaxLanes) {
+           return Bad(key, "expected a number of lanes from 0 (automatic) to " +
+                               std::to_string(kMaxLanes) + ", got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_SQLITE_SYNC",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (v == "full") {
+           c.sqlite_full_sync = true;
+         } else if (v == "normal") {
+           c.sqlite_full_sync = false;
+         } else {
+           return Bad(key, "expected 'full' or 'normal', got '" + v + "'");
          }
          return Status::Ok();
        }},

@@ -42,6 +42,8 @@ struct Config {
       "Reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.";
   std::string default_region = "US";  // for numbers written without a country code
   int workers = 0;                    // HTTP workers; 0: sized to the machine
+  int pipeline_lanes = 0;             // PostgreSQL event lanes; 0: sized to the machine
+  bool sqlite_full_sync = true;       // PARLEY_SQLITE_SYNC=full (default) or normal
   size_t max_body_bytes = 64 * 1024;
 
   bool has_twilio_credentials() const {

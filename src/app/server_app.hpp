@@ -1,12 +1,8 @@
-// The composition root of `parley serve`: builds every component from the Config, in
-// dependency order, and tears them down in reverse.
+// `parley serve`: the Runtime (store, flows, channel, sender, service, pipeline) with the
+// HTTP server on top — webhook handler, health, readiness and metrics routes.
 //
-//   store (checked: reachable, migrations current) → flows (PARLEY_FLOWS, saved as
-//   revisions) → channel (dry-run without Twilio credentials) → outbox sender →
-//   conversations → webhook handler → HTTP routes → server
-//
-// Start() fails with a message that names what is wrong (bad database URL, schema too
-// old or too new, invalid flow with its diagnostics, port in use); nothing is left running.
+// Start() fails with a message that names what is wrong (see Runtime::Open; also a port in
+// use); nothing is left running.
 #pragma once
 
 #include <memory>
@@ -14,8 +10,6 @@
 #include "app/config.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
-#include "store/store.hpp"
-#include "webhook/flow_catalog.hpp"
 
 namespace parley::app {
 
@@ -26,8 +20,9 @@ class ServerApp {
 
   Status Start();
   uint16_t port() const;
-  // Graceful: the HTTP server stops accepting and finishes in-flight requests, then the
-  // outbox sender finishes the message in hand.
+  // Graceful: the HTTP server stops accepting and answers in-flight requests (the pipeline
+  // still applies their events), then the pipeline drains and the sender finishes the
+  // message in hand.
   void Stop();
 
  private:
@@ -36,16 +31,5 @@ class ServerApp {
   const Clock& clock_;
   std::unique_ptr<Parts> parts_;
 };
-
-// The store reachable and its schema exactly the version this binary knows; the error
-// says what to run otherwise.
-Status CheckSchema(store::Store& store);
-
-// The flows of `dir` as a catalog, each saved in the store as a revision.
-Result<std::shared_ptr<const webhook::FlowCatalog>> LoadCatalog(const std::string& dir,
-                                                                store::Store& store, TimePoint now);
-
-// `parley migrate`: applies the missing migrations. Prints what it did.
-Status MigrateDatabase(const std::string& database_url);
 
 }  // namespace parley::app

@@ -2,6 +2,7 @@
 // system_clock.cpp reads the real clock (style habit 4).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -32,15 +33,16 @@ class SystemClock final : public Clock {
 };
 
 // A clock that only moves when told to; for simulations (`parley chat`) and tests.
+// Thread-safe: a test thread may move it while server threads read it.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(TimePoint start) : now_(start) {}
-  TimePoint Now() const override { return now_; }
-  void Set(TimePoint t) { now_ = t; }
-  void Advance(Duration d) { now_ += d; }
+  explicit ManualClock(TimePoint start) : now_ms_(ToUnixMillis(start)) {}
+  TimePoint Now() const override { return FromUnixMillis(now_ms_.load()); }
+  void Set(TimePoint t) { now_ms_.store(ToUnixMillis(t)); }
+  void Advance(Duration d) { now_ms_.fetch_add(d.count()); }
 
  private:
-  TimePoint now_;
+  std::atomic<int64_t> now_ms_;
 };
 
 }  // namespace parley

@@ -27,8 +27,6 @@ namespace parley::flow {
 namespace {
 
 using detail::IsDigit;
-using detail::IsValidUtf8;
-using detail::RepairUtf8;
 
 // ---------------------------------------------------------------------------------------------
 // Character classes.
@@ -168,7 +166,7 @@ std::string NormalizeUnicode(std::string_view text) {
   // first (rare: carriers deliver valid UTF-8) and hand ICU only well-formed text.
   std::string repaired;
   if (!IsValidUtf8(text)) {
-    repaired = RepairUtf8(text);
+    repaired = ToValidUtf8(text);
     text = repaired;
   }
   // Trim before folding as well as after: compatibility folding turns a trailing spacing

@@ -12,7 +12,6 @@
 namespace parley::flow {
 namespace {
 
-using detail::IsValidUtf8;  // ICU-based; the messages are built by Quote, not by it
 using std::chrono::seconds;
 
 TEST(ParseDuration, EachUnit) {

@@ -1,6 +1,8 @@
 // Request, Response and Router: the plain data side of the server.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <future>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,7 +43,33 @@ Response Response::Text(int status, std::string body) {
   return response;
 }
 
+struct Responder::State {
+  explicit State(Fn f) : fn(std::move(f)) {}
+  ~State() {
+    if (!answered.exchange(true)) {
+      fn(Response::Text(500, "Internal Server Error\n"));
+    }
+  }
+  Fn fn;
+  std::atomic<bool> answered{false};
+};
+
+Responder::Responder(Fn fn) : state_(std::make_shared<State>(std::move(fn))) {}
+
+void Responder::operator()(Response response) const {
+  if (!state_->answered.exchange(true)) {
+    state_->fn(std::move(response));
+  }
+}
+
 void Router::Add(std::string method, std::string path, Handler handler) {
+  AddAsync(std::move(method), std::move(path),
+           [handler = std::move(handler)](const Request& request, Responder respond) {
+             respond(handler(request));
+           });
+}
+
+void Router::AddAsync(std::string method, std::string path, AsyncHandler handler) {
   routes_.push_back(Route{std::move(method), std::move(path), std::move(handler)});
 }
 
@@ -51,13 +79,21 @@ bool Router::HasPath(std::string_view path) const {
 }
 
 Response Router::Dispatch(const Request& request) const {
+  std::promise<Response> answer;
+  std::future<Response> future = answer.get_future();
+  Dispatch(request, Responder([&answer](Response r) { answer.set_value(std::move(r)); }));
+  return future.get();
+}
+
+void Router::Dispatch(const Request& request, Responder respond) const {
   std::string allow;
   for (const Route& route : routes_) {
     if (route.path != request.path) {
       continue;
     }
     if (route.method == request.method) {
-      return route.handler(request);
+      route.handler(request, std::move(respond));
+      return;
     }
     if (!allow.empty()) {
       allow += ", ";
@@ -65,11 +101,12 @@ Response Router::Dispatch(const Request& request) const {
     allow += route.method;
   }
   if (allow.empty()) {
-    return Response::Text(404, "Not Found\n");
+    respond(Response::Text(404, "Not Found\n"));
+    return;
   }
   Response response = Response::Text(405, "Method Not Allowed\n");
   response.headers.emplace_back("Allow", std::move(allow));
-  return response;
+  respond(std::move(response));
 }
 
 }  // namespace parley::http

@@ -1,15 +1,17 @@
 // The HTTP/1.1 server (Boost.Beast): keep-alive, a worker pool, request limits, timeouts,
 // Host allow-list, routing with 404/405, graceful shutdown and an access log.
 //
-// Handlers are plain functions from Request to Response, called on a worker thread; they
-// may block (database work). A handler that throws gets a 500 and the connection closes;
-// nothing a client sends can take the process down.
+// Handlers are plain functions from Request to Response, called on a worker thread, or
+// asynchronous handlers that take a Responder and answer later from any thread (the webhook
+// hands its event to the conversation pipeline and answers when the pipeline is done, so a
+// request waiting for the database pins no thread). A handler that throws gets a 500 and
+// the connection closes; nothing a client sends can take the process down.
 //
 // Threading: ServerOptions::threads workers run one io_context. A handler runs directly on
-// the worker that read its request and blocks that worker (and only that worker) until it
-// returns, so `threads` bounds how many handlers run at once; size it for the blocking work
-// (database round trips), not for the cores. Handlers of different connections run
-// concurrently and must be thread-safe; requests of one connection run one at a time.
+// the worker that read its request and blocks that worker until it returns: synchronous
+// handlers should be quick (an async handler returns at once). Handlers of different
+// connections run concurrently and must be thread-safe; requests of one connection run one
+// at a time (the next is read only after the answer is written).
 //
 // Limits and answers the server gives without calling a handler: header larger than
 // max_header_bytes: 431; body larger than max_body_bytes: 413; malformed request: 400;
@@ -58,11 +60,33 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// Answers one request, once, from any thread. Later calls are ignored. When the last copy is
+// destroyed without an answer the request gets a 500, so a handler that loses its answer
+// cannot leave the connection hanging.
+class Responder {
+ public:
+  using Fn = std::function<void(Response)>;
+  explicit Responder(Fn fn);
+  void operator()(Response response) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// The Request is valid until the Responder is called (the connection reads nothing else
+// before it answers); copy what is needed after that.
+using AsyncHandler = std::function<void(const Request&, Responder)>;
+
 // Exact-path routing. A path with no route: 404; a path with routes but none for the
 // method: 405 with an Allow header.
 class Router {
  public:
   void Add(std::string method, std::string path, Handler handler);
+  void AddAsync(std::string method, std::string path, AsyncHandler handler);
+  // Calls the route's handler (or answers 404/405) with `respond`.
+  void Dispatch(const Request& request, Responder respond) const;
+  // The same, waiting for the answer (tests).
   Response Dispatch(const Request& request) const;
   // True if some route (any method) has exactly this path; the server uses it to report
   // the route path to ServerOptions::observe.
@@ -72,7 +96,7 @@ class Router {
   struct Route {
     std::string method;
     std::string path;
-    Handler handler;
+    AsyncHandler handler;
   };
   std::vector<Route> routes_;
 };
@@ -80,7 +104,7 @@ class Router {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;                 // 0: any free port (see Server::port)
-  int threads = 0;                      // workers; 0: 4 per hardware thread, at least 16
+  int threads = 0;                      // workers; 0: one per hardware thread, at least 2
   size_t max_body_bytes = 64 * 1024;    // larger: 413
   size_t max_header_bytes = 16 * 1024;  // request line + fields; larger: 431
   // To receive a whole request (header and body) once its first byte has arrived, and for

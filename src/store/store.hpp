@@ -155,11 +155,43 @@ class Transaction {
   virtual Status Commit() = 0;
 };
 
+// The writes of many events in one database transaction: the event pipeline's unit of commit
+// (docs/architecture.md, "Life of an event").
+//
+// Each event runs in a Transaction from BeginEvent, a savepoint of the batch: destroying it
+// uncommitted rolls back that event's writes only; its Commit() makes them part of the batch,
+// durable once Batch::Commit() succeeds (not before). One event is open at a time. Destroying
+// a Batch that was not committed rolls everything back. A failure that leaves the database
+// transaction unusable (the connection dropped, an event's rollback failed) fails the batch:
+// every later call, Commit() included, returns that error.
+//
+// Contacts: LockContacts locks every contact of the batch up front, in address order, so two
+// batches (two lanes, two instances) never wait for each other in a cycle; the events'
+// LockContact then answers from the batch without another round trip. A Batch belongs to one
+// thread and holds one connection (on SQLite: the write lock) until it ends.
+class Batch {
+ public:
+  virtual ~Batch() = default;
+
+  // Finds or creates (from the init records) and locks these contacts, in address order.
+  // Call it before the first BeginEvent; duplicates in `inits` are fine.
+  virtual Status LockContacts(const std::vector<ContactRecord>& inits) = 0;
+  // Opens the next event's savepoint. The previous event must have ended.
+  virtual Result<std::unique_ptr<Transaction>> BeginEvent() = 0;
+  // Commits the batch; the writes of every committed event are durable when it returns.
+  virtual Status Commit() = 0;
+};
+
 struct ConnectOptions {
   // PostgreSQL: connections in the pool (each transaction holds one). SQLite: ignored.
   int pool_size = 8;
   // How long Begin() waits for a free connection or for SQLite's write lock.
   Duration busy_timeout = std::chrono::seconds(5);
+  // SQLite: fsync the WAL at every commit (synchronous=FULL), so a commit survives a power
+  // loss, not only a process crash. false: synchronous=NORMAL (no fsync per commit; the last
+  // commits before a power loss may be lost). PostgreSQL: ignored (the server's fsync and
+  // synchronous_commit decide).
+  bool sqlite_full_sync = true;
 };
 
 class Store {
@@ -170,6 +202,8 @@ class Store {
   virtual std::string_view dialect() const = 0;
 
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  // A transaction for many events (see Batch).
+  virtual Result<std::unique_ptr<Batch>> BeginBatch() = 0;
   // A cheap round trip: is the database reachable?
   virtual Status Ping() = 0;
 

@@ -2,26 +2,31 @@
 
 #include <charconv>
 
-#include "webhook/form.hpp"
-#include "webhook/signature.hpp"
-#include "webhook/twiml.hpp"
+#include "common/utf8.hpp"
+#include "conversation/address.hpp"
+#include "conversation/compliance.hpp"
+#include "twilio/form.hpp"
+#include "twilio/signature.hpp"
+#include "twilio/twiml.hpp"
 
 namespace parley::webhook {
 
 namespace {
 
+using twilio::Form;
+
 // Twilio sends at most 10 media items; a larger NumMedia is not trusted for a loop bound.
 constexpr int kMaxMedia = 10;
 
-http::Response Twiml(const std::vector<Reply>& replies) {
-  std::vector<TwimlMessage> messages;
+http::Response Twiml(const std::vector<conversation::Reply>& replies) {
+  std::vector<twilio::TwimlMessage> messages;
   messages.reserve(replies.size());
-  for (const Reply& r : replies) {
+  for (const conversation::Reply& r : replies) {
     messages.push_back({r.body, r.media});
   }
   http::Response response;
-  response.content_type = std::string(kTwimlContentType);
-  response.body = RenderTwiml(messages);
+  response.content_type = std::string(twilio::kTwimlContentType);
+  response.body = twilio::RenderTwiml(messages);
   return response;
 }
 
@@ -58,79 +63,111 @@ std::vector<std::string> MediaUrls(const Form& form) {
 
 }  // namespace
 
-InboundHandler::InboundHandler(Conversations& conversations, const Clock& clock,
-                               InboundOptions options)
-    : conversations_(conversations), clock_(clock), options_(std::move(options)) {}
+InboundHandler::InboundHandler(conversation::Pipeline& pipeline, InboundOptions options,
+                               metrics::Registry& registry)
+    : pipeline_(pipeline),
+      options_(std::move(options)),
+      signature_failures_(
+          registry.AddCounter("parley_signature_failures_total",
+                              "Webhooks refused for a missing or wrong X-Twilio-Signature.")),
+      bad_requests_(registry.AddCounter("parley_bad_webhooks_total",
+                                        "Webhooks refused as malformed (400/415).")),
+      errors_(registry.AddCounter("parley_errors_total", "Webhooks answered 500 or 503.")) {}
 
 http::Response InboundHandler::Fail(int status, std::string_view answer,
-                                    const http::Request& request, const std::string& detail) {
+                                    std::string_view request_id, const std::string& detail) const {
   if (options_.log) {
-    options_.log("req=" + request.request_id + " webhook " + std::to_string(status) + ": " +
+    options_.log("req=" + std::string(request_id) + " webhook " + std::to_string(status) + ": " +
                  detail);
   }
   return http::Response::Text(status, std::string(answer) + "\n");
 }
 
-http::Response InboundHandler::operator()(const http::Request& request) {
+void InboundHandler::operator()(const http::Request& request, http::Responder respond) {
   if (!IsFormContentType(request.Header("Content-Type"))) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return Fail(415, "Unsupported Media Type: expected application/x-www-form-urlencoded", request,
-                "content type is not a form");
+    bad_requests_.Inc();
+    respond(Fail(415, "Unsupported Media Type: expected application/x-www-form-urlencoded",
+                 request.request_id, "content type is not a form"));
+    return;
   }
-  auto form = DecodeForm(request.body);
+  auto form = twilio::DecodeForm(request.body);
   if (!form.ok()) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return Fail(400, "Bad Request: malformed form encoding", request, form.status().message());
+    bad_requests_.Inc();
+    respond(Fail(400, "Bad Request: malformed form encoding", request.request_id,
+                 form.status().message()));
+    return;
   }
   if (options_.validate_signature) {
     const std::string_view signature = request.Header("X-Twilio-Signature");
     if (signature.empty() ||
-        !VerifySignature(options_.auth_token, options_.public_url + request.target, *form,
-                         signature)) {
-      signature_failures_.fetch_add(1, std::memory_order_relaxed);
-      return Fail(403, "Forbidden: invalid X-Twilio-Signature", request,
-                  signature.empty() ? "no X-Twilio-Signature header"
-                                    : "X-Twilio-Signature does not match (check "
-                                      "TWILIO_AUTH_TOKEN and PUBLIC_URL)");
+        !twilio::VerifySignature(options_.auth_token, options_.public_url + request.target, *form,
+                                 signature)) {
+      signature_failures_.Inc();
+      respond(Fail(403, "Forbidden: invalid X-Twilio-Signature", request.request_id,
+                   signature.empty() ? "no X-Twilio-Signature header"
+                                     : "X-Twilio-Signature does not match (check "
+                                       "TWILIO_AUTH_TOKEN and PUBLIC_URL)"));
+      return;
     }
   }
   const std::string_view from = form->Get("From");
   const std::string_view sid = form->Get("MessageSid");
   if (from.empty() || sid.empty()) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return Fail(400, "Bad Request: From and MessageSid are required", request,
-                from.empty() ? "no From parameter" : "no MessageSid parameter");
+    bad_requests_.Inc();
+    respond(Fail(400, "Bad Request: From and MessageSid are required", request.request_id,
+                 from.empty() ? "no From parameter" : "no MessageSid parameter"));
+    return;
   }
-  auto address = ParseAddress(ToValidUtf8(from), options_.default_region);
+  auto address = conversation::ParseAddress(ToValidUtf8(from), options_.default_region);
   if (!address.ok()) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return Fail(400, "Bad Request: From is not a phone number", request,
-                "From " + MaskPhone(ToValidUtf8(from)) + ": " + address.status().message());
+    bad_requests_.Inc();
+    respond(Fail(
+        400, "Bad Request: From is not a phone number", request.request_id,
+        "From " + conversation::MaskPhone(ToValidUtf8(from)) + ": " + address.status().message()));
+    return;
   }
 
-  InboundMessage message;
-  message.from = std::move(*address);
+  conversation::InboundMessage message;
   message.to = ToValidUtf8(form->Get("To"));
   message.message_sid = ToValidUtf8(sid);
   message.body = ToValidUtf8(form->Get("Body"));
   message.media = MediaUrls(*form);
   message.profile_name = ToValidUtf8(form->Get("ProfileName"));
   message.wa_id = ToValidUtf8(form->Get("WaId"));
-  message.compliance = ClassifyCompliance(message.body, form->Get("OptOutType"));
+  message.compliance = conversation::ClassifyCompliance(message.body, form->Get("OptOutType"));
 
-  auto outcome = conversations_.HandleInbound(message, clock_.Now());
+  std::string masked_from = conversation::MaskPhone(address->key);
+  conversation::Event event{std::move(*address), std::move(message), options_.reply_mode};
+  Status queued =
+      pipeline_.Submit(std::move(event), [this, request_id = request.request_id, masked_from,
+                                          respond](Result<conversation::Outcome> outcome) {
+        Finish(request_id, masked_from, std::move(outcome), respond);
+      });
+  if (!queued.ok()) {
+    errors_.Inc();
+    respond(Fail(503, "Service Unavailable", request.request_id, queued.ToString()));
+  }
+}
+
+void InboundHandler::Finish(const std::string& request_id, const std::string& masked_from,
+                            Result<conversation::Outcome> outcome,
+                            const http::Responder& respond) const {
   if (!outcome.ok()) {
-    errors_.fetch_add(1, std::memory_order_relaxed);
+    errors_.Inc();
     if (outcome.status().code() == StatusCode::kUnavailable) {
-      return Fail(503, "Service Unavailable", request, outcome.status().ToString());
+      respond(Fail(503, "Service Unavailable", request_id, outcome.status().ToString()));
+    } else {
+      respond(Fail(500, "Internal Server Error", request_id, outcome.status().ToString()));
     }
-    return Fail(500, "Internal Server Error", request, outcome.status().ToString());
+    return;
   }
   if (!outcome->flow_error.empty() && options_.log) {
-    options_.log("req=" + request.request_id + " flow error for " + MaskPhone(message.from.key) +
-                 ": " + outcome->flow_error);
+    options_.log("req=" + request_id + " flow error for " + masked_from + ": " +
+                 outcome->flow_error);
   }
-  return Twiml(outcome->replies_inline ? outcome->replies : std::vector<Reply>{});
+  respond(Twiml(options_.reply_mode == conversation::ReplyMode::kInline
+                    ? outcome->replies
+                    : std::vector<conversation::Reply>{}));
 }
 
 }  // namespace parley::webhook

@@ -1,29 +1,36 @@
 // POST /twilio/messages (and LIMA's /user-reply/): Twilio's incoming-message webhook.
 //
 //   decode the form → check X-Twilio-Signature over PUBLIC_URL + the raw request target →
-//   parse From (E.164, channel) → compliance keyword → Conversations::HandleInbound →
-//   200 text/xml: <Response/>, or the replies as TwiML <Message>s in twiml mode.
+//   parse From (E.164, channel) → compliance keyword → the event to the conversation
+//   pipeline → (once its batch has committed) 200 text/xml: <Response/>, or the replies as
+//   TwiML <Message>s in twiml mode.
+//
+// Asynchronous: the worker that decoded the request returns at once; the answer is written
+// when the pipeline calls back, so a webhook waiting for the database holds no thread.
 //
 // Answers (what Twilio sees; the detail goes to the log, never to the caller):
 //   400 malformed form encoding, missing From/MessageSid, or a From that is not a number
 //   403 signature missing or wrong (nothing is written)
 //   415 a body that is not application/x-www-form-urlencoded
-//   503 the database is unavailable (Twilio retries; nothing was written)
+//   503 the database is unavailable, or the pipeline's queue stayed full (Twilio retries;
+//       nothing was written)
 //   500 anything else
 // A repeated MessageSid gets the same 200 as the first delivery and changes nothing.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string>
 
-#include "common/time.hpp"
+#include "common/metrics.hpp"
+#include "conversation/event.hpp"
+#include "conversation/pipeline.hpp"
 #include "http/server.hpp"
-#include "webhook/conversations.hpp"
 
 namespace parley::webhook {
 
 struct InboundOptions {
+  // kInline (PARLEY_REPLY_MODE=twiml): replies go back in the answer as TwiML.
+  conversation::ReplyMode reply_mode = conversation::ReplyMode::kQueued;
   std::string auth_token;
   std::string public_url;  // what Twilio signs: scheme://host[:port], no trailing slash
   bool validate_signature = true;
@@ -32,26 +39,28 @@ struct InboundOptions {
   std::function<void(std::string_view)> log;
 };
 
+// Thread-safe; `pipeline` and `registry` must outlive it.
 class InboundHandler {
  public:
-  InboundHandler(Conversations& conversations, const Clock& clock, InboundOptions options);
+  // Registers parley_signature_failures_total, parley_bad_webhooks_total and
+  // parley_errors_total in `registry`.
+  InboundHandler(conversation::Pipeline& pipeline, InboundOptions options,
+                 metrics::Registry& registry);
 
-  http::Response operator()(const http::Request& request);
-
-  uint64_t signature_failures() const { return signature_failures_.load(); }
-  uint64_t bad_requests() const { return bad_requests_.load(); }
-  uint64_t errors() const { return errors_.load(); }
+  // An http::AsyncHandler.
+  void operator()(const http::Request& request, http::Responder respond);
 
  private:
-  http::Response Fail(int status, std::string_view answer, const http::Request& request,
-                      const std::string& detail);
+  http::Response Fail(int status, std::string_view answer, std::string_view request_id,
+                      const std::string& detail) const;
+  void Finish(const std::string& request_id, const std::string& masked_from,
+              Result<conversation::Outcome> outcome, const http::Responder& respond) const;
 
-  Conversations& conversations_;
-  const Clock& clock_;
+  conversation::Pipeline& pipeline_;
   InboundOptions options_;
-  std::atomic<uint64_t> signature_failures_{0};
-  std::atomic<uint64_t> bad_requests_{0};
-  std::atomic<uint64_t> errors_{0};
+  metrics::Counter& signature_failures_;
+  metrics::Counter& bad_requests_;
+  metrics::Counter& errors_;
 };
 
 }  // namespace parley::webhook

@@ -444,7 +444,7 @@ TEST_P(ServePostgresTest, DatabaseDownGets503AndWritesNothing) {
   auto d = Driver(server);
   EXPECT_EQ(Sms(d, kAna, "JOIN").status, 200);
   ASSERT_TRUE((*own)->Stop().ok());
-  EXPECT_EQ(Sms(d, kAna, "yes").status, 503);
+  EXPECT_EQ(Sms(d, kAna, "yes").status, 503) << server.Log();
   EXPECT_EQ(server.Stop(SIGTERM).value_or(-1), 0);
 }
 

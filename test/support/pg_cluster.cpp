@@ -53,7 +53,7 @@ std::string FindRunuser() {
 
 }  // namespace
 
-Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
+Result<std::unique_ptr<PgCluster>> PgCluster::Start(bool durable) {
   const std::string bindir = FindBindir();
   if (bindir.empty()) {
     return Status::FailedPrecondition(
@@ -80,11 +80,14 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
       cluster->Run({bindir + "/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
                     "--locale=C", "--no-sync", "--no-instructions"},
                    true));
-  // Durability off (fsync, full pages): a test cluster is thrown away.
+  // Durability off (fsync, full pages) unless asked for: a test cluster is thrown away.
+  const std::string durability =
+      durable
+          ? " -c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=128MB"
+          : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            " -c shared_buffers=16MB";
   const std::string server_options = "-c listen_addresses='' -c unix_socket_directories=" + dir +
-                                     " -c fsync=off -c synchronous_commit=off"
-                                     " -c full_page_writes=off -c shared_buffers=16MB"
-                                     " -c max_connections=60";
+                                     durability + " -c max_connections=60";
   PARLEY_RETURN_IF_ERROR(cluster->Run({bindir + "/pg_ctl", "-D", data, "-l", dir + "/server.log",
                                        "-w", "-t", "60", "-o", server_options, "start"},
                                       true));

@@ -22,8 +22,10 @@ class PgCluster {
  public:
   // Starts a cluster (about a second) with an empty database "parley". kFailedPrecondition
   // when no PostgreSQL server binaries are installed (tests may skip on that code);
-  // kInternal with the server log's path on any other failure.
-  static Result<std::unique_ptr<PgCluster>> Start();
+  // kInternal with the server log's path on any other failure. `durable`: the server's
+  // default durability (fsync, synchronous_commit, full pages: for benchmarks); otherwise
+  // all three are off (a test cluster is thrown away).
+  static Result<std::unique_ptr<PgCluster>> Start(bool durable = false);
   ~PgCluster();
   PgCluster(const PgCluster&) = delete;
   PgCluster& operator=(const PgCluster&) = delete;

@@ -11,7 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "webhook/signature.hpp"
+#include "twilio/signature.hpp"
 
 namespace parley::testing {
 namespace {
@@ -149,9 +149,9 @@ std::string TwilioDriver::NewUuid() {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
-webhook::Form TwilioDriver::SmsParams(std::string_view from, std::string_view to,
-                                      std::string_view body, std::string_view message_sid) const {
-  webhook::Form p;
+twilio::Form TwilioDriver::SmsParams(std::string_view from, std::string_view to,
+                                     std::string_view body, std::string_view message_sid) const {
+  twilio::Form p;
   p.Add("ToCountry", CountryOf(to));
   p.Add("ToState", "");
   p.Add("SmsMessageSid", message_sid);
@@ -175,15 +175,15 @@ webhook::Form TwilioDriver::SmsParams(std::string_view from, std::string_view to
   return p;
 }
 
-webhook::Form TwilioDriver::WhatsAppParams(std::string_view from, std::string_view to,
-                                           std::string_view body, std::string_view message_sid,
-                                           std::string_view profile_name) const {
+twilio::Form TwilioDriver::WhatsAppParams(std::string_view from, std::string_view to,
+                                          std::string_view body, std::string_view message_sid,
+                                          std::string_view profile_name) const {
   const std::string wa_from = WithWhatsAppPrefix(from);
   std::string wa_id = wa_from.substr(kWhatsAppPrefix.size());
   if (!wa_id.empty() && wa_id.front() == '+') {
     wa_id.erase(0, 1);
   }
-  webhook::Form p;
+  twilio::Form p;
   p.Add("SmsMessageSid", message_sid);
   p.Add("NumMedia", "0");
   p.Add("ProfileName", profile_name);
@@ -202,7 +202,7 @@ webhook::Form TwilioDriver::WhatsAppParams(std::string_view from, std::string_vi
   return p;
 }
 
-void TwilioDriver::AddMedia(webhook::Form& params, const std::vector<TwilioMedia>& media) {
+void TwilioDriver::AddMedia(twilio::Form& params, const std::vector<TwilioMedia>& media) {
   params.Set("NumMedia", std::to_string(media.size()));
   if (params.Has("MessageType") && !media.empty()) {
     params.Set("MessageType", WhatsAppMessageType(media.front().content_type));
@@ -224,44 +224,44 @@ std::string TwilioDriver::PublicUrl(std::string_view path) const {
   return options_.public_url + std::string(path);
 }
 
-std::string TwilioDriver::Sign(std::string_view url, const webhook::Form& params) const {
-  return webhook::ComputeSignature(options_.auth_token, url, params);
+std::string TwilioDriver::Sign(std::string_view url, const twilio::Form& params) const {
+  return twilio::ComputeSignature(options_.auth_token, url, params);
 }
 
 std::string TwilioDriver::SignatureFor(const PostOptions& options, std::string_view url,
-                                       const webhook::Form& params) const {
+                                       const twilio::Form& params) const {
   // Connection overrides ("#rc=2&rp=all") configure Twilio's client and are never signed.
   url = url.substr(0, url.find('#'));
   switch (options.signature) {
     case SignatureMode::kValid:
       return Sign(url, params);
     case SignatureMode::kWrong:
-      return webhook::ComputeSignature(options_.auth_token + "-wrong", url, params);
+      return twilio::ComputeSignature(options_.auth_token + "-wrong", url, params);
     case SignatureMode::kNone:
       return {};
   }
   return {};
 }
 
-Result<DriverResponse> TwilioDriver::Post(std::string_view path, const webhook::Form& params,
+Result<DriverResponse> TwilioDriver::Post(std::string_view path, const twilio::Form& params,
                                           const PostOptions& options) {
   Request request;
   if (options.use_get) {
     request.method = "GET";
     request.target = std::string(path);
-    const std::string query = webhook::EncodeForm(params);
+    const std::string query = twilio::EncodeForm(params);
     if (!query.empty()) {
       request.target += request.target.find('?') == std::string::npos ? '?' : '&';
       request.target += query;
     }
     const std::string url =
         options.signed_url.empty() ? PublicUrl(request.target) : options.signed_url;
-    request.signature = SignatureFor(options, url, webhook::Form());
+    request.signature = SignatureFor(options, url, twilio::Form());
   } else {
     request.method = "POST";
     request.target = std::string(path);
     request.content_type = options.content_type;
-    request.body = options.raw_body ? *options.raw_body : webhook::EncodeForm(params);
+    request.body = options.raw_body ? *options.raw_body : twilio::EncodeForm(params);
     const std::string url = options.signed_url.empty() ? PublicUrl(path) : options.signed_url;
     request.signature = SignatureFor(options, url, params);
   }
@@ -274,12 +274,12 @@ Result<DriverResponse> TwilioDriver::PostJson(std::string_view path, std::string
   request.method = "POST";
   request.target = std::string(path);
   request.target += request.target.find('?') == std::string::npos ? '?' : '&';
-  request.target += "bodySHA256=" + webhook::Sha256Hex(json);
+  request.target += "bodySHA256=" + twilio::Sha256Hex(json);
   request.content_type = "application/json";
   request.body = std::string(json);
   const std::string url =
       options.signed_url.empty() ? PublicUrl(request.target) : options.signed_url;
-  request.signature = SignatureFor(options, url, webhook::Form());
+  request.signature = SignatureFor(options, url, twilio::Form());
   return Send(request, options);
 }
 
@@ -361,7 +361,7 @@ Result<DriverResponse> TwilioDriver::Send(const Request& request, const PostOpti
   out.content_type = std::string(out.Header("Content-Type"));
   out.is_twiml = IsXmlContentType(out.content_type);
   if (out.is_twiml) {
-    auto parsed = webhook::ParseTwiml(out.body);
+    auto parsed = ParseTwiml(out.body);
     if (parsed.ok()) {
       out.messages = std::move(parsed).value();
     } else {

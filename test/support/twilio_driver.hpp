@@ -3,7 +3,7 @@
 // signs them like Twilio (§2), posts them with Twilio's headers and timeouts (§3) over its
 // own small blocking Boost.Beast client, and parses the TwiML answer (§4).
 //
-// Self-contained: it depends on the webhook wire pieces (form, signature, TwiML) only, not on
+// Self-contained: it depends on the Twilio wire pieces (form, signature, TwiML) only, not on
 // parley's HTTP server code, so it checks that server independently.
 //
 // Thread-safety: a TwilioDriver may be shared; Post, PostJson and the builders may be called
@@ -24,8 +24,9 @@
 #include <vector>
 
 #include "common/status.hpp"
-#include "webhook/form.hpp"
-#include "webhook/twiml.hpp"
+#include "test/support/twiml_parser.hpp"
+#include "twilio/form.hpp"
+#include "twilio/twiml.hpp"
 
 namespace parley::testing {
 
@@ -76,9 +77,9 @@ struct DriverResponse {
   std::string content_type;  // the Content-Type header, as sent
   // True when Content-Type is text/xml or application/xml (Twilio parses only those).
   bool is_twiml = false;
-  std::vector<webhook::TwimlMessage> messages;  // parsed TwiML when is_twiml and it parsed
-  std::string twiml_error;                      // why it did not parse (is_twiml only)
-  std::chrono::milliseconds elapsed{0};         // connect to last byte
+  std::vector<twilio::TwimlMessage> messages;  // parsed TwiML when is_twiml and it parsed
+  std::string twiml_error;                     // why it did not parse (is_twiml only)
+  std::chrono::milliseconds elapsed{0};        // connect to last byte
 
   // First header named `name` (case-insensitive), or empty.
   std::string_view Header(std::string_view name) const;
@@ -100,19 +101,19 @@ class TwilioDriver {
   // FromCity, Body, FromCountry, To, ToZip, NumSegments=1, ReferralNumMedia=0, MessageSid,
   // AccountSid, From, ApiVersion=2010-04-01. Geographic fields are empty except the
   // countries (derived from the number's country code for a few common codes).
-  webhook::Form SmsParams(std::string_view from, std::string_view to, std::string_view body,
-                          std::string_view message_sid) const;
+  twilio::Form SmsParams(std::string_view from, std::string_view to, std::string_view body,
+                         std::string_view message_sid) const;
 
   // The inbound WhatsApp parameters: SmsMessageSid, NumMedia=0, ProfileName,
   // MessageType=text, SmsSid, WaId, SmsStatus=received, Body, To, NumSegments=1,
   // ReferralNumMedia=0, MessageSid, AccountSid, From, ApiVersion. `from`/`to` get the
   // "whatsapp:" prefix if they lack it; WaId is `from`'s digits without '+'.
-  webhook::Form WhatsAppParams(std::string_view from, std::string_view to, std::string_view body,
-                               std::string_view message_sid, std::string_view profile_name) const;
+  twilio::Form WhatsAppParams(std::string_view from, std::string_view to, std::string_view body,
+                              std::string_view message_sid, std::string_view profile_name) const;
 
   // Turns a parameter set into a media message: NumMedia=N and MediaContentType{i},
   // MediaUrl{i} for i < N; MessageType (WhatsApp only) becomes image/video/audio/document.
-  void AddMedia(webhook::Form& params, const std::vector<TwilioMedia>& media);
+  void AddMedia(twilio::Form& params, const std::vector<TwilioMedia>& media);
 
   // A fresh Message SID: `prefix` ("SM", or "MM" for media) + 32 random lower-case hex.
   std::string NewMessageSid(std::string_view prefix = "SM");
@@ -122,14 +123,14 @@ class TwilioDriver {
   // public_url + path: the URL Twilio signs for `path` ("/twilio/messages").
   std::string PublicUrl(std::string_view path) const;
   // X-Twilio-Signature for `params` posted to `url`, with the configured token.
-  std::string Sign(std::string_view url, const webhook::Form& params) const;
+  std::string Sign(std::string_view url, const twilio::Form& params) const;
 
   // Sends the webhook: POST `path` (which may carry a query) with Twilio's headers
   // (Accept, Accept-Encoding, Content-Type, I-Twilio-Idempotency-Token,
   // User-Agent: TwilioProxy/1.1, X-Home-Region, X-Twilio-Signature, Host = the public host).
   // Unavailable when the connection fails or a timeout expires (Twilio's error 11205);
   // otherwise the response, whatever its status.
-  Result<DriverResponse> Post(std::string_view path, const webhook::Form& params,
+  Result<DriverResponse> Post(std::string_view path, const twilio::Form& params,
                               const PostOptions& options = {});
 
   // The JSON-body variant: Content-Type application/json, the query parameter bodySHA256 =
@@ -149,7 +150,7 @@ class TwilioDriver {
   Result<DriverResponse> Send(const Request& request, const PostOptions& options);
   std::string RandomHex(size_t digits);
   std::string SignatureFor(const PostOptions& options, std::string_view url,
-                           const webhook::Form& params) const;
+                           const twilio::Form& params) const;
 
   // Behind a pointer so that a TwilioDriver stays movable (std::vector<TwilioDriver>).
   struct Random {

@@ -1,20 +1,15 @@
-// UTF-8 helpers shared by the reply interpreters (text.cpp, time_text.cpp): validation,
-// repair, and quoting user input inside error messages. Internal to the flow library.
+// Quoting user input inside error messages, for the reply interpreters (text.cpp,
+// time_text.cpp). Internal to the flow library.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "common/utf8.hpp"
+
 namespace parley::flow::detail {
 
-inline constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
-
-// Whether `text` is well-formed UTF-8 (no overlongs, surrogates or truncated sequences).
-bool IsValidUtf8(std::string_view text);
-
-// Copy of `text` with every ill-formed sequence replaced by U+FFFD (one per maximal ill-formed
-// subpart, as ICU and the WHATWG decoder do).
-std::string RepairUtf8(std::string_view text);
+// Validation and repair are common/utf8.hpp (IsValidUtf8, ToValidUtf8).
 
 // The input echoed in an error message: capped at 40 bytes (a runaway value should not flood
 // the log), quoted, and valid UTF-8 (messages end up in JSON output).

@@ -11,12 +11,10 @@ int WorkerCount(int requested) {
   if (requested > 0) {
     return requested;
   }
-  // Handlers block on the database, so many more workers than cores: while one waits for
-  // its commit, others run (and on SQLite, join the same group commit).
-  constexpr int kMinWorkers = 16;
-  constexpr int kWorkersPerCore = 4;
-  return std::max(kMinWorkers,
-                  kWorkersPerCore * static_cast<int>(std::thread::hardware_concurrency()));
+  // Handlers that wait for the database answer asynchronously (the webhook), so a worker
+  // only parses, verifies and writes: one per core is enough.
+  constexpr int kMinWorkers = 2;
+  return std::max(kMinWorkers, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace

@@ -254,21 +254,38 @@ void Session::OnReadError(error_code ec) {
 
 void Session::HandleRequest() {
   phase_ = Phase::kHandling;
-  bool close = !parser_->keep_alive() || state_.stopping();
   routed_ = state_.router().HasPath(request_.path);
-  Response response;
+  // The answer may come from any thread (an async handler): it is posted to this
+  // connection's strand. The Responder holds the session alive until then.
+  Responder respond([self = shared_from_this()](Response response) {
+    net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->Answer(std::move(response), /*handler_failed=*/false);
+    });
+  });
   try {
-    response = state_.router().Dispatch(request_);
+    state_.router().Dispatch(request_, respond);
   } catch (const std::exception& e) {
-    std::string line = "req=" + request_.request_id + " handler threw: " + e.what();
-    state_.LogError(line);
-    response = Response::Text(500, "Internal Server Error\n");
-    close = true;
+    state_.LogError("req=" + request_.request_id + " handler threw: " + e.what());
+    Fail(respond);
   } catch (...) {
     state_.LogError("req=" + request_.request_id + " handler threw a non-exception");
-    response = Response::Text(500, "Internal Server Error\n");
-    close = true;
+    Fail(respond);
   }
+}
+
+void Session::Fail(const Responder& respond) {
+  // Answered at most once: if the handler answered before throwing, this is ignored.
+  Responder once = respond;
+  once(Response::Text(500, "Internal Server Error\n"));
+  close_on_answer_ = true;
+}
+
+void Session::Answer(Response response, bool handler_failed) {
+  if (phase_ != Phase::kHandling) {
+    return;  // closed meanwhile (grace period over)
+  }
+  bool close = !parser_->keep_alive() || state_.stopping() || handler_failed || close_on_answer_;
+  close_on_answer_ = false;
   if (response.status < 100 || response.status > 999) {
     state_.LogError("req=" + request_.request_id + " handler returned status " +
                     std::to_string(response.status));

@@ -53,6 +53,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(error_code ec, size_t bytes);
   void OnReadError(error_code ec);
   void HandleRequest();
+  // A handler threw: answer 500 (unless it answered already) and close afterwards.
+  void Fail(const Responder& respond);
+  // The handler's answer, on the strand.
+  void Answer(Response response, bool handler_failed);
   // Answers with the server's own response (no handler) and closes afterwards.
   void Reject(int status, std::string body);
   void Write(Response response, bool close);
@@ -81,6 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t bytes_in_ = 0;
   size_t bytes_out_ = 0;
   bool close_after_write_ = false;
+  bool close_on_answer_ = false;  // the handler threw: close after its answer
   std::string log_line_;
   size_t lingered_ = 0;
 };

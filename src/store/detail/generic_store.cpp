@@ -1,5 +1,6 @@
 // The Store logic, once for both dialects, over backend.hpp.
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "flow/json.hpp"
@@ -33,18 +34,52 @@ Result<int> ReadSchemaVersion(Conn& conn) {
   return static_cast<int>(version);
 }
 
+// What a transaction of a Batch shares with the batch (see BatchImpl).
+class BatchState {
+ public:
+  virtual ~BatchState() = default;
+  // The contact locked by the batch, or null.
+  virtual const ContactRecord* Locked(std::string_view address) const = 0;
+  // An event committed: its contact writes become what the batch knows.
+  virtual void EventCommitted(std::vector<ContactRecord> contacts) = 0;
+  // An event ended without committing: roll its savepoint back.
+  virtual void EventRolledBack() = 0;
+};
+
+// One transaction: standalone (it owns its connection: BEGIN ... COMMIT), or one event of a
+// Batch (it borrows the batch's connection and runs inside a savepoint the batch opened).
 class TransactionImpl final : public Transaction {
  public:
-  explicit TransactionImpl(ConnPtr conn) : conn_(std::move(conn)) {}
+  explicit TransactionImpl(ConnPtr conn) : owned_(std::move(conn)), conn_(owned_.get()) {}
+  TransactionImpl(Conn& conn, BatchState& batch) : conn_(&conn), batch_(&batch) {}
   ~TransactionImpl() override {
-    if (conn_) {
+    if (conn_ == nullptr) {
+      return;
+    }
+    if (batch_ != nullptr) {
+      batch_->EventRolledBack();
+    } else {
       conn_->Rollback();
     }
   }
 
   Result<ContactRecord> LockContact(const ContactRecord& init) override {
     PARLEY_RETURN_IF_ERROR(Usable());
-    return Track(DoLockContact(init));
+    if (batch_ != nullptr) {
+      if (const ContactRecord* locked = batch_->Locked(init.address)) {
+        for (auto it = contacts_.rbegin(); it != contacts_.rend(); ++it) {
+          if (it->id == locked->id) {
+            return *it;  // as this event last wrote it
+          }
+        }
+        return *locked;
+      }
+    }
+    auto contact = Track(DoLockContact(init));
+    if (contact.ok() && batch_ != nullptr) {
+      contacts_.push_back(*contact);
+    }
+    return contact;
   }
 
   Status UpdateContact(const ContactRecord& c) override {
@@ -56,6 +91,9 @@ class TransactionImpl final : public Transaction {
                            {}, &changed);
     if (s.ok() && changed == 0) {
       s = Status::NotFound("no contact " + std::to_string(c.id));
+    }
+    if (s.ok() && batch_ != nullptr) {
+      contacts_.push_back(c);
     }
     return Track(std::move(s));
   }
@@ -165,8 +203,14 @@ class TransactionImpl final : public Transaction {
 
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Usable());
+    if (batch_ != nullptr) {
+      conn_ = nullptr;  // the savepoint is released by the batch, with its next statement
+      batch_->EventCommitted(std::move(contacts_));
+      return Status::Ok();
+    }
     PARLEY_RETURN_IF_ERROR(Track(conn_->Commit()));
-    conn_.reset();  // gives the connection (SQLite: the write lock) back now
+    conn_ = nullptr;
+    owned_.reset();  // gives the connection (SQLite: the write lock) back now
     return Status::Ok();
   }
 
@@ -175,7 +219,7 @@ class TransactionImpl final : public Transaction {
     if (!failed_.ok()) {
       return {failed_.code(), "transaction aborted by an earlier error: " + failed_.message()};
     }
-    if (!conn_) {
+    if (conn_ == nullptr) {
       return Status::FailedPrecondition("transaction already committed");
     }
     return Status::Ok();
@@ -222,8 +266,149 @@ class TransactionImpl final : public Transaction {
     return std::move(*found);
   }
 
+  ConnPtr owned_;  // standalone only
+  Conn* conn_;     // null once committed
+  BatchState* batch_ = nullptr;
+  std::vector<ContactRecord> contacts_;  // UpdateContact calls of a batch event, in order
+  Status failed_;
+};
+
+constexpr std::string_view kSavepoint = "SAVEPOINT event";
+constexpr std::string_view kNextSavepoint = "RELEASE SAVEPOINT event; SAVEPOINT event";
+constexpr std::string_view kRollbackSavepoint =
+    "ROLLBACK TO SAVEPOINT event; RELEASE SAVEPOINT event";
+
+// One database transaction, events in savepoints. Savepoint statements are plain scripts so
+// that releasing one event's savepoint and opening the next's costs one round trip; an
+// event's Commit costs none (its RELEASE goes with the next SAVEPOINT, or is implied by
+// COMMIT).
+class BatchImpl final : public Batch, private BatchState {
+ public:
+  explicit BatchImpl(ConnPtr conn) : conn_(std::move(conn)) {}
+  ~BatchImpl() override {
+    if (conn_) {
+      conn_->Rollback();
+    }
+  }
+
+  Status LockContacts(const std::vector<ContactRecord>& inits) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::vector<const ContactRecord*> sorted;
+    sorted.reserve(inits.size());
+    for (const ContactRecord& c : inits) {
+      sorted.push_back(&c);
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const ContactRecord* a, const ContactRecord* b) {
+      return a->address < b->address;
+    });
+    sorted.erase(std::unique(sorted.begin(), sorted.end(),
+                             [](const ContactRecord* a, const ContactRecord* b) {
+                               return a->address == b->address;
+                             }),
+                 sorted.end());
+    // One statement locks the existing contacts, in address order (PostgreSQL: ORDER BY ...
+    // FOR UPDATE locks the rows as they come out of the sort).
+    std::string addresses = "[";
+    for (const ContactRecord* c : sorted) {
+      if (addresses.size() > 1) {
+        addresses += ',';
+      }
+      addresses += json::Serialize(json::Value(c->address));
+    }
+    addresses += ']';
+    Status s = conn_->Exec(Q::kLockContacts, {addresses}, [&](const Row& row) {
+      ContactRecord c = ContactFromRow(row);
+      std::string address = c.address;
+      locked_.insert_or_assign(std::move(address), std::move(c));
+      return Status::Ok();
+    });
+    // Then the new ones, one by one in address order: a contact another instance creates
+    // meanwhile is waited for (its row lock) rather than created twice.
+    for (const ContactRecord* init : sorted) {
+      if (!s.ok()) {
+        break;
+      }
+      if (locked_.count(init->address) != 0) {
+        continue;
+      }
+      s = conn_->Exec(Q::kInsertContact,
+                      {init->address, init->channel, init->phone, init->name, init->status,
+                       init->wa_id, init->language, init->time_zone, init->fields_json,
+                       init->last_inbound_at, init->created_at},
+                      [&](const Row& row) {
+                        locked_.insert_or_assign(init->address, ContactFromRow(row));
+                        return Status::Ok();
+                      });
+    }
+    return Track(std::move(s));
+  }
+
+  Result<std::unique_ptr<Transaction>> BeginEvent() override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    if (event_open_) {
+      return Status::FailedPrecondition("the batch's previous event has not ended");
+    }
+    PARLEY_RETURN_IF_ERROR(
+        Track(conn_->ExecScript(release_pending_ ? kNextSavepoint : kSavepoint)));
+    release_pending_ = false;
+    event_open_ = true;
+    return std::unique_ptr<Transaction>(new TransactionImpl(*conn_, *this));
+  }
+
+  Status Commit() override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    if (event_open_) {
+      return Status::FailedPrecondition("the batch's last event has not ended");
+    }
+    PARLEY_RETURN_IF_ERROR(Track(conn_->Commit()));
+    conn_.reset();
+    return Status::Ok();
+  }
+
+ private:
+  const ContactRecord* Locked(std::string_view address) const override {
+    auto it = locked_.find(address);
+    return it == locked_.end() ? nullptr : &it->second;
+  }
+
+  void EventCommitted(std::vector<ContactRecord> contacts) override {
+    event_open_ = false;
+    release_pending_ = true;
+    for (ContactRecord& c : contacts) {
+      std::string address = c.address;
+      locked_.insert_or_assign(std::move(address), std::move(c));
+    }
+  }
+
+  void EventRolledBack() override {
+    event_open_ = false;
+    if (failed_.ok()) {
+      (void)Track(conn_->ExecScript(kRollbackSavepoint));
+    }
+  }
+
+  Status Usable() const {
+    if (!failed_.ok()) {
+      return {failed_.code(), "batch aborted by an earlier error: " + failed_.message()};
+    }
+    if (!conn_) {
+      return Status::FailedPrecondition("batch already committed");
+    }
+    return Status::Ok();
+  }
+
+  Status Track(Status s) {
+    if (!s.ok() && failed_.ok()) {
+      failed_ = s;
+    }
+    return s;
+  }
+
   ConnPtr conn_;
   Status failed_;
+  bool event_open_ = false;
+  bool release_pending_ = false;  // a committed event's savepoint is still open
+  std::map<std::string, ContactRecord, std::less<>> locked_;
 };
 
 class StoreImpl final : public Store {
@@ -239,6 +424,15 @@ class StoreImpl final : public Store {
     }
     PARLEY_RETURN_IF_ERROR((*conn)->Begin());
     return std::unique_ptr<Transaction>(new TransactionImpl(std::move(conn).value()));
+  }
+
+  Result<std::unique_ptr<Batch>> BeginBatch() override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    PARLEY_RETURN_IF_ERROR((*conn)->Begin());
+    return std::unique_ptr<Batch>(new BatchImpl(std::move(conn).value()));
   }
 
   Status Ping() override {

@@ -56,6 +56,14 @@ constexpr Entry kEntries[] = {
      "$11) ON CONFLICT (address) DO UPDATE SET address = excluded.address "
      "RETURNING " PARLEY_CONTACT_COLUMNS,
      ""},
+    // $1 is a JSON array of addresses. ORDER BY before FOR UPDATE: PostgreSQL locks the rows
+    // in address order, so batches that share contacts cannot deadlock.
+    {Q::kLockContacts, "LockContacts",
+     "SELECT " PARLEY_CONTACT_COLUMNS
+     " FROM contacts WHERE address IN (SELECT value FROM json_each($1)) ORDER BY address",
+     "SELECT " PARLEY_CONTACT_COLUMNS
+     " FROM contacts WHERE address IN (SELECT json_array_elements_text($1::json)) "
+     "ORDER BY address FOR UPDATE"},
     {Q::kUpdateContact, "UpdateContact",
      "UPDATE contacts SET name = $2, status = $3, wa_id = $4, language = $5, time_zone = $6, "
      "fields = $7, last_inbound_at = $8 WHERE id = $1",

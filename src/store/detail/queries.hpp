@@ -20,6 +20,7 @@ enum class Q : int {
   kRecordMigration,
   kLockContact,    // an existing contact, row-locked where the dialect has row locks
   kInsertContact,  // creates (or, racing another creator, locks) a contact
+  kLockContacts,   // the existing contacts of a JSON array of addresses, locked in order
   kUpdateContact,
   kFindContact,
   kInsertInbound,

@@ -1,0 +1,160 @@
+#include "app/runtime.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "app/flow_folder.hpp"
+#include "channel/dryrun/dryrun_channel.hpp"
+#include "common/log.hpp"
+
+namespace parley::app {
+
+namespace {
+
+void Info(std::string_view m) { Log(LogLevel::kInfo, m); }
+void Warn(std::string_view m) { Log(LogLevel::kWarning, m); }
+
+int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+}  // namespace
+
+Status CheckSchema(store::Store& store) {
+  auto version = store.SchemaVersion();
+  if (!version.ok()) {
+    return version.status();
+  }
+  const int latest = store.LatestSchemaVersion();
+  if (*version > latest) {
+    return Status::FailedPrecondition("the database schema is version " + std::to_string(*version) +
+                                      " but this parley knows only up to " +
+                                      std::to_string(latest) +
+                                      ": a newer parley migrated it; run that version (or newer)");
+  }
+  if (*version < latest) {
+    return Status::FailedPrecondition("the database schema is version " + std::to_string(*version) +
+                                      "; this parley needs " + std::to_string(latest) +
+                                      ": run `parley migrate` first (or `parley serve --migrate`)");
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(const std::string& dir,
+                                                                     store::Store& store,
+                                                                     TimePoint now) {
+  auto folder = LoadFlowFolder(dir);
+  if (!folder.ok()) {
+    return folder.status();
+  }
+  std::vector<std::shared_ptr<const flow::Flow>> flows;
+  for (const FolderFlow& f : *folder) {
+    PARLEY_RETURN_IF_ERROR(store.SaveFlow({f.flow->id, f.flow->revision, f.source, now}));
+    Info("flow '" + f.flow->id + "' revision " + f.flow->revision + " from " + f.path);
+    flows.push_back(f.flow);
+  }
+  return conversation::FlowCatalog::Build(std::move(flows));
+}
+
+Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock& clock) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  const bool postgres = !config.database_url.starts_with("sqlite:");
+  conversation::PipelineOptions pipeline_options;
+  // PostgreSQL: lanes run their round trips concurrently; past a couple per core the
+  // database's own processes (on the same cores here) only contend.
+  pipeline_options.lanes = config.pipeline_lanes > 0 ? config.pipeline_lanes
+                           : postgres                ? std::max(2, 2 * Cores())
+                                                     : 1;
+  pipeline_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
+
+  store::ConnectOptions connect;
+  connect.sqlite_full_sync = config.sqlite_full_sync;
+  // One connection per lane, plus the sender and reads (/readyz, the CLI).
+  connect.pool_size = pipeline_options.lanes + 2;
+  auto store = store::OpenStore(config.database_url, connect);
+  if (!store.ok()) {
+    return store.status();
+  }
+  rt->store_ = std::move(*store);
+  PARLEY_RETURN_IF_ERROR(CheckSchema(*rt->store_));
+
+  auto catalog = LoadCatalog(config.flows_dir, *rt->store_, clock.Now());
+  if (!catalog.ok()) {
+    return catalog.status();
+  }
+  rt->flows_ = std::move(*catalog);
+  if (!config.start_flow.empty() && !rt->flows_->Find(config.start_flow)) {
+    return Status::InvalidArgument("configuration: PARLEY_START_FLOW: no flow '" +
+                                   config.start_flow + "' in " + config.flows_dir);
+  }
+
+  if (config.has_twilio_credentials()) {
+    Warn(
+        "Twilio credentials are set but REST delivery arrives with the delivery work; "
+        "outbound messages are recorded as simulated (dry-run)");
+  } else {
+    Info("no Twilio credentials: dry-run channel, outbound messages are recorded as simulated");
+  }
+  rt->dry_run_ = true;
+  rt->channel_ = std::make_unique<channel::DryRunChannel>();
+  channel::OutboxSenderOptions sender_options;
+  sender_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  rt->sender_ =
+      std::make_unique<channel::OutboxSender>(*rt->store_, *rt->channel_, clock, sender_options);
+
+  conversation::ServiceOptions service_options;
+  service_options.help_text = config.help_text;
+  service_options.start_flow = config.start_flow;
+  service_options.sms_from = config.twilio_phone_number;
+  service_options.whatsapp_from = config.twilio_whatsapp_number;
+  Runtime* self = rt.get();
+  rt->service_ = std::make_unique<conversation::Service>([self] { return self->flows(); },
+                                                         service_options, rt->registry_);
+  rt->pipeline_ = std::make_unique<conversation::Pipeline>(*rt->store_, *rt->service_, clock,
+                                                           pipeline_options, rt->registry_);
+  rt->pipeline_->set_on_queued([self] { self->sender_->Wake(); });
+  return rt;
+}
+
+Runtime::~Runtime() { Stop(); }
+
+std::shared_ptr<const conversation::FlowCatalog> Runtime::flows() const {
+  return std::atomic_load(&flows_);
+}
+
+void Runtime::Start() {
+  if (started_) {
+    return;
+  }
+  started_ = true;
+  pipeline_->Start();
+  sender_->Start();
+  sender_->Wake();  // messages queued before a restart
+}
+
+void Runtime::Stop() {
+  if (pipeline_) {
+    pipeline_->Stop();
+  }
+  if (sender_) {
+    sender_->Stop();
+  }
+}
+
+Status MigrateDatabase(const std::string& database_url) {
+  auto store = store::OpenStore(database_url);
+  if (!store.ok()) {
+    return store.status();
+  }
+  auto before = (*store)->SchemaVersion();
+  if (!before.ok()) {
+    return before.status();
+  }
+  PARLEY_RETURN_IF_ERROR((*store)->Migrate());
+  const int latest = (*store)->LatestSchemaVersion();
+  Info(*before == latest ? "database schema is current (version " + std::to_string(latest) + ")"
+                         : "migrated the database schema from version " + std::to_string(*before) +
+                               " to " + std::to_string(latest));
+  return Status::Ok();
+}
+
+}  // namespace parley::app

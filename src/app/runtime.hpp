@@ -1,0 +1,75 @@
+// The one composition root: builds, from the Config, everything that applies and delivers
+// events — store (reachable, schema current), flow catalog (PARLEY_FLOWS, each flow saved as
+// a revision), metrics registry, channel (dry-run without Twilio credentials), outbox sender,
+// conversation service and event pipeline — and tears them down in reverse order.
+// `parley serve` puts the HTTP server on top (ServerApp); `parley start` and the load
+// harness use it as it is.
+//
+// Open() fails with a message that names what is wrong (bad database URL, schema too old or
+// too new, invalid flow with its diagnostics, unknown PARLEY_START_FLOW); nothing is left
+// running.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "channel/channel.hpp"
+#include "channel/outbox_sender.hpp"
+#include "common/metrics.hpp"
+#include "common/status.hpp"
+#include "common/time.hpp"
+#include "conversation/flow_catalog.hpp"
+#include "conversation/pipeline.hpp"
+#include "conversation/service.hpp"
+#include "store/store.hpp"
+
+namespace parley::app {
+
+class Runtime {
+ public:
+  // `clock` must outlive the Runtime.
+  static Result<std::unique_ptr<Runtime>> Open(const Config& config, const Clock& clock);
+  ~Runtime();  // Stop()
+
+  // Starts the pipeline's lanes and the sender (which first delivers what an earlier run
+  // left queued).
+  void Start();
+  // The pipeline applies what is queued, then the sender finishes the message in hand.
+  // Idempotent.
+  void Stop();
+
+  store::Store& store() { return *store_; }
+  metrics::Registry& registry() { return registry_; }
+  conversation::Pipeline& pipeline() { return *pipeline_; }
+  channel::OutboxSender& sender() { return *sender_; }
+  std::shared_ptr<const conversation::FlowCatalog> flows() const;
+  bool dry_run() const { return dry_run_; }
+
+ private:
+  Runtime() = default;
+
+  metrics::Registry registry_;
+  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<const conversation::FlowCatalog> flows_;  // swapped whole by a reload
+  std::unique_ptr<channel::Channel> channel_;
+  std::unique_ptr<channel::OutboxSender> sender_;
+  std::unique_ptr<conversation::Service> service_;
+  std::unique_ptr<conversation::Pipeline> pipeline_;
+  bool dry_run_ = true;
+  bool started_ = false;
+};
+
+// The store reachable and its schema exactly the version this binary knows; the error
+// says what to run otherwise.
+Status CheckSchema(store::Store& store);
+
+// The flows of `dir` as a catalog, each saved in the store as a revision.
+Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(const std::string& dir,
+                                                                     store::Store& store,
+                                                                     TimePoint now);
+
+// `parley migrate`: applies the missing migrations. Prints what it did.
+Status MigrateDatabase(const std::string& database_url);
+
+}  // namespace parley::app

@@ -1,0 +1,60 @@
+// The events the conversation core applies to a contact, and what applying one produced.
+//
+// Every kind of event goes through the same envelope (Pipeline → Service::Apply): lock the
+// contact, run the kind's body, write, commit, then answer. A new kind is a new alternative
+// of EventBody and a new Service::Apply overload; std::visit without a catch-all makes a
+// missing overload a compile error.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "conversation/address.hpp"
+#include "conversation/compliance.hpp"
+
+namespace parley::conversation {
+
+// Where an event's replies go: queued in the outbox for the sender (REST), or returned in
+// the Outcome for the caller to answer inline (the webhook's TwiML).
+enum class ReplyMode { kQueued, kInline };
+
+// A message the contact sent (the webhook).
+struct InboundMessage {
+  std::string to;  // the number that received it, as Twilio sent it
+  std::string message_sid;
+  std::string body;  // valid UTF-8
+  std::vector<std::string> media;
+  std::string profile_name;  // WhatsApp
+  std::string wa_id;         // WhatsApp
+  ComplianceKind compliance = ComplianceKind::kNone;
+};
+
+// Start `flow_id` for the contact (parley start, the admin), ending their active session
+// first (status "ended", reason "restarted"). Fails with FailedPrecondition, changing
+// nothing, when the contact opted out or the flow's start fails; NotFound for an unknown flow.
+struct StartFlow {
+  std::string flow_id;
+};
+
+using EventBody = std::variant<InboundMessage, StartFlow>;
+
+struct Event {
+  Address contact;  // whose event it is
+  EventBody body;
+  ReplyMode reply_mode = ReplyMode::kQueued;
+};
+
+struct Reply {
+  std::string body;
+  std::vector<std::string> media;
+};
+
+struct Outcome {
+  bool duplicate = false;      // a repeated MessageSid: nothing was written
+  std::vector<Reply> replies;  // what the event sent (queued, or to answer inline)
+  std::string session_state;   // after the event; empty when there is no session
+  std::string flow_error;      // a handler error that failed the event's step, if any
+};
+
+}  // namespace parley::conversation

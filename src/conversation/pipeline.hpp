@@ -1,0 +1,79 @@
+// The event pipeline: applies events to contacts in batches, one database transaction per
+// batch, without handing a lock from thread to thread (docs/architecture.md, "Life of an
+// event").
+//
+// Lanes: each lane is one thread with one queue, applying its events in arrival order. A
+// contact always maps to the same lane (a hash of its address), so one contact's events are
+// applied one at a time, in the order they were submitted; across instances the contact's
+// row lock orders them. SQLite has one writer, so it gets one lane; PostgreSQL several
+// (one connection each), contacts partitioned across them.
+//
+// A lane takes what is queued (up to max_batch events) and applies it as one Batch: lock the
+// batch's contacts in address order (two instances' batches cannot deadlock), each event in
+// its own savepoint through Service::Apply (one event's failure rolls back only that event),
+// one COMMIT — one fsync for the whole batch. Only then is each event's `done` called: an ok
+// result means the event is durable. A failed commit fails every event of the batch
+// (kUnavailable: the caller answers 503, Twilio retries, the MessageSid dedupe makes the
+// retry safe).
+//
+// Backpressure: each lane holds at most queue_capacity / lanes events. Submit waits up to
+// enqueue_timeout for room, then answers kUnavailable (the webhook's 503).
+//
+// Thread-safe: Submit and Run from any thread. `done` runs on a lane thread and must not
+// block for long (it holds up the lane's next batch).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "common/metrics.hpp"
+#include "common/status.hpp"
+#include "common/time.hpp"
+#include "conversation/event.hpp"
+#include "conversation/service.hpp"
+#include "store/store.hpp"
+
+namespace parley::conversation {
+
+struct PipelineOptions {
+  int lanes = 1;       // forced to 1 on SQLite (one writer)
+  int max_batch = 64;  // events per transaction
+  int queue_capacity = 4096;
+  Duration enqueue_timeout = std::chrono::seconds(10);
+  // Batch failures, for the server log (never a body or a full phone number).
+  std::function<void(std::string_view)> log;
+};
+
+class Pipeline {
+ public:
+  using Done = std::function<void(Result<Outcome>)>;
+
+  // Registers parley_pipeline_* metrics in `registry`. Nothing runs until Start().
+  Pipeline(store::Store& store, const Service& service, const Clock& clock, PipelineOptions options,
+           metrics::Registry& registry);
+  ~Pipeline();  // Stop()
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Starts the lane threads.
+  void Start();
+  // Queues `event`; `done` is called exactly once, on a lane thread, after the batch holding
+  // the event committed (or failed). kUnavailable, without calling `done`, when the lane's
+  // queue stayed full for enqueue_timeout or the pipeline is stopping or not started.
+  Status Submit(Event event, Done done);
+  // Submit and wait for the result (the CLI, tests).
+  Result<Outcome> Run(Event event);
+  // Applies what is queued, then stops the lanes. Idempotent.
+  void Stop();
+
+  // Called on a lane thread after each commit that queued outbound messages (wakes the
+  // sender). Set before Start.
+  void set_on_queued(std::function<void()> f);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::conversation

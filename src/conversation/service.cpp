@@ -1,0 +1,310 @@
+#include "conversation/service.hpp"
+
+#include <variant>
+
+#include "flow/engine.hpp"
+#include "flow/json.hpp"
+
+namespace parley::conversation {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+flow::Contact ToFlowContact(const store::ContactRecord& c) {
+  flow::Contact out;
+  out.phone = c.phone;
+  out.channel = c.channel;
+  out.name = c.name;
+  out.time_zone = c.time_zone;
+  // fields_json is written by parley only; a value that is not an object of strings is
+  // skipped rather than failing every event of the contact.
+  if (auto fields = json::Parse(c.fields_json); fields.ok() && fields->is_object()) {
+    for (const auto& [key, value] : fields->as_object()) {
+      if (value.is_string()) {
+        out.fields.emplace(key, value.as_string());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+store::ContactRecord NewContactRecord(const Address& address, TimePoint now) {
+  store::ContactRecord c;
+  c.address = address.key;
+  c.channel = address.channel;
+  c.phone = address.phone;
+  c.created_at = now;
+  return c;
+}
+
+struct Service::Counters {
+  explicit Counters(metrics::Registry& r)
+      : inbound(r.AddCounter("parley_inbound_messages_total", "Inbound messages recorded.")),
+        duplicates(r.AddCounter("parley_duplicate_messages_total",
+                                "Webhook retries of a MessageSid already recorded.")),
+        transitions(r.AddCounter("parley_transitions_total", "Flow edges taken.")),
+        unmatched(r.AddCounter("parley_unmatched_events_total", "Events no edge matched.")),
+        sessions_started(r.AddCounter("parley_sessions_started_total", "Sessions started.")),
+        opt_outs(r.AddCounter("parley_opt_outs_total", "STOP-family opt-outs.")),
+        flow_errors(
+            r.AddCounter("parley_flow_errors_total", "Events failed by a flow handler error.")) {}
+  metrics::Counter& inbound;
+  metrics::Counter& duplicates;
+  metrics::Counter& transitions;
+  metrics::Counter& unmatched;
+  metrics::Counter& sessions_started;
+  metrics::Counter& opt_outs;
+  metrics::Counter& flow_errors;
+};
+
+// The state of one event while it runs: its transaction, contact and what it produced.
+struct Service::EventContext {
+  store::Transaction& tx;
+  store::ContactRecord contact;
+  const Event& event;
+  TimePoint now;
+  std::string reply_from;  // sender address for outbound messages
+  Applied applied;
+};
+
+Service::Service(CatalogSource flows, ServiceOptions options, metrics::Registry& registry)
+    : flows_(std::move(flows)),
+      options_(std::move(options)),
+      counters_(std::make_unique<Counters>(registry)) {}
+
+Service::~Service() = default;
+
+Result<Applied> Service::Apply(store::Transaction& tx, const Event& event, TimePoint now) const {
+  auto contact = tx.LockContact(NewContactRecord(event.contact, now));
+  if (!contact.ok()) {
+    return contact.status();
+  }
+  EventContext cx{tx, std::move(*contact), event, now, {}, {}};
+  // No catch-all: an event kind without an Apply overload does not compile.
+  Status s = std::visit([&](const auto& body) { return Apply(cx, body); }, event.body);
+  if (!s.ok()) {
+    return s;
+  }
+  return std::move(cx.applied);
+}
+
+Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
+                        const std::string& text, const std::vector<std::string>& media) const {
+  store::MessageRecord m;
+  m.contact_id = cx.contact.id;
+  if (session.id != 0) {
+    m.session_id = session.id;
+  }
+  m.direction = store::MessageRecord::Direction::kOutbound;
+  m.from = cx.reply_from;
+  m.to = cx.contact.address;
+  m.body = text;
+  m.media = media;
+  m.created_at = cx.now;
+  cx.applied.outcome.replies.push_back({text, media});
+  if (cx.event.reply_mode == ReplyMode::kInline) {
+    m.status = "twiml";
+    return cx.tx.RecordOutbound(m);
+  }
+  m.status = "queued";
+  cx.applied.queued = true;
+  return cx.tx.EnqueueOutbound(m);
+}
+
+Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
+                           flow::SessionStatus status, const std::string& reason, TimePoint now) {
+  s.session.status = status;
+  s.ended_at = now;
+  s.updated_at = now;
+  s.end_reason = reason;
+  PARLEY_RETURN_IF_ERROR(tx.CancelTimers(s.id, ""));
+  return tx.SaveSession(s);
+}
+
+// Runs one engine step and writes its effects. A handler error is not a store error: it is
+// recorded in the outcome and the session is left as it was.
+Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
+                        const flow::Event& event, bool starting) const {
+  auto step = flow::Step(flow, session.session, event, cx.now);
+  if (!step.ok()) {
+    counters_->flow_errors.Inc();
+    cx.applied.outcome.flow_error = step.status().ToString();
+    return Status::Ok();
+  }
+  session.session = std::move(step->session);
+  session.flow_revision = flow.revision;
+  session.updated_at = cx.now;
+  if (starting) {
+    session.started_at = cx.now;
+    counters_->sessions_started.Inc();
+  }
+  if (!session.session.active()) {
+    session.ended_at = cx.now;
+    if (session.end_reason.empty()) {
+      session.end_reason = flow::SessionStatusName(session.session.status);
+    }
+  }
+  // The session row first: a new session needs its id for messages and timers.
+  PARLEY_RETURN_IF_ERROR(cx.tx.SaveSession(session));
+  for (const flow::Effect& effect : step->effects) {
+    // Every effect kind is named: a new one does not compile until it is handled here.
+    Status s = std::visit(
+        Overloaded{
+            [&](const flow::SendEffect& e) { return Deliver(cx, session, e.text, e.media); },
+            [&](const flow::TimerSetEffect& e) {
+              return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep});
+            },
+            [&](const flow::TimerCancelEffect& e) {
+              return cx.tx.CancelTimers(session.id, e.all ? "" : e.name);
+            },
+            [&](const flow::StateChangeEffect&) {
+              counters_->transitions.Inc();
+              return Status::Ok();
+            },
+            [&](const flow::UnmatchedEffect&) {
+              counters_->unmatched.Inc();
+              return Status::Ok();
+            },
+            // Already in the session that SaveSession wrote (variables, status, end reason).
+            [&](const flow::VarEffect&) { return Status::Ok(); },
+            [&](const flow::CompletedEffect&) { return Status::Ok(); },
+            // A timer that no longer applies changed nothing.
+            [&](const flow::StaleTimerEffect&) { return Status::Ok(); },
+        },
+        effect);
+    PARLEY_RETURN_IF_ERROR(s);
+  }
+  if (!session.session.active()) {
+    PARLEY_RETURN_IF_ERROR(cx.tx.CancelTimers(session.id, ""));
+  }
+  cx.applied.outcome.session_state = session.session.active() ? session.session.state : "";
+  return Status::Ok();
+}
+
+Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
+  cx.reply_from = message.to;
+  store::MessageRecord in;
+  in.contact_id = cx.contact.id;
+  in.direction = store::MessageRecord::Direction::kInbound;
+  in.provider_sid = message.message_sid;
+  in.from = cx.event.contact.key;
+  in.to = message.to;
+  in.body = message.body;
+  in.media = message.media;
+  in.status = "received";
+  in.created_at = cx.now;
+  auto inserted = cx.tx.InsertInbound(in);
+  if (!inserted.ok()) {
+    return inserted.status();
+  }
+  if (!*inserted) {
+    counters_->duplicates.Inc();
+    cx.applied.outcome.duplicate = true;
+    cx.applied.keep = false;  // nothing of the repeat is kept
+    return Status::Ok();
+  }
+  counters_->inbound.Inc();
+
+  cx.contact.last_inbound_at = cx.now;
+  if (!message.profile_name.empty()) {
+    cx.contact.name = message.profile_name;
+  }
+  if (!message.wa_id.empty()) {
+    cx.contact.wa_id = message.wa_id;
+  }
+
+  auto active = cx.tx.ActiveSession(cx.contact.id);
+  if (!active.ok()) {
+    return active.status();
+  }
+  std::optional<store::SessionRecord> session = std::move(*active);
+
+  // Compliance runs before the flow (docs/flow-format.md).
+  const ComplianceKind compliance = message.compliance;
+  if (compliance == ComplianceKind::kStop) {
+    counters_->opt_outs.Inc();
+    cx.contact.status = "opted_out";
+    if (session) {
+      PARLEY_RETURN_IF_ERROR(
+          EndSession(cx.tx, *session, flow::SessionStatus::kOptedOut, "opted_out", cx.now));
+    }
+  } else if (compliance == ComplianceKind::kStart) {
+    cx.contact.status = "active";  // Twilio itself confirms the opt-in on the carrier side
+  } else if (cx.contact.status == "active") {
+    if (compliance == ComplianceKind::kHelp) {
+      PARLEY_RETURN_IF_ERROR(
+          Deliver(cx, session.value_or(store::SessionRecord{}), options_.help_text, {}));
+    } else if (session) {
+      const auto catalog = flows_();
+      const auto flow = catalog ? catalog->Find(session->session.flow_id) : nullptr;
+      if (flow == nullptr) {
+        counters_->flow_errors.Inc();
+        cx.applied.outcome.flow_error = "the session's flow '" + session->session.flow_id +
+                                        "' is not loaded; the message was recorded only";
+      } else {
+        const flow::Event event =
+            flow::Event::Message(message.body, ToFlowContact(cx.contact), message.media);
+        PARLEY_RETURN_IF_ERROR(RunStep(cx, *flow, *session, event, false));
+      }
+    } else {
+      // No session: a keyword trigger, else the configured start flow. The message that
+      // starts a session is consumed by the start.
+      const auto catalog = flows_();
+      std::shared_ptr<const flow::Flow> flow;
+      if (catalog) {
+        flow = catalog->FindByTrigger(message.body);
+        if (!flow && !options_.start_flow.empty()) {
+          flow = catalog->Find(options_.start_flow);
+        }
+      }
+      if (flow) {
+        store::SessionRecord fresh;
+        fresh.contact_id = cx.contact.id;
+        fresh.session.flow_id = flow->id;
+        PARLEY_RETURN_IF_ERROR(
+            RunStep(cx, *flow, fresh, flow::Event::Start(ToFlowContact(cx.contact)), true));
+      }
+    }
+  }
+  return cx.tx.UpdateContact(cx.contact);
+}
+
+Status Service::Apply(EventContext& cx, const StartFlow& start) const {
+  const auto catalog = flows_();
+  const auto flow = catalog ? catalog->Find(start.flow_id) : nullptr;
+  if (flow == nullptr) {
+    return Status::NotFound("no flow with id '" + start.flow_id + "' is loaded");
+  }
+  if (cx.contact.status != "active") {
+    return Status::FailedPrecondition("the contact has opted out (status " + cx.contact.status +
+                                      "); they must send START first");
+  }
+  cx.reply_from = cx.contact.channel == "whatsapp" ? options_.whatsapp_from : options_.sms_from;
+  auto active = cx.tx.ActiveSession(cx.contact.id);
+  if (!active.ok()) {
+    return active.status();
+  }
+  if (*active) {
+    PARLEY_RETURN_IF_ERROR(
+        EndSession(cx.tx, **active, flow::SessionStatus::kEnded, "restarted", cx.now));
+  }
+  store::SessionRecord fresh;
+  fresh.contact_id = cx.contact.id;
+  fresh.session.flow_id = flow->id;
+  PARLEY_RETURN_IF_ERROR(
+      RunStep(cx, *flow, fresh, flow::Event::Start(ToFlowContact(cx.contact)), true));
+  if (!cx.applied.outcome.flow_error.empty()) {
+    return Status::FailedPrecondition("the flow's start failed: " + cx.applied.outcome.flow_error);
+  }
+  return Status::Ok();
+}
+
+}  // namespace parley::conversation

@@ -1,0 +1,82 @@
+// conversation::Service: what every kind of event does to a contact, inside the transaction
+// the pipeline opened for it (docs/architecture.md, "Life of an event").
+//
+//   lock the contact → the kind's body (inbound: record the message — a repeated MessageSid
+//   stops here —, compliance, find or start the session, flow::Step; start: end the active
+//   session, step into the flow's initial state) → write the session, outbound messages
+//   (outbox rows, or inline replies) and timers.
+//
+// The Service never begins or commits: the Pipeline does, around many events at once, and
+// answers each event's caller once its batch is durable. An error from Apply means the
+// event's writes must be rolled back: a store error (kUnavailable: the database is down, the
+// webhook answers 503 so Twilio retries), or a refused start. A flow handler error is not an
+// error here: the inbound message is kept, the session stays as it was, and the Outcome says
+// so (flow_error).
+//
+// Thread-safe: Apply may run on any number of threads at once (one per pipeline lane).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/metrics.hpp"
+#include "common/status.hpp"
+#include "common/time.hpp"
+#include "conversation/event.hpp"
+#include "conversation/flow_catalog.hpp"
+#include "store/store.hpp"
+
+namespace parley::conversation {
+
+struct ServiceOptions {
+  std::string help_text;   // the answer to HELP/INFO
+  std::string start_flow;  // flow for a contact with no session and no trigger; empty: none
+  // Sender addresses for conversations parley starts (StartFlow): the sms and the whatsapp
+  // number ("+1555..." / "whatsapp:+1555..."). Inbound events reply from the number that
+  // received them.
+  std::string sms_from;
+  std::string whatsapp_from;
+};
+
+// What applying one event produced, for the pipeline.
+struct Applied {
+  Outcome outcome;
+  bool keep = true;     // false: roll the event's writes back (a duplicate changes nothing)
+  bool queued = false;  // outbound messages were queued: wake the sender after the commit
+};
+
+// The record a contact is created from when its first event arrives.
+store::ContactRecord NewContactRecord(const Address& address, TimePoint now);
+
+class Service {
+ public:
+  // The flows in force; called once per event (a reload swaps what it returns).
+  using CatalogSource = std::function<std::shared_ptr<const FlowCatalog>()>;
+
+  // Registers the conversation counters in `registry` (parley_inbound_messages_total, ...).
+  Service(CatalogSource flows, ServiceOptions options, metrics::Registry& registry);
+  ~Service();
+
+  // Applies `event` at `now` inside `tx`, which the caller commits (or rolls back on an
+  // error or when !keep).
+  Result<Applied> Apply(store::Transaction& tx, const Event& event, TimePoint now) const;
+
+ private:
+  struct Counters;
+  struct EventContext;
+  Status Apply(EventContext& cx, const InboundMessage& message) const;
+  Status Apply(EventContext& cx, const StartFlow& start) const;
+  Status RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
+                 const flow::Event& event, bool starting) const;
+  Status Deliver(EventContext& cx, const store::SessionRecord& session, const std::string& text,
+                 const std::vector<std::string>& media) const;
+  static Status EndSession(store::Transaction& tx, store::SessionRecord& s,
+                           flow::SessionStatus status, const std::string& reason, TimePoint now);
+
+  CatalogSource flows_;
+  ServiceOptions options_;
+  std::unique_ptr<Counters> counters_;
+};
+
+}  // namespace parley::conversation
