@@ -116,10 +116,10 @@ struct ServerOptions {
   // Host header values accepted (port ignored; "*" accepts any; a leading "." matches the
   // domain and its subdomains, as Django's ALLOWED_HOSTS). Anything else: 400.
   std::vector<std::string> allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
-  // One line per request, written by the server once the answer is sent:
+  // One line per request, written by the server as the answer is sent:
   //   req=1a2b3c4d5e6f7a8b remote=127.0.0.1:5555 POST /twilio/messages 200 1.2ms in=532 out=96
   // (method and path are "-" when the request line was unreadable; in/out are bytes on the
-  // wire). Never contains a query string, a body or a header value. Null: no access log.
+  // wire, as sent). Never contains a query string, a body or a header value. Null: no access log.
   // Called on workers, concurrently; must be thread-safe.
   std::function<void(std::string_view line)> access_log;
   // Server-side errors worth a human's attention (a handler that threw, with its what();
@@ -127,8 +127,8 @@ struct ServerOptions {
   std::function<void(std::string_view line)> error_log;
   // Called once per answered request with its route path ("" when unrouted), status and
   // latency: feeds /metrics. Also called for the server's own answers (400/413/431) with
-  // path "". Latency runs from the request's first byte to its answer written, truncated to
-  // whole milliseconds (Duration). Called on workers, concurrently; must be thread-safe.
+  // path "". Latency runs from the request's first byte to its answer handed to the socket. Called
+  // on workers, concurrently; must be thread-safe.
   std::function<void(std::string_view path, int status, std::chrono::nanoseconds latency)> observe;
 };
 

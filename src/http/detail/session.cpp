@@ -351,15 +351,17 @@ void Session::Write(Response response, bool close) {
 
   out_[0] = net::buffer(head_);
   out_[1] = no_content ? net::const_buffer() : net::buffer(response_.body);
+  // Logged as the answer is handed to the socket, so a client that sends its next request
+  // as soon as it has this answer finds this line already written.
+  bytes_out_ = out_[0].size() + out_[1].size();
+  LogAccess();
   // A client gets idle_timeout to take the answer.
   stream_.expires_after(state_.options().idle_timeout);
   net::async_write(stream_, out_,
                    beast::bind_front_handler(&Session::OnWritten, shared_from_this()));
 }
 
-void Session::OnWritten(error_code ec, size_t bytes) {
-  bytes_out_ = bytes;
-  LogAccess();
+void Session::OnWritten(error_code ec, size_t /*bytes*/) {
   if (ec) {
     CloseNow();
     return;

@@ -90,6 +90,14 @@ class Conn {
   // of rows changed in `*changed` (if given). An error from `on_row` stops and is returned.
   virtual Status Exec(Q q, std::initializer_list<Param> params, RowFn on_row = {},
                       int64_t* changed = nullptr) = 0;
+  // Sends query `q` without waiting for its result: PostgreSQL queues it in the
+  // connection's pipeline, to go out with the next Exec, Flush or Commit in one round trip;
+  // SQLite runs it now. Its failure — or, when `no_rows` is not ok, its changing no row,
+  // reported as `no_rows` — is returned by that next call (which then fails as a whole).
+  // Parameters are copied: they need not outlive the call.
+  virtual Status Send(Q q, std::initializer_list<Param> params, Status no_rows = {}) = 0;
+  // Waits for every sent query; the first failure.
+  virtual Status Flush() = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
   // Opens a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken now).

@@ -84,14 +84,10 @@ class TransactionImpl final : public Transaction {
 
   Status UpdateContact(const ContactRecord& c) override {
     PARLEY_RETURN_IF_ERROR(Usable());
-    int64_t changed = 0;
-    Status s = conn_->Exec(Q::kUpdateContact,
-                           {c.id, c.name, c.status, c.wa_id, c.language, c.time_zone, c.fields_json,
-                            c.last_inbound_at},
-                           {}, &changed);
-    if (s.ok() && changed == 0) {
-      s = Status::NotFound("no contact " + std::to_string(c.id));
-    }
+    Status s = Write(Q::kUpdateContact,
+                     {c.id, c.name, c.status, c.wa_id, c.language, c.time_zone, c.fields_json,
+                      c.last_inbound_at},
+                     Status::NotFound("no contact " + std::to_string(c.id)));
     if (s.ok() && batch_ != nullptr) {
       contacts_.push_back(c);
     }
@@ -123,8 +119,7 @@ class TransactionImpl final : public Transaction {
     const std::string media = MediaToJson(m.media);
     Status s = InsertOutbound(m, media);
     if (s.ok()) {
-      s = conn_->Exec(Q::kInsertOutbox,
-                      {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at});
+      s = Write(Q::kInsertOutbox, {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at});
     }
     return Track(std::move(s));
   }
@@ -166,44 +161,36 @@ class TransactionImpl final : public Transaction {
                         return Status::Ok();
                       }));
     }
-    int64_t changed = 0;
-    Status s = conn_->Exec(Q::kUpdateSession,
-                           {r.id, r.session.flow_id, r.flow_revision, r.session.state, vars, step,
-                            status, r.updated_at, r.ended_at, r.end_reason},
-                           {}, &changed);
-    if (s.ok() && changed == 0) {
-      s = Status::NotFound("no session " + std::to_string(r.id));
-    }
-    return Track(std::move(s));
+    return Track(Write(Q::kUpdateSession,
+                       {r.id, r.session.flow_id, r.flow_revision, r.session.state, vars, step,
+                        status, r.updated_at, r.ended_at, r.end_reason},
+                       Status::NotFound("no session " + std::to_string(r.id))));
   }
 
   Status SetTimer(const TimerRecord& t) override {
     PARLEY_RETURN_IF_ERROR(Usable());
-    int64_t changed = 0;
-    Status s = conn_->Exec(
+    // No row: the INSERT ... SELECT found no session to copy the contact id from (the
+    // foreign key would say the same).
+    return Track(Write(
         Q::kSetTimer,
         {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step), t.keep ? 1 : 0},
-        {}, &changed);
-    if (s.ok() && changed == 0) {
-      // The foreign key would say the same; the INSERT ... SELECT found no session to copy
-      // the contact id from.
-      s = Status::FailedPrecondition("timer '" + t.name + "' for unknown session " +
-                                     std::to_string(t.session_id));
-    }
-    return Track(std::move(s));
+        Status::FailedPrecondition("timer '" + t.name + "' for unknown session " +
+                                   std::to_string(t.session_id))));
   }
 
   Status CancelTimers(int64_t session_id, std::string_view name) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     if (name.empty()) {
-      return Track(conn_->Exec(Q::kCancelAllTimers, {session_id}));
+      return Track(Write(Q::kCancelAllTimers, {session_id}));
     }
-    return Track(conn_->Exec(Q::kCancelTimer, {session_id, name}));
+    return Track(Write(Q::kCancelTimer, {session_id, name}));
   }
 
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Usable());
     if (batch_ != nullptr) {
+      // The event's pipelined writes must have succeeded before it counts as committed.
+      PARLEY_RETURN_IF_ERROR(Track(conn_->Flush()));
       conn_ = nullptr;  // the savepoint is released by the batch, with its next statement
       batch_->EventCommitted(std::move(contacts_));
       return Status::Ok();
@@ -233,6 +220,22 @@ class TransactionImpl final : public Transaction {
       failed_ = StatusOf(r);
     }
     return r;
+  }
+
+  // A write whose result is not needed. In a batch event it is pipelined (Conn::Send): its
+  // failure comes back from a later call, at the latest from Commit(). In a standalone
+  // transaction it runs now, so each call answers for itself. `no_rows` (when not ok) is the
+  // error for a write that changed no row.
+  Status Write(Q q, std::initializer_list<Param> params, Status no_rows = {}) {
+    if (batch_ != nullptr) {
+      return conn_->Send(q, params, std::move(no_rows));
+    }
+    int64_t changed = 0;
+    PARLEY_RETURN_IF_ERROR(conn_->Exec(q, params, {}, &changed));
+    if (!no_rows.ok() && changed == 0) {
+      return no_rows;
+    }
+    return Status::Ok();
   }
 
   Status InsertOutbound(MessageRecord& m, const std::string& media) {
@@ -273,15 +276,10 @@ class TransactionImpl final : public Transaction {
   Status failed_;
 };
 
-constexpr std::string_view kSavepoint = "SAVEPOINT event";
-constexpr std::string_view kNextSavepoint = "RELEASE SAVEPOINT event; SAVEPOINT event";
-constexpr std::string_view kRollbackSavepoint =
-    "ROLLBACK TO SAVEPOINT event; RELEASE SAVEPOINT event";
-
-// One database transaction, events in savepoints. Savepoint statements are plain scripts so
-// that releasing one event's savepoint and opening the next's costs one round trip; an
-// event's Commit costs none (its RELEASE goes with the next SAVEPOINT, or is implied by
-// COMMIT).
+// One database transaction, events in savepoints. The savepoint statements are pipelined
+// (Conn::Send): releasing one event's savepoint and opening the next's go out with the next
+// event's first read, and an event's Commit costs one round trip only to learn that its own
+// pipelined writes succeeded.
 class BatchImpl final : public Batch, private BatchState {
  public:
   explicit BatchImpl(ConnPtr conn) : conn_(std::move(conn)) {}
@@ -348,9 +346,11 @@ class BatchImpl final : public Batch, private BatchState {
     if (event_open_) {
       return Status::FailedPrecondition("the batch's previous event has not ended");
     }
-    PARLEY_RETURN_IF_ERROR(
-        Track(conn_->ExecScript(release_pending_ ? kNextSavepoint : kSavepoint)));
-    release_pending_ = false;
+    if (release_pending_) {
+      PARLEY_RETURN_IF_ERROR(Track(conn_->Send(Q::kReleaseSavepoint, {})));
+      release_pending_ = false;
+    }
+    PARLEY_RETURN_IF_ERROR(Track(conn_->Send(Q::kSavepoint, {})));
     event_open_ = true;
     return std::unique_ptr<Transaction>(new TransactionImpl(*conn_, *this));
   }
@@ -383,7 +383,16 @@ class BatchImpl final : public Batch, private BatchState {
   void EventRolledBack() override {
     event_open_ = false;
     if (failed_.ok()) {
-      (void)Track(conn_->ExecScript(kRollbackSavepoint));
+      // The event's own failure (if any) is reported by now; what is left pipelined belongs
+      // to it and goes with the rollback.
+      Status s = conn_->Send(Q::kRollbackToSavepoint, {});
+      if (s.ok()) {
+        s = conn_->Send(Q::kReleaseSavepoint, {});
+      }
+      if (s.ok()) {
+        s = conn_->Flush();
+      }
+      (void)Track(std::move(s));
     }
   }
 

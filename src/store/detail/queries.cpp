@@ -33,6 +33,9 @@ constexpr Entry kEntries[] = {
     {Q::kBegin, "Begin", "BEGIN IMMEDIATE", "BEGIN"},
     {Q::kCommit, "Commit", "COMMIT", ""},
     {Q::kRollback, "Rollback", "ROLLBACK", ""},
+    {Q::kSavepoint, "Savepoint", "SAVEPOINT event", ""},
+    {Q::kReleaseSavepoint, "ReleaseSavepoint", "RELEASE SAVEPOINT event", ""},
+    {Q::kRollbackToSavepoint, "RollbackToSavepoint", "ROLLBACK TO SAVEPOINT event", ""},
     {Q::kHasMigrationsTable, "HasMigrationsTable",
      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
      "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "

@@ -15,6 +15,9 @@ enum class Q : int {
   kBegin,
   kCommit,
   kRollback,
+  kSavepoint,  // the batch's per-event savepoint
+  kReleaseSavepoint,
+  kRollbackToSavepoint,
   kHasMigrationsTable,
   kSchemaVersion,
   kRecordMigration,

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -69,6 +70,10 @@ class PgRow final : public detail::Row {
   int row_;
 };
 
+// One connection, always in libpq's pipeline mode: Send queues a statement without waiting;
+// Exec, Flush and Commit send what is queued together with a sync and read every result in
+// order, so a batch event's writes cost no round trip of their own (docs/architecture.md).
+// Statements are prepared on first use (PQsendPrepare, pipelined too).
 class PgConn final : public Conn {
  public:
   explicit PgConn(PGconn* conn) : conn_(conn) {}
@@ -101,26 +106,138 @@ class PgConn final : public Conn {
     // the errors that matter come back as Status.
     PQsetNoticeProcessor(
         conn->conn_, [](void*, const char*) {}, nullptr);
+    if (PQenterPipelineMode(conn->conn_) != 1) {
+      return Status::Unavailable("postgres: cannot enter pipeline mode: " +
+                                 Trimmed(PQerrorMessage(conn->conn_)));
+    }
     return conn;
   }
 
-  // Fit to hand to the next user: connected and outside any transaction.
+  // Fit to hand to the next user: connected, nothing pending, outside any transaction.
   bool reusable() const {
-    return !broken_ && PQstatus(conn_) == CONNECTION_OK &&
+    return !broken_ && pending_.empty() && PQstatus(conn_) == CONNECTION_OK &&
            PQtransactionStatus(conn_) == PQTRANS_IDLE;
   }
 
+  Status Send(Q q, std::initializer_list<Param> params, Status no_rows) override {
+    PARLEY_RETURN_IF_ERROR(SendQuery(q, params));
+    pending_.push_back({q, Pending::kQuery, std::move(no_rows)});
+    return Status::Ok();
+  }
+
+  Status Flush() override {
+    if (pending_.empty()) {
+      return Status::Ok();
+    }
+    PARLEY_RETURN_IF_ERROR(Sync());
+    Status first = ReadPending();
+    Status sync = ReadSync();
+    return first.ok() ? sync : first;
+  }
+
   Status Exec(Q q, std::initializer_list<Param> params, RowFn on_row, int64_t* changed) override {
+    PARLEY_RETURN_IF_ERROR(SendQuery(q, params));
+    PARLEY_RETURN_IF_ERROR(Sync());
+    Status first = ReadPending();
+    Status mine = ReadResult(q, first.ok() ? on_row : RowFn(), changed, {});
+    Status sync = ReadSync();
+    if (!first.ok()) {
+      return first;
+    }
+    return mine.ok() ? sync : mine;
+  }
+
+  Status ExecScript(std::string_view sql) override {
+    if (sql.empty()) {
+      return Status::Ok();
+    }
+    // Several statements in one string need the simple query protocol, which pipeline mode
+    // does not allow: leave it for the script (migrations only).
+    PARLEY_RETURN_IF_ERROR(Flush());
+    if (PQexitPipelineMode(conn_) != 1) {
+      return Broken("script: cannot leave pipeline mode");
+    }
+    const std::string text(sql);
+    PgResult r(PQexec(conn_, text.c_str()));
+    const ExecStatusType st = PQresultStatus(r.get());
+    Status s =
+        (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok() : Fail(r.get(), "script");
+    r.reset();
+    if (PQenterPipelineMode(conn_) != 1) {
+      return Broken("script: cannot enter pipeline mode");
+    }
+    return s;
+  }
+
+  Status Begin() override { return Send(Q::kBegin, {}, {}); }
+
+  Status Commit() override {
+    std::string command;
+    PARLEY_RETURN_IF_ERROR(SendQuery(Q::kCommit, {}));
+    PARLEY_RETURN_IF_ERROR(Sync());
+    Status first = ReadPending();
+    Status mine = ReadResult(Q::kCommit, {}, nullptr, &command);
+    Status sync = ReadSync();
+    if (!first.ok()) {
+      return first;
+    }
+    PARLEY_RETURN_IF_ERROR(mine);
+    PARLEY_RETURN_IF_ERROR(sync);
+    // COMMIT of a failed transaction "succeeds" as ROLLBACK.
+    if (command != "COMMIT") {
+      return Status::Internal("postgres Commit: the transaction was rolled back");
+    }
+    return Status::Ok();
+  }
+
+  void Rollback() override {
+    if (broken_ || PQstatus(conn_) != CONNECTION_OK) {
+      broken_ = true;
+      return;
+    }
+    (void)Flush();  // whatever was pipelined, and its errors, end with the transaction
+    switch (PQtransactionStatus(conn_)) {
+      case PQTRANS_IDLE:
+        return;
+      case PQTRANS_INTRANS:
+      case PQTRANS_INERROR:
+        if (!Exec(Q::kRollback, {}, {}, nullptr).ok()) {
+          broken_ = true;
+        }
+        return;
+      default:  // a query still running, or the connection is gone
+        broken_ = true;
+        return;
+    }
+  }
+
+ private:
+  struct Pending {
+    enum Kind { kPrepare, kQuery };
+    Q q;
+    Kind kind;
+    Status no_rows;  // not ok: the query must change a row, else this is its error
+  };
+
+  static void Name(Q q, char (&name)[16]) {
+    std::snprintf(name, sizeof name, "parley%zu", static_cast<std::size_t>(q));
+  }
+
+  // Queues `q` (and its PREPARE, the first time) in the pipeline.
+  Status SendQuery(Q q, std::initializer_list<Param> params) {
+    if (broken_) {
+      return Status::Unavailable("postgres: the connection is broken");
+    }
     const auto index = static_cast<std::size_t>(q);
     char name[16];
-    std::snprintf(name, sizeof name, "parley%zu", index);
+    Name(q, name);
     if (!prepared_[index]) {
       const std::string sql(detail::QuerySql(detail::Dialect::kPostgres, q));
-      PgResult r(PQprepare(conn_, name, sql.c_str(), 0, nullptr));
-      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-        return Fail(r.get(), detail::QueryName(q));
+      if (PQsendPrepare(conn_, name, sql.c_str(), 0, nullptr) != 1) {
+        return Broken(detail::QueryName(q));
       }
-      prepared_.set(index);
+      prepared_.set(index);  // unset again if the PREPARE fails
+      pending_.push_back({q, Pending::kPrepare, {}});
     }
     if (params.size() > kMaxParams) {
       return Status::Internal("postgres: too many parameters");
@@ -146,8 +263,60 @@ class PgConn final : public Conn {
       }
       ++n;
     }
-    PgResult r(PQexecPrepared(conn_, name, n, values, lengths, formats, 0));
+    // libpq copies the values into its output buffer here.
+    if (PQsendQueryPrepared(conn_, name, n, values, lengths, formats, 0) != 1) {
+      return Broken(detail::QueryName(q));
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() {
+    if (PQpipelineSync(conn_) != 1) {
+      return Broken("sync");
+    }
+    return Status::Ok();
+  }
+
+  // Reads the results of everything in pending_, in order; the first failure.
+  Status ReadPending() {
+    Status first;
+    while (!pending_.empty()) {
+      Pending p = std::move(pending_.front());
+      pending_.pop_front();
+      Status s = p.kind == Pending::kPrepare ? ReadPrepare(p.q)
+                                             : ReadResult(p.q, {}, nullptr, {}, &p.no_rows);
+      if (first.ok() && !s.ok()) {
+        first = std::move(s);
+      }
+    }
+    return first;
+  }
+
+  Status ReadPrepare(Q q) {
+    PgResult r(PQgetResult(conn_));
+    EndOfResult();
     const ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_COMMAND_OK) {
+      return Status::Ok();
+    }
+    prepared_.reset(static_cast<std::size_t>(q));
+    if (st == PGRES_PIPELINE_ABORTED) {
+      return Status::Internal("postgres " + std::string(detail::QueryName(q)) +
+                              ": not prepared (an earlier statement failed)");
+    }
+    return Fail(r.get(), detail::QueryName(q));
+  }
+
+  // Reads one query's result. `command` receives its command tag ("COMMIT", "ROLLBACK").
+  Status ReadResult(Q q, RowFn on_row, int64_t* changed, std::string* command,
+                    const Status* no_rows = nullptr) {
+    PgResult r(PQgetResult(conn_));
+    EndOfResult();
+    const ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_PIPELINE_ABORTED) {
+      return Status::Internal("postgres " + std::string(detail::QueryName(q)) +
+                              ": not run (an earlier statement of the pipeline failed)");
+    }
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       return Fail(r.get(), detail::QueryName(q));
     }
@@ -157,64 +326,44 @@ class PgConn final : public Conn {
         PARLEY_RETURN_IF_ERROR(on_row(PgRow(r.get(), i)));
       }
     }
-    if (changed != nullptr) {
+    if (command != nullptr) {
+      *command = PQcmdStatus(r.get());
+    }
+    if (changed != nullptr || (no_rows != nullptr && !no_rows->ok())) {
       const char* tuples = PQcmdTuples(r.get());
-      *changed = 0;
-      std::from_chars(tuples, tuples + std::strlen(tuples), *changed);
+      int64_t n = 0;
+      std::from_chars(tuples, tuples + std::strlen(tuples), n);
+      if (changed != nullptr) {
+        *changed = n;
+      }
+      if (no_rows != nullptr && !no_rows->ok() && n == 0) {
+        return *no_rows;
+      }
     }
     return Status::Ok();
   }
 
-  Status ExecScript(std::string_view sql) override {
-    if (sql.empty()) {
-      return Status::Ok();
+  // After a query's result comes a null that ends it.
+  void EndOfResult() {
+    while (PGresult* extra = PQgetResult(conn_)) {
+      PQclear(extra);
     }
-    const std::string text(sql);
-    PgResult r(PQexec(conn_, text.c_str()));
-    const ExecStatusType st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      return Fail(r.get(), "script");
+  }
+
+  Status ReadSync() {
+    PgResult r(PQgetResult(conn_));
+    if (PQresultStatus(r.get()) != PGRES_PIPELINE_SYNC) {
+      return Broken("sync");
     }
     return Status::Ok();
   }
 
-  Status Begin() override { return Simple("BEGIN"); }
-
-  Status Commit() override {
-    PgResult r(PQexec(conn_, "COMMIT"));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      return Fail(r.get(), "Commit");
-    }
-    // COMMIT of a failed transaction "succeeds" as ROLLBACK.
-    if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) {
-      return Status::Internal("postgres Commit: the transaction was rolled back");
-    }
-    return Status::Ok();
-  }
-
-  void Rollback() override {
-    switch (PQtransactionStatus(conn_)) {
-      case PQTRANS_IDLE:
-        return;
-      case PQTRANS_INTRANS:
-      case PQTRANS_INERROR:
-        if (!Simple("ROLLBACK").ok()) {
-          broken_ = true;
-        }
-        return;
-      default:  // a query still running, or the connection is gone
-        broken_ = true;
-        return;
-    }
-  }
-
- private:
-  Status Simple(const char* sql) {
-    PgResult r(PQexec(conn_, sql));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      return Fail(r.get(), sql);
-    }
-    return Status::Ok();
+  // The connection is unusable (it dropped, or the pipeline lost its place).
+  Status Broken(std::string_view what) {
+    broken_ = true;
+    pending_.clear();
+    return Status::Unavailable("postgres " + std::string(what) + ": " +
+                               Trimmed(PQerrorMessage(conn_)));
   }
 
   // Maps a failed result (or a null one: out of memory or no connection) to a Status.
@@ -245,6 +394,7 @@ class PgConn final : public Conn {
 
   PGconn* conn_;
   std::bitset<detail::kQueryCount> prepared_;
+  std::deque<Pending> pending_;  // sent, results not read yet
   bool broken_ = false;
 };
 

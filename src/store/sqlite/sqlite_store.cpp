@@ -129,6 +129,16 @@ class SqliteConn final : public Conn {
     return Status::Ok();
   }
 
+  Status Send(Q q, std::initializer_list<Param> params, Status no_rows) override {
+    int64_t changed = 0;
+    PARLEY_RETURN_IF_ERROR(Run(q, params, {}, &changed));
+    if (!no_rows.ok() && changed == 0) {
+      return no_rows;
+    }
+    return Status::Ok();
+  }
+  Status Flush() override { return Status::Ok(); }
+
   Status ExecScript(std::string_view sql) override {
     const std::string text(sql);
     char* error = nullptr;
