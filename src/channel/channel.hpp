@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "store/statuses.hpp"
 
 namespace parley::channel {
 
@@ -17,7 +18,7 @@ struct OutboundMessage {
 };
 
 struct SendResult {
-  std::string status;        // the message's status to store: "sent", "simulated", "failed"
+  store::MessageStatus status = store::MessageStatus::kSent;  // sent, simulated or failed
   std::string provider_sid;  // the provider's id for the message, if any
   std::string error_code;    // the provider's error code on a final failure
 };

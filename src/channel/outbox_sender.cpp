@@ -56,7 +56,7 @@ Result<int> OutboxSender::DrainOnce() {
             std::min<Duration>(options_.max_retry, options_.first_retry * (1 << doublings));
         PARLEY_RETURN_IF_ERROR(store_.RetryOutbox(item.id, clock_.Now() + delay));
       } else {
-        done.push_back({item.id, "failed", "", ""});
+        done.push_back({item.id, store::MessageStatus::kFailed, "", ""});
         if (options_.log) {
           options_.log("outbox: message " + std::to_string(item.message_id) +
                        " failed: " + sent.status().ToString());

@@ -30,7 +30,7 @@ class ScriptedChannel final : public Channel {
         return s;
       }
     }
-    return SendResult{"sent", "SM" + std::to_string(sent_to_.size()), ""};
+    return SendResult{store::MessageStatus::kSent, "SM" + std::to_string(sent_to_.size()), ""};
   }
   std::vector<std::string> sent_to() {
     std::lock_guard lock(mu_);
@@ -67,7 +67,7 @@ class OutboxSenderTest : public ::testing::Test {
       m.from = "+15005550006";
       m.to = init.address;
       m.body = body;
-      m.status = "queued";
+      m.status = store::MessageStatus::kQueued;
       m.created_at = clock_.Now();
       EXPECT_TRUE((*tx)->EnqueueOutbound(m).ok());
     }
@@ -78,7 +78,8 @@ class OutboxSenderTest : public ::testing::Test {
     std::vector<std::string> out;
     const std::vector<store::MessageRecord> messages = store_->Messages(contact_id).value();
     for (const auto& m : messages) {
-      out.push_back(m.body + "=" + m.status + (m.error_code.empty() ? "" : "/" + m.error_code));
+      out.push_back(m.body + "=" + store::MessageStatusName(m.status) +
+                    (m.error_code.empty() ? "" : "/" + m.error_code));
     }
     return out;
   }
@@ -142,7 +143,7 @@ TEST_F(OutboxSenderTest, TheThreadDrainsWhenWoken) {
   EXPECT_EQ(channel.sent(), 1u);
   const auto messages = store_->Messages(contact).value();
   ASSERT_EQ(messages.size(), 1u);
-  EXPECT_EQ(messages[0].status, "simulated");
+  EXPECT_EQ(messages[0].status, store::MessageStatus::kSimulated);
   EXPECT_THAT(messages[0].provider_sid, ::testing::StartsWith("DR"));
   EXPECT_EQ(messages[0].provider_sid.size(), 34u);
 }

@@ -111,10 +111,10 @@ Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
   m.created_at = cx.now;
   cx.applied.outcome.replies.push_back({text, media});
   if (cx.event.reply_mode == ReplyMode::kInline) {
-    m.status = "twiml";
+    m.status = store::MessageStatus::kTwiml;
     return cx.tx.RecordOutbound(m);
   }
-  m.status = "queued";
+  m.status = store::MessageStatus::kQueued;
   cx.applied.queued = true;
   return cx.tx.EnqueueOutbound(m);
 }
@@ -199,7 +199,7 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
   in.to = message.to;
   in.body = message.body;
   in.media = message.media;
-  in.status = "received";
+  in.status = store::MessageStatus::kReceived;
   in.created_at = cx.now;
   auto inserted = cx.tx.InsertInbound(in);
   if (!inserted.ok()) {
@@ -231,14 +231,15 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
   const ComplianceKind compliance = message.compliance;
   if (compliance == ComplianceKind::kStop) {
     counters_->opt_outs.Inc();
-    cx.contact.status = "opted_out";
+    cx.contact.status = store::ContactStatus::kOptedOut;
     if (session) {
       PARLEY_RETURN_IF_ERROR(
           EndSession(cx.tx, *session, flow::SessionStatus::kOptedOut, "opted_out", cx.now));
     }
   } else if (compliance == ComplianceKind::kStart) {
-    cx.contact.status = "active";  // Twilio itself confirms the opt-in on the carrier side
-  } else if (cx.contact.status == "active") {
+    cx.contact.status =
+        store::ContactStatus::kActive;  // Twilio itself confirms the opt-in on the carrier side
+  } else if (cx.contact.status == store::ContactStatus::kActive) {
     if (compliance == ComplianceKind::kHelp) {
       PARLEY_RETURN_IF_ERROR(
           Deliver(cx, session.value_or(store::SessionRecord{}), options_.help_text, {}));
@@ -283,8 +284,9 @@ Status Service::Apply(EventContext& cx, const StartFlow& start) const {
   if (flow == nullptr) {
     return Status::NotFound("no flow with id '" + start.flow_id + "' is loaded");
   }
-  if (cx.contact.status != "active") {
-    return Status::FailedPrecondition("the contact has opted out (status " + cx.contact.status +
+  if (cx.contact.status != store::ContactStatus::kActive) {
+    return Status::FailedPrecondition("the contact has opted out (status " +
+                                      std::string(store::ContactStatusName(cx.contact.status)) +
                                       "); they must send START first");
   }
   cx.reply_from = cx.contact.channel == "whatsapp" ? options_.whatsapp_from : options_.sms_from;

@@ -31,17 +31,18 @@
 #include "common/status.hpp"
 #include "common/time.hpp"
 #include "flow/session.hpp"
+#include "store/statuses.hpp"
 
 namespace parley::store {
 
 // A person on one channel. The same phone on SMS and on WhatsApp is two contacts.
 struct ContactRecord {
   int64_t id = 0;
-  std::string address;             // unique key: "+15551234567" or "whatsapp:+15551234567"
-  std::string channel = "sms";     // "sms" | "whatsapp"
-  std::string phone;               // E.164
-  std::string name;                // WhatsApp ProfileName, or set by an admin
-  std::string status = "active";   // "active" | "opted_out" | "blocked"
+  std::string address;          // unique key: "+15551234567" or "whatsapp:+15551234567"
+  std::string channel = "sms";  // "sms" | "whatsapp"
+  std::string phone;            // E.164
+  std::string name;             // WhatsApp ProfileName, or set by an admin
+  ContactStatus status = ContactStatus::kActive;
   std::string wa_id;               // WhatsApp WaId, empty on SMS
   std::string language;            // BCP 47, may be empty
   std::string time_zone;           // IANA id, may be empty
@@ -72,7 +73,7 @@ struct MessageRecord {
   std::string to;
   std::string body;
   std::vector<std::string> media;  // media URLs
-  std::string status;      // inbound: "received"; outbound: "queued", "sent", "simulated", "failed"
+  MessageStatus status = MessageStatus::kReceived;
   std::string error_code;  // provider error code on failure, e.g. "21610"
   TimePoint created_at{};
 };
@@ -93,7 +94,7 @@ struct OutboxItem {
 // The outcome of delivering one claimed outbox row.
 struct OutboxDelivery {
   int64_t outbox_id = 0;
-  std::string status;  // the message's status: "sent", "simulated", "failed"
+  MessageStatus status = MessageStatus::kSent;  // the message's status after delivery
   std::string provider_sid;
   std::string error_code;
 };
@@ -220,7 +221,7 @@ class Store {
   virtual Result<std::vector<OutboxItem>> ClaimOutbox(TimePoint now, int limit, Duration lease) = 0;
   // Ends delivery of a claimed row: removes it and sets the message's status, provider sid
   // and error code. kNotFound if the row is gone (finished already).
-  virtual Status FinishOutbox(int64_t outbox_id, std::string_view status,
+  virtual Status FinishOutbox(int64_t outbox_id, MessageStatus status,
                               std::string_view provider_sid, std::string_view error_code) = 0;
   // Ends delivery of several claimed rows in one transaction (all or nothing), as
   // FinishOutbox does for each; a row that is gone already is skipped, not an error.

@@ -144,7 +144,7 @@ TEST_P(StoreTest, DISABLED_TypicalEventCost) {
     in.from = address;
     in.to = "+15557654321";
     in.body = "yes";
-    in.status = "received";
+    in.status = MessageStatus::kReceived;
     ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(in));
     ASSERT_TRUE(inserted);
     ASSERT_OK_AND_ASSIGN(auto active, txn->ActiveSession(c.id));

@@ -217,7 +217,7 @@ TEST_P(StoreTest, ContactFindOrCreateAndUpdate) {
   EXPECT_EQ(created.address, init.address);
   EXPECT_EQ(created.channel, "whatsapp");
   EXPECT_EQ(created.name, "Ana");
-  EXPECT_EQ(created.status, "active");
+  EXPECT_EQ(created.status, ContactStatus::kActive);
   EXPECT_EQ(created.fields_json, "{}");
   EXPECT_FALSE(created.last_inbound_at.has_value());
   EXPECT_EQ(created.created_at, kT0);
@@ -231,7 +231,7 @@ TEST_P(StoreTest, ContactFindOrCreateAndUpdate) {
   EXPECT_EQ(again.name, "Ana");
 
   again.name = "Ana María";
-  again.status = "opted_out";
+  again.status = ContactStatus::kOptedOut;
   again.language = "es-419";
   again.time_zone = "America/Lima";
   again.fields_json = R"({"team":"norte","nivel":"2"})";
@@ -242,7 +242,7 @@ TEST_P(StoreTest, ContactFindOrCreateAndUpdate) {
   ASSERT_OK_AND_ASSIGN(auto found, store_->FindContact(init.address));
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->name, "Ana María");
-  EXPECT_EQ(found->status, "opted_out");
+  EXPECT_EQ(found->status, ContactStatus::kOptedOut);
   EXPECT_EQ(found->language, "es-419");
   EXPECT_EQ(found->time_zone, "America/Lima");
   EXPECT_EQ(found->fields_json, again.fields_json);
@@ -265,7 +265,7 @@ MessageRecord Inbound(int64_t contact_id, std::string sid, std::string body) {
   m.from = "+15551230002";
   m.to = "+15557654321";
   m.body = std::move(body);
-  m.status = "received";
+  m.status = MessageStatus::kReceived;
   m.created_at = kT0;
   return m;
 }
@@ -294,7 +294,7 @@ TEST_P(StoreTest, InboundIsDedupedByProviderSid) {
     // The same sid on an outbound message is no conflict.
     MessageRecord out = Inbound(c.id, "SM00000000000000000000000000000001", "reply");
     ASSERT_OK(txn->EnqueueOutbound(out));
-    EXPECT_EQ(out.status, "queued");
+    EXPECT_EQ(out.status, MessageStatus::kQueued);
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::string after, store_->RowCounts());
@@ -304,13 +304,13 @@ TEST_P(StoreTest, InboundIsDedupedByProviderSid) {
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[0].direction, MessageRecord::Direction::kInbound);
   EXPECT_EQ(messages[0].body, "hola 👋");
-  EXPECT_EQ(messages[0].status, "received");
+  EXPECT_EQ(messages[0].status, MessageStatus::kReceived);
   EXPECT_EQ(messages[0].media, (std::vector<std::string>{"https://api.twilio.com/media/1",
                                                          "https://api.twilio.com/media/2"}));
   EXPECT_EQ(messages[0].created_at, kT0);
   EXPECT_FALSE(messages[0].session_id.has_value());
   EXPECT_EQ(messages[1].direction, MessageRecord::Direction::kOutbound);
-  EXPECT_EQ(messages[1].status, "queued");
+  EXPECT_EQ(messages[1].status, MessageStatus::kQueued);
   EXPECT_TRUE(messages[1].media.empty());
 }
 

@@ -64,15 +64,16 @@ TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   EXPECT_EQ(expired[0].attempts, 2);
 
   // Finish: the row goes, the message records the outcome.
-  ASSERT_OK(store_->FinishOutbox(expired[0].id, "sent", "SM-out-0", ""));
-  ASSERT_OK(store_->FinishOutbox(second[0].id, "failed", "", "21610"));
-  EXPECT_EQ(store_->FinishOutbox(second[0].id, "sent", "", "").code(), StatusCode::kNotFound);
+  ASSERT_OK(store_->FinishOutbox(expired[0].id, MessageStatus::kSent, "SM-out-0", ""));
+  ASSERT_OK(store_->FinishOutbox(second[0].id, MessageStatus::kFailed, "", "21610"));
+  EXPECT_EQ(store_->FinishOutbox(second[0].id, MessageStatus::kSent, "", "").code(),
+            StatusCode::kNotFound);
   ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
   ASSERT_EQ(messages.size(), 3u);
-  EXPECT_EQ(messages[0].status, "sent");
+  EXPECT_EQ(messages[0].status, MessageStatus::kSent);
   EXPECT_EQ(messages[0].provider_sid, "SM-out-0");
-  EXPECT_EQ(messages[1].status, "queued");
-  EXPECT_EQ(messages[2].status, "failed");
+  EXPECT_EQ(messages[1].status, MessageStatus::kQueued);
+  EXPECT_EQ(messages[2].status, MessageStatus::kFailed);
   EXPECT_EQ(messages[2].error_code, "21610");
 
   // Retry: m1 comes back at the new time, and not before.
@@ -93,7 +94,7 @@ TEST_P(StoreTest, RecordOutboundNeedsNoDelivery) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     MessageRecord m = Outbound(c.id, "answered inline as TwiML", kT0);
-    m.status = "sent";
+    m.status = MessageStatus::kSent;
     ASSERT_OK(txn->RecordOutbound(m));
     EXPECT_GT(m.id, 0);
     ASSERT_OK(txn->Commit());
@@ -103,7 +104,7 @@ TEST_P(StoreTest, RecordOutboundNeedsNoDelivery) {
   ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].direction, MessageRecord::Direction::kOutbound);
-  EXPECT_EQ(messages[0].status, "sent");
+  EXPECT_EQ(messages[0].status, MessageStatus::kSent);
   EXPECT_EQ(messages[0].body, "answered inline as TwiML");
 }
 

@@ -156,7 +156,7 @@ TEST_P(ServeTest, CheckinConversationWithInlineTwimlReplies) {
   auto messages = store_->Messages((*contact)->id);
   ASSERT_TRUE(messages.ok());
   EXPECT_EQ(messages->size(), 5u + 4u);  // 5 inbound, 4 replies recorded as sent inline
-  EXPECT_EQ(messages->back().status, "twiml");
+  EXPECT_EQ(messages->back().status, store::MessageStatus::kTwiml);
   EXPECT_EQ(server.Stop(SIGTERM).value_or(-1), 0) << server.Log();
 }
 
@@ -174,7 +174,7 @@ TEST_P(ServeTest, RestModeQueuesRepliesAndTheDryRunChannelRecordsThem) {
     auto messages = store_->Messages((*contact)->id);
     ASSERT_TRUE(messages.ok());
     ASSERT_EQ(messages->size(), 2u);
-    status = messages->back().status;
+    status = store::MessageStatusName(messages->back().status);
     EXPECT_EQ(messages->back().to, kAna);
     EXPECT_EQ(messages->back().from, kOurNumber);  // replies come from the number written to
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -253,11 +253,11 @@ TEST_P(ServeTest, StopOptsOutBeforeTheFlowAndStartOptsBackIn) {
   EXPECT_THAT(Replies(Sms(d, kAna, "Stop")), ::testing::IsEmpty());
   auto session = Session(kAna);
   EXPECT_EQ(session->session.status, flow::SessionStatus::kOptedOut);
-  EXPECT_EQ((*store_->FindContact(kAna))->status, "opted_out");
+  EXPECT_EQ((*store_->FindContact(kAna))->status, store::ContactStatus::kOptedOut);
   EXPECT_THAT(Replies(Sms(d, kAna, "JOIN")), ::testing::IsEmpty());  // nothing more is sent
   EXPECT_THAT(Replies(Sms(d, kAna, "HELP")), ::testing::IsEmpty());
   EXPECT_THAT(Replies(Sms(d, kAna, "START")), ::testing::IsEmpty());
-  EXPECT_EQ((*store_->FindContact(kAna))->status, "active");
+  EXPECT_EQ((*store_->FindContact(kAna))->status, store::ContactStatus::kActive);
   EXPECT_THAT(Replies(Sms(d, kAna, "help")), ::testing::ElementsAre(HasSubstr("Reply STOP")));
   EXPECT_THAT(Replies(Sms(d, kAna, "JOIN")),
               ::testing::ElementsAre(HasSubstr("daily blood sugar check-in")));
@@ -403,7 +403,7 @@ TEST_P(ServeTest, ParleyStartSendsTheOptInQuestionAndASessionRuns) {
   auto contact = store_->FindContact(kAna);
   auto messages = store_->Messages((*contact)->id);
   ASSERT_EQ(messages->size(), 1u);
-  EXPECT_EQ(messages->front().status, "simulated");
+  EXPECT_EQ(messages->front().status, store::MessageStatus::kSimulated);
   EXPECT_EQ(messages->front().from, "+15005550006");
 
   // The server carries the session on: the next reply answers the opt-in question.

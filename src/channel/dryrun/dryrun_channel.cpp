@@ -13,7 +13,7 @@ Result<SendResult> DryRunChannel::Send(const OutboundMessage&) {
   char sid[35];
   std::snprintf(sid, sizeof sid, "DR%016llx%016llx", static_cast<unsigned long long>(instance_),
                 static_cast<unsigned long long>(n));
-  return SendResult{"simulated", sid, ""};
+  return SendResult{store::MessageStatus::kSimulated, sid, ""};
 }
 
 }  // namespace parley::channel

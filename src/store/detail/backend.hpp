@@ -32,7 +32,10 @@ struct Param {
   Param(const std::string& v) : kind(Kind::kText), s(v) {}      // NOLINT
   Param(const char* v) : kind(Kind::kText), s(v) {}             // NOLINT
   Param(TimePoint t) : kind(Kind::kInt), i(ToUnixMillis(t)) {}  // NOLINT
-  Param(const std::optional<TimePoint>& t) {                    // NOLINT
+  // Statuses are stored by name (static strings).
+  Param(ContactStatus v) : kind(Kind::kText), s(ContactStatusName(v)) {}  // NOLINT
+  Param(MessageStatus v) : kind(Kind::kText), s(MessageStatusName(v)) {}  // NOLINT
+  Param(const std::optional<TimePoint>& t) {                              // NOLINT
     if (t) {
       kind = Kind::kInt;
       i = ToUnixMillis(*t);

@@ -115,7 +115,7 @@ class TransactionImpl final : public Transaction {
 
   Status EnqueueOutbound(MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Usable());
-    m.status = "queued";
+    m.status = MessageStatus::kQueued;
     const std::string media = MediaToJson(m.media);
     Status s = InsertOutbound(m, media);
     if (s.ok()) {
@@ -252,7 +252,11 @@ class TransactionImpl final : public Transaction {
   Result<ContactRecord> DoLockContact(const ContactRecord& init) {
     std::optional<ContactRecord> found;
     auto take = [&](const Row& row) {
-      found = ContactFromRow(row);
+      auto c = ContactFromRow(row);
+      if (!c.ok()) {
+        return c.status();
+      }
+      found = std::move(c).value();
       return Status::Ok();
     };
     PARLEY_RETURN_IF_ERROR(conn_->Exec(Q::kLockContact, {init.address}, take));
@@ -315,9 +319,12 @@ class BatchImpl final : public Batch, private BatchState {
     }
     addresses += ']';
     Status s = conn_->Exec(Q::kLockContacts, {addresses}, [&](const Row& row) {
-      ContactRecord c = ContactFromRow(row);
-      std::string address = c.address;
-      locked_.insert_or_assign(std::move(address), std::move(c));
+      auto c = ContactFromRow(row);
+      if (!c.ok()) {
+        return c.status();
+      }
+      std::string address = c->address;
+      locked_.insert_or_assign(std::move(address), std::move(c).value());
       return Status::Ok();
     });
     // Then the new ones, one by one in address order: a contact another instance creates
@@ -334,7 +341,11 @@ class BatchImpl final : public Batch, private BatchState {
                        init->wa_id, init->language, init->time_zone, init->fields_json,
                        init->last_inbound_at, init->created_at},
                       [&](const Row& row) {
-                        locked_.insert_or_assign(init->address, ContactFromRow(row));
+                        auto c = ContactFromRow(row);
+                        if (!c.ok()) {
+                          return c.status();
+                        }
+                        locked_.insert_or_assign(init->address, std::move(c).value());
                         return Status::Ok();
                       });
     }
@@ -526,11 +537,10 @@ class StoreImpl final : public Store {
     return items;
   }
 
-  Status FinishOutbox(int64_t outbox_id, std::string_view status, std::string_view provider_sid,
+  Status FinishOutbox(int64_t outbox_id, MessageStatus status, std::string_view provider_sid,
                       std::string_view error_code) override {
-    return FinishRows(
-        {{outbox_id, std::string(status), std::string(provider_sid), std::string(error_code)}},
-        /*missing_is_error=*/true);
+    return FinishRows({{outbox_id, status, std::string(provider_sid), std::string(error_code)}},
+                      /*missing_is_error=*/true);
   }
 
   Status FinishOutboxBatch(const std::vector<OutboxDelivery>& deliveries) override {
@@ -601,7 +611,11 @@ class StoreImpl final : public Store {
   Result<std::optional<ContactRecord>> FindContact(std::string_view address) override {
     std::optional<ContactRecord> found;
     PARLEY_RETURN_IF_ERROR(Read(Q::kFindContact, {address}, [&](const Row& row) {
-      found = ContactFromRow(row);
+      auto c = ContactFromRow(row);
+      if (!c.ok()) {
+        return c.status();
+      }
+      found = std::move(c).value();
       return Status::Ok();
     }));
     return found;

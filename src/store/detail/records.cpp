@@ -4,14 +4,19 @@
 
 namespace parley::store::detail {
 
-ContactRecord ContactFromRow(const Row& row) {
+Result<ContactRecord> ContactFromRow(const Row& row) {
   ContactRecord c;
   c.id = row.Int(0);
   c.address = row.Text(1);
   c.channel = row.Text(2);
   c.phone = row.Text(3);
   c.name = row.Text(4);
-  c.status = row.Text(5);
+  const auto status = ParseContactStatus(row.Text(5));
+  if (!status) {
+    return Status::Internal("contact " + std::to_string(c.id) + ": unknown stored status '" +
+                            std::string(row.Text(5)) + "'");
+  }
+  c.status = *status;
   c.wa_id = row.Text(6);
   c.language = row.Text(7);
   c.time_zone = row.Text(8);
@@ -66,7 +71,12 @@ Result<MessageRecord> MessageFromRow(const Row& row) {
     return Status::Internal("message " + std::to_string(m.id) + ": " + media.status().message());
   }
   m.media = std::move(media).value();
-  m.status = row.Text(9);
+  const auto status = ParseMessageStatus(row.Text(9));
+  if (!status) {
+    return Status::Internal("message " + std::to_string(m.id) + ": unknown stored status '" +
+                            std::string(row.Text(9)) + "'");
+  }
+  m.status = *status;
   m.error_code = row.Text(10);
   m.created_at = row.Time(11);
   return m;

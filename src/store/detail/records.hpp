@@ -12,7 +12,7 @@ namespace parley::store::detail {
 
 // A row of PARLEY_CONTACT_COLUMNS / _SESSION_ / _MESSAGE_ (queries.cpp). A stored value that
 // does not decode (a session status or JSON this build does not know) is kInternal.
-ContactRecord ContactFromRow(const Row& row);
+Result<ContactRecord> ContactFromRow(const Row& row);
 Result<SessionRecord> SessionFromRow(const Row& row);
 Result<MessageRecord> MessageFromRow(const Row& row);
 // id, message_id, contact_id, from_addr, to_addr, body, media, attempts, next_attempt_at.
