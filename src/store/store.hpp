@@ -106,6 +106,7 @@ struct TimerRecord {
   TimePoint due{};
   uint64_t step = 0;  // the session's step when set
   bool keep = false;
+  int64_t contact_id = 0;  // the session's contact; filled by reads, ignored by SetTimer
 };
 
 // A loaded flow file, for sessions to name the revision they run on.
@@ -127,6 +128,8 @@ class Transaction {
   // holds it until the transaction ends (the per-contact lock). Returns the stored record
   // (for an existing contact, its stored fields; `init` is not applied).
   virtual Result<ContactRecord> LockContact(const ContactRecord& init) = 0;
+  // The contact with this id, held as LockContact holds it. kNotFound for an unknown id.
+  virtual Result<ContactRecord> LockContactById(int64_t contact_id) = 0;
   // Writes name, status, wa_id, language, time_zone, fields_json, last_inbound_at.
   // kNotFound for an unknown contact.id.
   virtual Status UpdateContact(const ContactRecord& contact) = 0;
@@ -226,6 +229,12 @@ class Store {
   // Ends delivery of several claimed rows in one transaction (all or nothing), as
   // FinishOutbox does for each; a row that is gone already is skipped, not an error.
   virtual Status FinishOutboxBatch(const std::vector<OutboxDelivery>& deliveries) = 0;
+  // Claims up to `limit` due timers (due <= now), earliest first, leasing them for `lease`
+  // so no other scheduler (or instance) claims them meanwhile (PostgreSQL: FOR UPDATE SKIP
+  // LOCKED). A claimed timer ends when its event's transaction cancels it; a crashed
+  // claimer's timers come back when the lease runs out.
+  virtual Result<std::vector<TimerRecord>> ClaimTimers(TimePoint now, int limit,
+                                                       Duration lease) = 0;
   // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
   // kNotFound if the row is gone.
   virtual Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) = 0;
@@ -235,6 +244,9 @@ class Store {
 
   // Reads, for the CLI, the admin and tests.
   virtual Result<std::optional<ContactRecord>> FindContact(std::string_view address) = 0;
+  virtual Result<std::optional<ContactRecord>> FindContactById(int64_t contact_id) = 0;
+  // The outbound message Twilio knows by `provider_sid` (a status callback's MessageSid).
+  virtual Result<std::optional<MessageRecord>> FindOutboundBySid(std::string_view provider_sid) = 0;
   virtual Result<std::optional<SessionRecord>> LatestSession(int64_t contact_id) = 0;
   // The contact's messages, oldest first.
   virtual Result<std::vector<MessageRecord>> Messages(int64_t contact_id) = 0;

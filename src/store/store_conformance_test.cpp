@@ -10,6 +10,9 @@
 #include "flow/json.hpp"
 #include "store/store_test_fixture.hpp"
 
+#include "store/postgres/pg_migrations.hpp"
+#include "store/sqlite/sqlite_migrations.hpp"
+
 namespace parley::store::testing {
 
 using flow::SessionStatus;
@@ -169,6 +172,38 @@ TEST_P(StoreTest, RefusesNewerSchemaAndChangesNothing) {
   EXPECT_EQ(version, latest + 1);
   ASSERT_OK_AND_ASSIGN(std::string counts, store->RowCounts());
   EXPECT_EQ(counts, kEmptyCounts);
+}
+
+// A database made by the first release (schema v1, with data) upgrades in place.
+TEST_P(StoreTest, UpgradesAVersionOneDatabaseInPlace) {
+  if (postgres()) {
+    std::string error;
+    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v1"));
+  } else {
+    url_ = "sqlite:" + sqlite_dir_ + "/v1.db";
+  }
+  const auto& v1 = (postgres() ? detail::PgMigrations() : detail::SqliteMigrations()).front();
+  ASSERT_EQ(v1.version, 1);
+  ASSERT_OK(RawExec(std::string(v1.sql) +
+                    "; INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0);"
+                    "INSERT INTO contacts (address, channel, phone, created_at) "
+                    "VALUES ('+15551230040', 'sms', '+15551230040', 0);"
+                    "INSERT INTO sessions (contact_id, flow_id, flow_revision, state, variables, "
+                    "step, status, started_at, updated_at) "
+                    "VALUES (1, 'checkin', 'r1', 'ASK_NAME', '{}', 1, 'active', 0, 0);"
+                    "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
+                    "VALUES (1, 1, 'nudge', 5, 1, 0);"));
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
+  EXPECT_EQ(before, 1);
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());
+  EXPECT_EQ(after, store->LatestSchemaVersion());
+  ASSERT_OK_AND_ASSIGN(auto contact, store->FindContact("+15551230040"));
+  ASSERT_TRUE(contact.has_value());
+  ASSERT_OK_AND_ASSIGN(auto timers, store->ClaimTimers(FromUnixMillis(10), 10, Duration(1000)));
+  ASSERT_EQ(timers.size(), 1u);  // the v1 timer is claimable: its lease column defaults to 0
+  EXPECT_EQ(timers[0].name, "nudge");
 }
 
 TEST(StoreOpenTest, UnknownSchemeIsInvalidArgumentNamingTheForms) {

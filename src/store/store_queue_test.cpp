@@ -29,7 +29,6 @@ std::vector<std::string> Bodies(const std::vector<OutboxItem>& items) {
 
 TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230010"));
-  std::vector<MessageRecord> sent;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     for (int i = 0; i < 3; ++i) {
@@ -162,6 +161,87 @@ TEST_P(StoreTest, SaveFlowIsIdempotent) {
   ASSERT_OK(store_->SaveFlow({"checkin", "sha256:bbbb", R"({"id":"checkin","v":2})", kT0}));
   ASSERT_OK_AND_ASSIGN(counts, store_->RowCounts());
   EXPECT_EQ(counts, "contacts=0 sessions=0 messages=0 outbox=0 timers=0 flows=2");
+}
+
+}  // namespace parley::store::testing
+
+// --- schema v2: timer claims, contacts by id, outbound by sid ---------------------------------
+
+namespace parley::store::testing {
+
+TEST_P(StoreTest, TimersClaimedOnceWithALease) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230030"));
+  SessionRecord s = NewSession(c.id, flow::SessionStatus::kActive);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SaveSession(s));
+    ASSERT_OK(txn->SetTimer({s.id, "late", kT0 + seconds(20), 1, false}));
+    ASSERT_OK(txn->SetTimer({s.id, "early", kT0 + seconds(10), 1, true}));
+    ASSERT_OK(txn->SetTimer({s.id, "future", kT0 + seconds(500), 1, false}));
+    ASSERT_OK(txn->Commit());
+  }
+  const TimePoint now = kT0 + seconds(30);
+  ASSERT_OK_AND_ASSIGN(auto first, store_->ClaimTimers(now, 10, seconds(60)));
+  ASSERT_EQ(first.size(), 2u);  // "future" is not due
+  EXPECT_EQ(first[0].name, "early");
+  EXPECT_TRUE(first[0].keep);
+  EXPECT_EQ(first[0].contact_id, c.id);
+  EXPECT_EQ(first[0].session_id, s.id);
+  EXPECT_EQ(first[1].name, "late");
+  // Leased: another claimer (another instance) gets nothing until the lease runs out.
+  ASSERT_OK_AND_ASSIGN(auto other, Open());
+  ASSERT_OK_AND_ASSIGN(auto during, other->ClaimTimers(now + seconds(59), 10, seconds(60)));
+  EXPECT_TRUE(during.empty());
+  // The event that handled "early" cancels it; "late" was claimed by a claimer that died.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->CancelTimers(s.id, "early"));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto after, other->ClaimTimers(now + seconds(61), 10, seconds(60)));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].name, "late");
+  // Setting a timer again (a new due time) replaces the row and its lease.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SetTimer({s.id, "late", now + seconds(62), 2, false}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto timers, store_->Timers(s.id));
+  ASSERT_EQ(timers.size(), 2u);
+  EXPECT_EQ(timers[0].contact_id, c.id);
+}
+
+TEST_P(StoreTest, ContactsByIdAndOutboundBySid) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230031"));
+  ASSERT_OK_AND_ASSIGN(auto found, store_->FindContactById(c.id));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->address, "+15551230031");
+  ASSERT_OK_AND_ASSIGN(auto missing, store_->FindContactById(c.id + 1000));
+  EXPECT_FALSE(missing.has_value());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(ContactRecord locked, txn->LockContactById(c.id));
+    EXPECT_EQ(locked.address, c.address);
+    EXPECT_EQ(txn->LockContactById(c.id + 1000).status().code(), StatusCode::kNotFound);
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord m = Outbound(c.id, "hello", kT0);
+    ASSERT_OK(txn->EnqueueOutbound(m));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimOutbox(kT0, 10, seconds(30)));
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_OK(store_->FinishOutbox(claimed[0].id, MessageStatus::kSent,
+                                 "SM0123456789abcdef0123456789abcdef", ""));
+  ASSERT_OK_AND_ASSIGN(auto by_sid,
+                       store_->FindOutboundBySid("SM0123456789abcdef0123456789abcdef"));
+  ASSERT_TRUE(by_sid.has_value());
+  EXPECT_EQ(by_sid->body, "hello");
+  EXPECT_EQ(by_sid->status, MessageStatus::kSent);
+  ASSERT_OK_AND_ASSIGN(auto none, store_->FindOutboundBySid(""));
+  EXPECT_FALSE(none.has_value());  // unsent messages have no sid and are never found by one
 }
 
 }  // namespace parley::store::testing

@@ -1,6 +1,7 @@
 // The Store logic, once for both dialects, over backend.hpp.
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "flow/json.hpp"
@@ -80,6 +81,29 @@ class TransactionImpl final : public Transaction {
       contacts_.push_back(*contact);
     }
     return contact;
+  }
+
+  Result<ContactRecord> LockContactById(int64_t contact_id) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::optional<ContactRecord> found;
+    Status s = conn_->Exec(Q::kLockContactById, {contact_id}, [&](const Row& row) {
+      auto c = ContactFromRow(row);
+      if (!c.ok()) {
+        return c.status();
+      }
+      found = std::move(c).value();
+      return Status::Ok();
+    });
+    if (s.ok() && !found) {
+      s = Status::NotFound("no contact " + std::to_string(contact_id));
+    }
+    if (!s.ok()) {
+      return Track(Result<ContactRecord>(std::move(s)));
+    }
+    if (batch_ != nullptr) {
+      contacts_.push_back(*found);
+    }
+    return std::move(*found);
   }
 
   Status UpdateContact(const ContactRecord& c) override {
@@ -537,6 +561,23 @@ class StoreImpl final : public Store {
     return items;
   }
 
+  Result<std::vector<TimerRecord>> ClaimTimers(TimePoint now, int limit, Duration lease) override {
+    std::vector<TimerRecord> timers;
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    PARLEY_RETURN_IF_ERROR(
+        (*conn)->Exec(Q::kClaimTimers, {now, now + lease, limit}, [&](const Row& row) {
+          timers.push_back(TimerFromRow(row));
+          return Status::Ok();
+        }));
+    std::sort(timers.begin(), timers.end(), [](const TimerRecord& a, const TimerRecord& b) {
+      return std::tie(a.due, a.session_id, a.name) < std::tie(b.due, b.session_id, b.name);
+    });
+    return timers;
+  }
+
   Status FinishOutbox(int64_t outbox_id, MessageStatus status, std::string_view provider_sid,
                       std::string_view error_code) override {
     return FinishRows({{outbox_id, status, std::string(provider_sid), std::string(error_code)}},
@@ -616,6 +657,32 @@ class StoreImpl final : public Store {
         return c.status();
       }
       found = std::move(c).value();
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Result<std::optional<ContactRecord>> FindContactById(int64_t contact_id) override {
+    std::optional<ContactRecord> found;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFindContactById, {contact_id}, [&](const Row& row) {
+      auto c = ContactFromRow(row);
+      if (!c.ok()) {
+        return c.status();
+      }
+      found = std::move(c).value();
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Result<std::optional<MessageRecord>> FindOutboundBySid(std::string_view provider_sid) override {
+    std::optional<MessageRecord> found;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFindOutboundBySid, {provider_sid}, [&](const Row& row) {
+      auto m = MessageFromRow(row);
+      if (!m.ok()) {
+        return m.status();
+      }
+      found = std::move(m).value();
       return Status::Ok();
     }));
     return found;

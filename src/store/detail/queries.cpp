@@ -73,6 +73,11 @@ constexpr Entry kEntries[] = {
      ""},
     {Q::kFindContact, "FindContact",
      "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE address = $1", ""},
+    {Q::kFindContactById, "FindContactById",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id = $1", ""},
+    {Q::kLockContactById, "LockContactById",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id = $1",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id = $1 FOR UPDATE"},
     {Q::kInsertInbound, "InsertInbound",
      PARLEY_MESSAGE_INSERT
      "VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8, $9, $10) "
@@ -115,10 +120,21 @@ constexpr Entry kEntries[] = {
     {Q::kCancelTimer, "CancelTimer", "DELETE FROM timers WHERE session_id = $1 AND name = $2", ""},
     {Q::kCancelAllTimers, "CancelAllTimers", "DELETE FROM timers WHERE session_id = $1", ""},
     {Q::kTimers, "Timers",
-     "SELECT session_id, name, due, step, keep FROM timers WHERE session_id = $1 "
+     "SELECT session_id, name, due, step, keep, contact_id FROM timers WHERE session_id = $1 "
      "ORDER BY due, name",
      ""},
     // $1 now, $2 now + lease, $3 limit. RETURNING has no order; the caller sorts.
+    {Q::kClaimTimers, "ClaimTimers",
+     "UPDATE timers SET locked_until = $2 WHERE rowid IN (SELECT rowid FROM timers "
+     "WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name LIMIT $3) "
+     "RETURNING session_id, name, due, step, keep, contact_id",
+     "UPDATE timers SET locked_until = $2 WHERE (session_id, name) IN (SELECT session_id, name "
+     "FROM timers WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name "
+     "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING session_id, name, due, step, keep, contact_id"},
+    {Q::kFindOutboundBySid, "FindOutboundBySid",
+     "SELECT " PARLEY_MESSAGE_COLUMNS
+     " FROM messages WHERE provider_sid = $1 AND direction = 'outbound' AND provider_sid <> ''",
+     ""},
     {Q::kClaimOutbox, "ClaimOutbox",
      "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
      "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id "

@@ -26,6 +26,8 @@ enum class Q : int {
   kLockContacts,   // the existing contacts of a JSON array of addresses, locked in order
   kUpdateContact,
   kFindContact,
+  kFindContactById,
+  kLockContactById,
   kInsertInbound,
   kInsertOutbound,
   kInsertOutbox,
@@ -37,6 +39,8 @@ enum class Q : int {
   kCancelTimer,
   kCancelAllTimers,
   kTimers,
+  kClaimTimers,
+  kFindOutboundBySid,
   kClaimOutbox,
   kDeleteOutbox,
   kSetMessageDelivery,

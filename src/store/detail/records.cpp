@@ -107,6 +107,7 @@ TimerRecord TimerFromRow(const Row& row) {
   t.due = row.Time(2);
   t.step = static_cast<uint64_t>(row.Int(3));
   t.keep = row.Int(4) != 0;
+  t.contact_id = row.Int(5);
   return t;
 }
 

@@ -91,7 +91,14 @@ CREATE TABLE flows (
 );
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}};
+// v2: see sqlite_migrations.cpp.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE timers ADD COLUMN locked_until BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX messages_outbound_sid ON messages (provider_sid)
+  WHERE direction = 'outbound' AND provider_sid <> '';
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
 
 }  // namespace
 

@@ -90,7 +90,16 @@ CREATE TABLE flows (
 );
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}};
+// v2: what timers, delivery callbacks and the admin need. Timers are claimed with a lease
+// (locked_until), like outbox rows; outbound messages are found by Twilio's sid (status
+// callbacks); contacts by id (timer events).
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE timers ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_outbound_sid ON messages (provider_sid)
+  WHERE direction = 'outbound' AND provider_sid <> '';
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
 
 }  // namespace
 
