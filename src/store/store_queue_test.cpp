@@ -29,6 +29,7 @@ std::vector<std::string> Bodies(const std::vector<OutboxItem>& items) {
 
 TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230010"));
+  std::vector<MessageRecord> sent;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     for (int i = 0; i < 3; ++i) {
