@@ -58,7 +58,10 @@ Responder::Responder(Fn fn) : state_(std::make_shared<State>(std::move(fn))) {}
 
 void Responder::operator()(Response response) const {
   if (!state_->answered.exchange(true)) {
-    state_->fn(std::move(response));
+    // Released after use: what it holds (the connection) must not wait for the last copy.
+    Fn fn = std::move(state_->fn);
+    state_->fn = nullptr;
+    fn(std::move(response));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -572,6 +573,53 @@ TEST(ServerTest, AccessLogHasRequestIdAndNoQueryOrBody) {
   EXPECT_THAT(lines[1], HasSubstr(" GET /nope 404 "));
 
   EXPECT_THAT(server.observed(), ::testing::ElementsAre("/echo 200", " 404"));
+}
+
+// Async handlers: the answer comes later from another thread, and no worker waits for it.
+TEST(ServerTest, AsyncHandlerAnswersFromAnotherThreadWithoutHoldingAWorker) {
+  std::mutex mu;
+  std::vector<Responder> parked;  // answered later, by the test thread
+  Router router;
+  router.AddAsync("GET", "/later", [&](const Request& r, Responder respond) {
+    std::lock_guard lock(mu);
+    (void)r;
+    parked.push_back(std::move(respond));
+  });
+  router.Add("GET", "/now", [](const Request&) { return Response::Text(200, "now"); });
+  ServerOptions options;
+  options.threads = 1;  // one worker: parked requests must not hold it
+  TestServer server(std::move(router), options);
+
+  constexpr int kParked = 3;
+  std::vector<std::thread> clients;
+  std::vector<Result<testing::ClientResponse>> answers(kParked, Status::Internal("none"));
+  for (int i = 0; i < kParked; ++i) {
+    clients.emplace_back([&, i] { answers[i] = server.Get("/later"); });
+  }
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return parked.size() == kParked;
+  }));
+  auto now = server.Get("/now");  // the one worker is free
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->body, "now");
+  {
+    std::lock_guard lock(mu);
+    parked[0](Response::Text(202, "first"));
+    parked[0](Response::Text(200, "ignored: a second answer"));
+    parked[1](Response::Text(200, "second"));
+    parked.pop_back();  // the last copy dropped without an answer: 500
+  }
+  for (auto& c : clients) {
+    c.join();
+  }
+  std::vector<int> statuses;
+  for (const auto& a : answers) {
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    statuses.push_back(a->status);
+  }
+  std::sort(statuses.begin(), statuses.end());
+  EXPECT_THAT(statuses, ::testing::ElementsAre(200, 202, 500));
 }
 
 }  // namespace
