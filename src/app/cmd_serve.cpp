@@ -3,6 +3,8 @@
 // Runs the server until SIGTERM or SIGINT, then stops gracefully (no new connections,
 // in-flight requests answered, the message in hand delivered) and exits 0. A startup
 // problem is printed with what to fix, and the exit code is 1.
+#include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -14,6 +16,8 @@
 namespace parley::app {
 
 namespace {
+
+constexpr int kMallocTrimThreshold = 32 << 20;
 
 struct ServeOptions {
   std::string listen;
@@ -47,6 +51,10 @@ int Serve(const ServeOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // glibc returns the top of each thread's heap to the kernel (madvise) as soon as it exceeds
+  // 128 KiB free; with a request's buffers freed on one thread and allocated on another that
+  // was 5% of the server's CPU under load. Keep up to 32 MiB per heap instead.
+  mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
   SystemClock clock;
   ServerApp app(std::move(*config), clock);
   if (Status s = app.Start(); !s.ok()) {

@@ -3,6 +3,8 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
+#include <unordered_map>
+
 namespace parley::conversation {
 namespace {
 
@@ -91,7 +93,39 @@ Status Invalid(std::string_view raw, std::string_view why) {
 
 }  // namespace
 
+namespace {
+
+// libphonenumber's parse costs ~9 µs (its ICU regexes), and a contact's From repeats on every
+// message: each thread remembers what it parsed. Successes only (failures are rare and cheap
+// to repeat); bounded, emptied whole when full.
+constexpr size_t kCachedAddresses = 4096;
+
+struct AddressCache {
+  std::unordered_map<std::string, Address> entries;
+  std::string key;  // reused: region + '\n' + raw
+};
+
+}  // namespace
+
 Result<Address> ParseAddress(std::string_view raw, std::string_view default_region) {
+  thread_local AddressCache cache;
+  cache.key.assign(default_region);
+  cache.key += '\n';
+  cache.key.append(raw);
+  if (auto it = cache.entries.find(cache.key); it != cache.entries.end()) {
+    return it->second;
+  }
+  auto parsed = ParseAddressUncached(raw, default_region);
+  if (parsed.ok()) {
+    if (cache.entries.size() >= kCachedAddresses) {
+      cache.entries.clear();
+    }
+    cache.entries.emplace(cache.key, *parsed);
+  }
+  return parsed;
+}
+
+Result<Address> ParseAddressUncached(std::string_view raw, std::string_view default_region) {
   std::string_view text = TrimAsciiSpace(raw);
   if (text.empty()) {
     return Invalid(raw, "empty");

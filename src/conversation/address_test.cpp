@@ -138,5 +138,28 @@ TEST(RobustnessTest, ParseAddressOnArbitraryBytes) {
   }
 }
 
+// The per-thread cache answers exactly what a fresh parse answers, region included.
+TEST(AddressCacheTest, CachedEqualsUncached) {
+  const char* inputs[] = {"+15551234567", "whatsapp:+15551234567", "(555) 123-4567",
+                          "5551234567",   "+442071838750",         "TWILIO",
+                          "12345",        "messenger:+1555"};
+  for (int round = 0; round < 3; ++round) {
+    for (const char* raw : inputs) {
+      for (const char* region : {"US", "GB"}) {
+        Result<Address> cached = ParseAddress(raw, region);
+        Result<Address> fresh = ParseAddressUncached(raw, region);
+        ASSERT_EQ(cached.ok(), fresh.ok()) << raw << " " << region;
+        if (cached.ok()) {
+          EXPECT_EQ(*cached, *fresh) << raw << " " << region;
+        } else {
+          EXPECT_EQ(cached.status().message(), fresh.status().message());
+        }
+      }
+    }
+  }
+  // A national number means something else in another region.
+  EXPECT_NE(ParseAddress("02071838750", "GB")->key, ParseAddress("2071838750", "US")->key);
+}
+
 }  // namespace
 }  // namespace parley::conversation

@@ -221,6 +221,10 @@ class Store {
   // Claims up to `limit` due outbox rows (next_attempt_at <= now) for delivery, oldest
   // first, leasing them for `lease` so no other worker or instance claims them meanwhile
   // (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  //
+  // Outbox bookkeeping (claims and finishes) commits with relaxed durability: it survives a
+  // process crash, and a power loss only undoes it until the next event commit's fsync. What
+  // a power loss can cause is a message sent twice (its finish undone), never one lost.
   virtual Result<std::vector<OutboxItem>> ClaimOutbox(TimePoint now, int limit, Duration lease) = 0;
   // Ends delivery of a claimed row: removes it and sets the message's status, provider sid
   // and error code. kNotFound if the row is gone (finished already).

@@ -103,8 +103,14 @@ class Conn {
   virtual Status Flush() = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
+  // How a transaction's commit must reach the disk.
+  enum class Durability {
+    kFull,     // survives a power loss when Commit returns
+    kRelaxed,  // survives a process crash; a power loss may undo it until a later kFull
+               // commit (SQLite: synchronous=NORMAL for it; PostgreSQL: synchronous_commit off)
+  };
   // Opens a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken now).
-  virtual Status Begin() = 0;
+  virtual Status Begin(Durability durability = Durability::kFull) = 0;
   virtual Status Commit() = 0;
   // Rolls back an open transaction, if any. Best effort: a connection that cannot roll
   // back is discarded by its backend on release.

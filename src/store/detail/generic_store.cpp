@@ -546,15 +546,23 @@ class StoreImpl final : public Store {
     if (!conn.ok()) {
       return conn.status();
     }
-    PARLEY_RETURN_IF_ERROR(
-        (*conn)->Exec(Q::kClaimOutbox, {now, now + lease, limit}, [&](const Row& row) {
-          auto item = OutboxFromRow(row);
-          if (!item.ok()) {
-            return item.status();
-          }
-          items.push_back(std::move(item).value());
-          return Status::Ok();
-        }));
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
+    Status s = c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, [&](const Row& row) {
+      auto item = OutboxFromRow(row);
+      if (!item.ok()) {
+        return item.status();
+      }
+      items.push_back(std::move(item).value());
+      return Status::Ok();
+    });
+    if (s.ok()) {
+      s = c.Commit();
+    }
+    if (!s.ok()) {
+      c.Rollback();
+      return s;
+    }
     std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
       return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
     });
@@ -611,7 +619,7 @@ class StoreImpl final : public Store {
       return conn.status();
     }
     Conn& c = **conn;
-    PARLEY_RETURN_IF_ERROR(c.Begin());
+    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
     Status s;
     for (const OutboxDelivery& d : deliveries) {
       std::optional<int64_t> message_id;

@@ -33,6 +33,7 @@ constexpr Entry kEntries[] = {
     {Q::kBegin, "Begin", "BEGIN IMMEDIATE", "BEGIN"},
     {Q::kCommit, "Commit", "COMMIT", ""},
     {Q::kRollback, "Rollback", "ROLLBACK", ""},
+    {Q::kRelaxCommit, "RelaxCommit", "SELECT 1", "SET LOCAL synchronous_commit = off"},
     {Q::kSavepoint, "Savepoint", "SAVEPOINT event", ""},
     {Q::kReleaseSavepoint, "ReleaseSavepoint", "RELEASE SAVEPOINT event", ""},
     {Q::kRollbackToSavepoint, "RollbackToSavepoint", "ROLLBACK TO SAVEPOINT event", ""},

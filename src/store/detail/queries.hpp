@@ -15,7 +15,8 @@ enum class Q : int {
   kBegin,
   kCommit,
   kRollback,
-  kSavepoint,  // the batch's per-event savepoint
+  kRelaxCommit,  // this transaction's commit need not wait for the disk (PostgreSQL only)
+  kSavepoint,    // the batch's per-event savepoint
   kReleaseSavepoint,
   kRollbackToSavepoint,
   kHasMigrationsTable,

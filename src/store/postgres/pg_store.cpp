@@ -169,7 +169,13 @@ class PgConn final : public Conn {
     return s;
   }
 
-  Status Begin() override { return Send(Q::kBegin, {}, {}); }
+  Status Begin(Durability durability) override {
+    PARLEY_RETURN_IF_ERROR(Send(Q::kBegin, {}, {}));
+    if (durability == Durability::kRelaxed) {
+      return Send(Q::kRelaxCommit, {}, {});
+    }
+    return Status::Ok();
+  }
 
   Status Commit() override {
     std::string command;

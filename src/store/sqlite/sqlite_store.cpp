@@ -152,18 +152,30 @@ class SqliteConn final : public Conn {
 
   // One transaction at a time (the backend's lock). Batching many events into one commit is
   // the event pipeline's job (Store::BeginBatch: one BEGIN ... COMMIT, events in savepoints).
-  Status Begin() override { return Run(Q::kBegin, {}); }
+  Status Begin(Durability durability) override {
+    if (durability == Durability::kRelaxed && full_sync_) {
+      PARLEY_RETURN_IF_ERROR(ExecScript("PRAGMA synchronous = NORMAL"));
+      relaxed_ = true;
+    }
+    Status s = Run(Q::kBegin, {});
+    if (!s.ok()) {
+      EndRelaxed();
+    }
+    return s;
+  }
   Status Commit() override {
     Status s = Run(Q::kCommit, {});
     if (!s.ok()) {
       Rollback();
     }
+    EndRelaxed();
     return s;
   }
   void Rollback() override {
     if (sqlite3_get_autocommit(db_) == 0) {
       (void)Run(Q::kRollback, {});
     }
+    EndRelaxed();
   }
 
   // The connection's lock: one user at a time, in this process.
@@ -179,6 +191,7 @@ class SqliteConn final : public Conn {
   sqlite3* db() const { return db_; }
 
   Status Configure(const ConnectOptions& options) {
+    full_sync_ = options.sqlite_full_sync;
     sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
     sqlite3_extended_result_codes(db_, 1);
     // WAL: readers never block the writer. synchronous=FULL (the default): every commit
@@ -212,7 +225,18 @@ class SqliteConn final : public Conn {
   sqlite3* db_;
   std::array<sqlite3_stmt*, detail::kQueryCount> stmts_{};
 
+  // A relaxed transaction's commit skips the WAL fsync; the next full commit's fsync covers
+  // its pages too (the WAL is written in order).
+  void EndRelaxed() {
+    if (relaxed_) {
+      relaxed_ = false;
+      (void)ExecScript("PRAGMA synchronous = FULL");
+    }
+  }
+
   std::timed_mutex mu_;
+  bool full_sync_ = true;
+  bool relaxed_ = false;  // synchronous=NORMAL until this transaction ends
 };
 
 class SqliteBackend final : public detail::Backend {
