@@ -138,7 +138,9 @@ class Transaction {
   // inbound message with m.provider_sid exists already (a webhook retry). An empty
   // provider_sid (a simulated message) is never a repeat.
   virtual Result<bool> InsertInbound(MessageRecord& m) = 0;
-  // Records an outbound message (status "queued") with its outbox row; sets m.id.
+  // Records an outbound message (status "queued") with its outbox row; sets m.id — except
+  // in a Batch event on PostgreSQL, where both go out as one pipelined statement and m.id
+  // stays 0.
   virtual Status EnqueueOutbound(MessageRecord& m) = 0;
   // Records an outbound message that needs no delivery by parley (it went out inline, as
   // TwiML in the webhook's answer) with m.status as given; no outbox row. Sets m.id.

@@ -97,10 +97,15 @@ class Conn {
   // connection's pipeline, to go out with the next Exec, Flush or Commit in one round trip;
   // SQLite runs it now. Its failure — or, when `no_rows` is not ok, its changing no row,
   // reported as `no_rows` — is returned by that next call (which then fails as a whole).
-  // Parameters are copied: they need not outlive the call.
-  virtual Status Send(Q q, std::initializer_list<Param> params, Status no_rows = {}) = 0;
+  // Parameters are copied: they need not outlive the call. `on_row`, if given, is called
+  // for the result rows when the result arrives (SQLite: now), so what it refers to must
+  // live until that next call returns.
+  virtual Status Send(Q q, std::initializer_list<Param> params, Status no_rows = {},
+                      RowFn on_row = {}) = 0;
   // Waits for every sent query; the first failure.
   virtual Status Flush() = 0;
+  // Whether Send really defers (PostgreSQL's pipeline) rather than running at once.
+  virtual bool pipelined() const = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual Status ExecScript(std::string_view sql) = 0;
   // How a transaction's commit must reach the disk.

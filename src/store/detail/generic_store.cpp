@@ -122,14 +122,36 @@ class TransactionImpl final : public Transaction {
     PARLEY_RETURN_IF_ERROR(Usable());
     const std::string media = MediaToJson(m.media);
     bool inserted = false;
-    Status s = conn_->Exec(Q::kInsertInbound,
-                           {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media,
-                            m.status, m.error_code, m.created_at},
-                           [&](const Row& row) {
-                             m.id = row.Int(0);
-                             inserted = true;
-                             return Status::Ok();
-                           });
+    auto on_insert = [&](const Row& row) {
+      m.id = row.Int(0);
+      inserted = true;
+      return Status::Ok();
+    };
+    const std::initializer_list<Param> params = {
+        m.contact_id, m.session_id, m.provider_sid, m.from,       m.to,
+        m.body,       media,        m.status,       m.error_code, m.created_at};
+    Status s;
+    if (batch_ != nullptr) {
+      // What comes next is the contact's active session: read it in the same round trip
+      // (ActiveSession answers from it if nothing was written in between).
+      std::optional<SessionRecord> session;
+      s = conn_->Send(Q::kInsertInbound, params, {}, on_insert);
+      if (s.ok()) {
+        s = conn_->Exec(Q::kActiveSession, {m.contact_id}, [&](const Row& row) {
+          auto r = SessionFromRow(row);
+          if (!r.ok()) {
+            return r.status();
+          }
+          session = std::move(r).value();
+          return Status::Ok();
+        });
+      }
+      if (s.ok()) {
+        read_ahead_ = ReadAhead{m.contact_id, std::move(session)};
+      }
+    } else {
+      s = conn_->Exec(Q::kInsertInbound, params, on_insert);
+    }
     if (!s.ok()) {
       return Track(Result<bool>(std::move(s)));
     }
@@ -141,6 +163,13 @@ class TransactionImpl final : public Transaction {
     PARLEY_RETURN_IF_ERROR(Usable());
     m.status = MessageStatus::kQueued;
     const std::string media = MediaToJson(m.media);
+    if (batch_ != nullptr && conn_->pipelined()) {
+      m.direction = MessageRecord::Direction::kOutbound;
+      m.id = 0;  // not known until the pipeline is read; the event does not need it
+      return Track(conn_->Send(Q::kEnqueueOutbound,
+                               {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body,
+                                media, m.status, m.error_code, m.created_at}));
+    }
     Status s = InsertOutbound(m, media);
     if (s.ok()) {
       s = Write(Q::kInsertOutbox, {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at});
@@ -154,7 +183,11 @@ class TransactionImpl final : public Transaction {
   }
 
   Result<std::optional<SessionRecord>> ActiveSession(int64_t contact_id) override {
+    std::optional<ReadAhead> read_ahead = std::move(read_ahead_);
     PARLEY_RETURN_IF_ERROR(Usable());
+    if (read_ahead && read_ahead->contact_id == contact_id) {
+      return std::move(read_ahead->session);
+    }
     std::optional<SessionRecord> found;
     Status s = conn_->Exec(Q::kActiveSession, {contact_id}, [&](const Row& row) {
       auto r = SessionFromRow(row);
@@ -226,7 +259,9 @@ class TransactionImpl final : public Transaction {
   }
 
  private:
-  Status Usable() const {
+  // Every call starts here; only the call right after InsertInbound may use its read-ahead.
+  Status Usable() {
+    read_ahead_.reset();
     if (!failed_.ok()) {
       return {failed_.code(), "transaction aborted by an earlier error: " + failed_.message()};
     }
@@ -301,6 +336,11 @@ class TransactionImpl final : public Transaction {
   Conn* conn_;     // null once committed
   BatchState* batch_ = nullptr;
   std::vector<ContactRecord> contacts_;  // UpdateContact calls of a batch event, in order
+  struct ReadAhead {
+    int64_t contact_id;
+    std::optional<SessionRecord> session;
+  };
+  std::optional<ReadAhead> read_ahead_;  // the active session, read with InsertInbound
   Status failed_;
 };
 

@@ -93,6 +93,12 @@ constexpr Entry kEntries[] = {
      "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
      "next_attempt_at, locked_until) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0)",
      ""},
+    // SQLite has no INSERT inside WITH: there the two inserts run one after the other.
+    {Q::kEnqueueOutbound, "EnqueueOutbound", "SELECT 'PostgreSQL only'",
+     "WITH m AS (" PARLEY_MESSAGE_INSERT
+     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) "
+     "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
+     "next_attempt_at, locked_until) SELECT id, $1, $4, $5, $6, $7, 0, $10, 0 FROM m"},
     {Q::kActiveSession, "ActiveSession",
      "SELECT " PARLEY_SESSION_COLUMNS " FROM sessions WHERE contact_id = $1 AND status = 'active'",
      ""},

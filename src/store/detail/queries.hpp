@@ -32,6 +32,7 @@ enum class Q : int {
   kInsertInbound,
   kInsertOutbound,
   kInsertOutbox,
+  kEnqueueOutbound,  // message and outbox row in one statement (PostgreSQL only)
   kActiveSession,
   kLatestSession,
   kInsertSession,

@@ -119,11 +119,13 @@ class PgConn final : public Conn {
            PQtransactionStatus(conn_) == PQTRANS_IDLE;
   }
 
-  Status Send(Q q, std::initializer_list<Param> params, Status no_rows) override {
+  Status Send(Q q, std::initializer_list<Param> params, Status no_rows, RowFn on_row) override {
     PARLEY_RETURN_IF_ERROR(SendQuery(q, params));
-    pending_.push_back({q, Pending::kQuery, std::move(no_rows)});
+    pending_.push_back({q, Pending::kQuery, std::move(no_rows), on_row});
     return Status::Ok();
   }
+
+  bool pipelined() const override { return true; }
 
   Status Flush() override {
     if (pending_.empty()) {
@@ -170,9 +172,9 @@ class PgConn final : public Conn {
   }
 
   Status Begin(Durability durability) override {
-    PARLEY_RETURN_IF_ERROR(Send(Q::kBegin, {}, {}));
+    PARLEY_RETURN_IF_ERROR(Send(Q::kBegin, {}, {}, {}));
     if (durability == Durability::kRelaxed) {
-      return Send(Q::kRelaxCommit, {}, {});
+      return Send(Q::kRelaxCommit, {}, {}, {});
     }
     return Status::Ok();
   }
@@ -223,6 +225,7 @@ class PgConn final : public Conn {
     Q q;
     Kind kind;
     Status no_rows;  // not ok: the query must change a row, else this is its error
+    RowFn on_row;    // the caller's, for the result rows
   };
 
   static void Name(Q q, char (&name)[16]) {
@@ -243,7 +246,7 @@ class PgConn final : public Conn {
         return Broken(detail::QueryName(q));
       }
       prepared_.set(index);  // unset again if the PREPARE fails
-      pending_.push_back({q, Pending::kPrepare, {}});
+      pending_.push_back({q, Pending::kPrepare, {}, {}});
     }
     if (params.size() > kMaxParams) {
       return Status::Internal("postgres: too many parameters");
@@ -289,8 +292,9 @@ class PgConn final : public Conn {
     while (!pending_.empty()) {
       Pending p = std::move(pending_.front());
       pending_.pop_front();
-      Status s = p.kind == Pending::kPrepare ? ReadPrepare(p.q)
-                                             : ReadResult(p.q, {}, nullptr, {}, &p.no_rows);
+      Status s = p.kind == Pending::kPrepare
+                     ? ReadPrepare(p.q)
+                     : ReadResult(p.q, first.ok() ? p.on_row : RowFn(), nullptr, {}, &p.no_rows);
       if (first.ok() && !s.ok()) {
         first = std::move(s);
       }

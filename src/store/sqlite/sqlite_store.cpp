@@ -129,15 +129,16 @@ class SqliteConn final : public Conn {
     return Status::Ok();
   }
 
-  Status Send(Q q, std::initializer_list<Param> params, Status no_rows) override {
+  Status Send(Q q, std::initializer_list<Param> params, Status no_rows, RowFn on_row) override {
     int64_t changed = 0;
-    PARLEY_RETURN_IF_ERROR(Run(q, params, {}, &changed));
+    PARLEY_RETURN_IF_ERROR(Run(q, params, on_row, &changed));
     if (!no_rows.ok() && changed == 0) {
       return no_rows;
     }
     return Status::Ok();
   }
   Status Flush() override { return Status::Ok(); }
+  bool pipelined() const override { return false; }
 
   Status ExecScript(std::string_view sql) override {
     const std::string text(sql);
