@@ -5,7 +5,8 @@
 #               and a private PostgreSQL cluster, transcripts (ctest), again under
 #               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua sandbox
 #               and webhook fuzzers for 30 each
-#   make bench  build in Release and run the benchmarks and the webhook load harness
+#   make bench  build in Release and run the benchmarks and the webhook load harness (SQLite
+#               with and without fsync per commit, PostgreSQL with and without fsync)
 
 JOBS ?= $(shell nproc)
 GEN := -G Ninja
@@ -60,7 +61,9 @@ bench: deps
 	./build-release/bench/flow_bench --benchmark_repetitions=5 \
 	  --benchmark_report_aggregates_only=true
 	./build-release/bench/parley_load --db sqlite --seconds 10
+	./build-release/bench/parley_load --db sqlite --seconds 10 --sqlite-sync normal
 	./build-release/bench/parley_load --db postgres --seconds 10
+	./build-release/bench/parley_load --db postgres --seconds 10 --pg-durable false
 
 clean:
 	rm -rf build build-asan build-fuzz build-release
