@@ -6,6 +6,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -15,7 +16,12 @@ namespace {
 struct Item {
   Event event;
   Pipeline::Done done;
+  // Set when the item arrived at a full lane: not applied if the lane reaches it later.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
+
+// A lane takes this many times its capacity in waiting items before refusing at once.
+constexpr size_t kOverflowFactor = 4;
 
 // FNV-1a: a stable spread of addresses over lanes (std::hash may differ between builds,
 // which would not matter, but a fixed function keeps lane assignment reproducible in tests).
@@ -36,7 +42,6 @@ struct Pipeline::Impl {
   struct Lane {
     std::mutex mu;
     std::condition_variable has_work;
-    std::condition_variable has_room;
     std::deque<Item> queue;
     std::thread thread;
   };
@@ -73,6 +78,7 @@ struct Pipeline::Impl {
   }
 
   void RunLane(Lane& lane);
+  void Expire(Item& item);
   void RunBatch(std::vector<Item>& items);
 
   store::Store& store;
@@ -95,8 +101,15 @@ struct Pipeline::Impl {
   std::atomic<bool> stopping{false};
 };
 
+void Pipeline::Impl::Expire(Item& item) {
+  rejected.Inc();
+  item.done(Status::Unavailable("the event pipeline is full (waited " +
+                                std::to_string(options.enqueue_timeout.count()) + " ms)"));
+}
+
 void Pipeline::Impl::RunLane(Lane& lane) {
   std::vector<Item> items;
+  std::vector<Item> expired;
   while (true) {
     items.clear();
     {
@@ -105,15 +118,25 @@ void Pipeline::Impl::RunLane(Lane& lane) {
       if (lane.queue.empty()) {
         return;  // stopping, and nothing left
       }
-      const size_t n = std::min(lane.queue.size(), static_cast<size_t>(options.max_batch));
-      for (size_t i = 0; i < n; ++i) {
-        items.push_back(std::move(lane.queue.front()));
+      const auto now = std::chrono::steady_clock::now();
+      while (!lane.queue.empty() && items.size() < static_cast<size_t>(options.max_batch)) {
+        Item item = std::move(lane.queue.front());
         lane.queue.pop_front();
+        queue_depth.Add(-1);
+        if (item.deadline && *item.deadline < now) {
+          expired.push_back(std::move(item));
+        } else {
+          items.push_back(std::move(item));
+        }
       }
     }
-    lane.has_room.notify_all();
-    queue_depth.Add(-static_cast<int64_t>(items.size()));
-    RunBatch(items);
+    for (Item& item : expired) {
+      Expire(item);
+    }
+    expired.clear();
+    if (!items.empty()) {
+      RunBatch(items);
+    }
   }
 }
 
@@ -211,19 +234,21 @@ Status Pipeline::Submit(Event event, Done done) {
   Impl::Lane& lane =
       *impl.lanes[HashAddress(event.contact.key) % static_cast<uint64_t>(impl.lanes.size())];
   {
-    std::unique_lock lock(lane.mu);
-    const bool room = lane.has_room.wait_for(lock, impl.options.enqueue_timeout, [&] {
-      return lane.queue.size() < impl.lane_capacity || impl.stopping;
-    });
+    std::lock_guard lock(lane.mu);
     if (impl.stopping || !impl.started) {
       return Status::Unavailable("the event pipeline is not running");
     }
-    if (!room) {
+    const size_t waiting = lane.queue.size();
+    if (waiting >= kOverflowFactor * impl.lane_capacity) {
       impl.rejected.Inc();
-      return Status::Unavailable("the event pipeline is full (waited " +
-                                 std::to_string(impl.options.enqueue_timeout.count()) + " ms)");
+      return Status::Unavailable("the event pipeline is full (" + std::to_string(waiting) +
+                                 " events waiting)");
     }
-    lane.queue.push_back({std::move(event), std::move(done)});
+    Item item{std::move(event), std::move(done), std::nullopt};
+    if (waiting >= impl.lane_capacity) {
+      item.deadline = std::chrono::steady_clock::now() + impl.options.enqueue_timeout;
+    }
+    lane.queue.push_back(std::move(item));
   }
   impl.queue_depth.Add(1);
   lane.has_work.notify_one();
@@ -256,7 +281,6 @@ void Pipeline::Stop() {
   }
   for (auto& lane : impl.lanes) {
     lane->has_work.notify_all();
-    lane->has_room.notify_all();
   }
   for (auto& lane : impl.lanes) {
     if (lane->thread.joinable()) {

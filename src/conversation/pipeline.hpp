@@ -16,8 +16,10 @@
 // (kUnavailable: the caller answers 503, Twilio retries, the MessageSid dedupe makes the
 // retry safe).
 //
-// Backpressure: each lane holds at most queue_capacity / lanes events. Submit waits up to
-// enqueue_timeout for room, then answers kUnavailable (the webhook's 503).
+// Backpressure: each lane has room for queue_capacity / lanes events. Submit never blocks:
+// an event that arrives at a full lane waits in line, and if the lane has not reached it
+// within enqueue_timeout its `done` gets kUnavailable (the webhook's 503; Twilio retries)
+// without it being applied. Past four times the room, Submit refuses at once.
 //
 // Thread-safe: Submit and Run from any thread. `done` runs on a lane thread and must not
 // block for long (it holds up the lane's next batch).
@@ -59,8 +61,9 @@ class Pipeline {
   // Starts the lane threads.
   void Start();
   // Queues `event`; `done` is called exactly once, on a lane thread, after the batch holding
-  // the event committed (or failed). kUnavailable, without calling `done`, when the lane's
-  // queue stayed full for enqueue_timeout or the pipeline is stopping or not started.
+  // the event committed (or failed), or when the event waited for room too long. Never
+  // blocks. kUnavailable, without calling `done`, when the lane is far over its room or the
+  // pipeline is stopping or not started.
   Status Submit(Event event, Done done);
   // Submit and wait for the result (the CLI, tests).
   Result<Outcome> Run(Event event);
