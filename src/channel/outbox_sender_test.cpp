@@ -6,42 +6,23 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <mutex>
-
 #include "channel/dryrun/dryrun_channel.hpp"
+#include "test/fakes/channels.hpp"
+#include "test/fakes/faulty_store.hpp"
 
 namespace parley::channel {
 namespace {
 
 const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
 
-// Answers from a script: each Send takes the next Status (ok → "sent"), then ok forever.
-class ScriptedChannel final : public Channel {
- public:
-  explicit ScriptedChannel(std::deque<Status> script) : script_(std::move(script)) {}
-  Result<SendResult> Send(const OutboundMessage& m) override {
-    std::lock_guard lock(mu_);
-    sent_to_.push_back(m.to + ":" + m.body);
-    if (!script_.empty()) {
-      Status s = script_.front();
-      script_.pop_front();
-      if (!s.ok()) {
-        return s;
-      }
-    }
-    return SendResult{store::MessageStatus::kSent, "SM" + std::to_string(sent_to_.size()), ""};
+// "to:body" of each attempt, in order.
+std::vector<std::string> SentTo(const fakes::FailingChannel& channel) {
+  std::vector<std::string> out;
+  for (const OutboundMessage& m : channel.attempts()) {
+    out.push_back(m.to + ":" + m.body);
   }
-  std::vector<std::string> sent_to() {
-    std::lock_guard lock(mu_);
-    return sent_to_;
-  }
-
- private:
-  std::mutex mu_;
-  std::deque<Status> script_;
-  std::vector<std::string> sent_to_;
-};
+  return out;
+}
 
 class OutboxSenderTest : public ::testing::Test {
  protected:
@@ -90,10 +71,10 @@ class OutboxSenderTest : public ::testing::Test {
 
 TEST_F(OutboxSenderTest, DeliversInOrderAndRecordsTheResult) {
   const int64_t contact = Queue({"one", "two", "three"});
-  ScriptedChannel channel({});
+  fakes::FailingChannel channel(0);
   OutboxSender sender(*store_, channel, clock_);
   EXPECT_EQ(sender.DrainOnce().value_or(-1), 3);
-  EXPECT_THAT(channel.sent_to(),
+  EXPECT_THAT(SentTo(channel),
               ::testing::ElementsAre("+15551230001:one", "+15551230001:two", "+15551230001:three"));
   EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("one=sent", "two=sent", "three=sent"));
   EXPECT_EQ(sender.DrainOnce().value_or(-1), 0);  // nothing left
@@ -102,8 +83,7 @@ TEST_F(OutboxSenderTest, DeliversInOrderAndRecordsTheResult) {
 
 TEST_F(OutboxSenderTest, PassingFailuresAreRetriedWithBackoffAndLastingOnesFail) {
   const int64_t contact = Queue({"retried", "refused"});
-  ScriptedChannel channel({Status::Unavailable("503 from the provider"),
-                           Status::InvalidArgument("21211 invalid 'To' number")});
+  fakes::FailingChannel channel(1, Status::InvalidArgument("21211 invalid 'To' number"));
   OutboxSenderOptions options;
   options.first_retry = std::chrono::seconds(2);
   OutboxSender sender(*store_, channel, clock_, options);
@@ -117,8 +97,7 @@ TEST_F(OutboxSenderTest, PassingFailuresAreRetriedWithBackoffAndLastingOnesFail)
 
 TEST_F(OutboxSenderTest, GivesUpAfterMaxAttempts) {
   const int64_t contact = Queue({"flaky"});
-  ScriptedChannel channel({Status::Unavailable("timeout"), Status::Unavailable("timeout"),
-                           Status::Unavailable("timeout")});
+  fakes::FailingChannel channel(3);
   OutboxSenderOptions options;
   options.max_attempts = 3;
   OutboxSender sender(*store_, channel, clock_, options);
@@ -127,7 +106,7 @@ TEST_F(OutboxSenderTest, GivesUpAfterMaxAttempts) {
     clock_.Advance(std::chrono::minutes(10));
   }
   EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("flaky=failed"));
-  EXPECT_EQ(channel.sent_to().size(), 3u);
+  EXPECT_EQ(channel.attempts().size(), 3u);
 }
 
 TEST_F(OutboxSenderTest, TheThreadDrainsWhenWoken) {
@@ -146,6 +125,56 @@ TEST_F(OutboxSenderTest, TheThreadDrainsWhenWoken) {
   EXPECT_EQ(messages[0].status, store::MessageStatus::kSimulated);
   EXPECT_THAT(messages[0].provider_sid, ::testing::StartsWith("DR"));
   EXPECT_EQ(messages[0].provider_sid.size(), 34u);
+}
+
+TEST_F(OutboxSenderTest, TheProvidersSidIsStoredWithTheMessage) {
+  const int64_t contact = Queue({"hello"});
+  fakes::RecordingChannel channel;
+  OutboxSender sender(*store_, channel, clock_);
+  EXPECT_EQ(sender.DrainOnce().value_or(-1), 1);
+  const auto sent = channel.messages();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].from, "+15005550006");
+  EXPECT_EQ(sent[0].to, "+15551230001");
+  EXPECT_EQ(sent[0].body, "hello");
+  const auto messages = store_->Messages(contact).value();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].status, store::MessageStatus::kSent);
+  EXPECT_EQ(messages[0].provider_sid, "SMFAKE1");
+}
+
+// The results of a claimed batch cannot be written (the database went away): the rows stay
+// leased, nothing is lost, and they are delivered again once the lease ends (at least once).
+TEST_F(OutboxSenderTest, RowsWhoseResultCannotBeStoredComeBackAfterTheLease) {
+  const int64_t contact = Queue({"once", "twice"});
+  fakes::FaultyStore faulty(*store_);
+  faulty.FailNth(fakes::StoreOp::kFinishOutboxBatch, 1);
+  fakes::RecordingChannel channel;
+  OutboxSenderOptions options;
+  options.lease = std::chrono::seconds(30);
+  OutboxSender sender(faulty, channel, clock_, options);
+  const auto failed = sender.DrainOnce();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(channel.count(), 2u);
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("once=queued", "twice=queued"));
+  EXPECT_EQ(sender.DrainOnce().value_or(-1), 0);  // still leased
+  clock_.Advance(std::chrono::seconds(30));
+  EXPECT_EQ(sender.DrainOnce().value_or(-1), 2);
+  EXPECT_EQ(channel.count(), 4u);
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("once=sent", "twice=sent"));
+  EXPECT_EQ(faulty.InjectedFailures(), 1);
+}
+
+TEST_F(OutboxSenderTest, TheThreadDeliversToARecordingChannel) {
+  Queue({"a", "b", "c"});
+  fakes::RecordingChannel channel;
+  OutboxSender sender(*store_, channel, clock_);
+  sender.Start();
+  sender.Wake();
+  EXPECT_TRUE(channel.WaitForCount(3, std::chrono::seconds(10)));
+  sender.Stop();
+  EXPECT_EQ(channel.count(), 3u);
 }
 
 }  // namespace

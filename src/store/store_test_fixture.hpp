@@ -10,33 +10,9 @@
 
 #include "store/store.hpp"
 #include "test/support/pg_cluster.hpp"
+#include "test/support/status_testing.hpp"
 
 namespace parley::store::testing {
-
-inline std::string StatusText(const Status& s) { return s.ToString(); }
-template <typename T>
-std::string StatusText(const Result<T>& r) {
-  return r.status().ToString();
-}
-
-#define PARLEY_CONCAT_INNER_(a, b) a##b
-#define PARLEY_CONCAT_(a, b) PARLEY_CONCAT_INNER_(a, b)
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    const auto& parley_r_ = (expr);                       \
-    ASSERT_TRUE(parley_r_.ok()) << StatusText(parley_r_); \
-  } while (false)
-#define EXPECT_OK(expr)                                   \
-  do {                                                    \
-    const auto& parley_r_ = (expr);                       \
-    EXPECT_TRUE(parley_r_.ok()) << StatusText(parley_r_); \
-  } while (false)
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  ASSERT_OK_AND_ASSIGN_IMPL_(PARLEY_CONCAT_(parley_result_, __LINE__), lhs, expr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                               \
-  ASSERT_TRUE(tmp.ok()) << StatusText(tmp);        \
-  lhs = std::move(tmp).value()
 
 // 2023-11-14T22:13:20Z: all test times are offsets from here.
 inline const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
