@@ -1,0 +1,458 @@
+// conversation::Pipeline in process, on SQLite and PostgreSQL: batches (one transaction,
+// events in savepoints), store failures through FaultyStore, per-contact order, backpressure,
+// stopping, metrics.
+//
+// Several events land in one batch when they are queued while the lane is busy: the tests
+// block the lane in BeginBatch (FaultyStore::Block) with a first event, queue the others,
+// then unblock; the lane then takes everything queued as its next batch.
+#include "conversation/pipeline.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "conversation/conversation_test_fixture.hpp"
+#include "test/fakes/faulty_store.hpp"
+
+namespace parley::conversation::testing {
+namespace {
+
+using fakes::FaultyStore;
+using fakes::StoreOp;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// Collects the results of submitted events, by the index the test gave them, and the order
+// in which `done` was called.
+class Results {
+ public:
+  Pipeline::Done For(int index) {
+    return [this, index](Result<Outcome> r) {
+      {
+        std::lock_guard lock(mu_);
+        results_.emplace(index, std::move(r));
+        order_.push_back(index);
+      }
+      cv_.notify_all();
+    };
+  }
+  // Waits until `n` results arrived; false after kWait.
+  bool Wait(size_t n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, kWait, [&] { return order_.size() >= n; });
+  }
+  Result<Outcome> at(int index) {
+    std::lock_guard lock(mu_);
+    const auto it = results_.find(index);
+    return it == results_.end() ? Result<Outcome>(Status::Internal("no result")) : it->second;
+  }
+  std::vector<int> order() {
+    std::lock_guard lock(mu_);
+    return order_;
+  }
+  size_t size() {
+    std::lock_guard lock(mu_);
+    return order_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<int, Result<Outcome>> results_;
+  std::vector<int> order_;
+};
+
+class PipelineTest : public ConversationTest {
+ protected:
+  void SetUp() override {
+    ConversationTest::SetUp();
+    if (!HasFatalFailure() && !IsSkipped()) {
+      faulty_ = std::make_unique<FaultyStore>(*store_);
+    }
+  }
+  void TearDown() override {
+    if (faulty_) {
+      faulty_->Unblock(StoreOp::kBeginBatch);
+    }
+    pipeline_.reset();
+    faulty_.reset();
+    ConversationTest::TearDown();
+  }
+  void StartFaulty(PipelineOptions options = {}) {
+    StartPipeline(std::move(options), DefaultServiceOptions(), faulty_.get());
+  }
+  // Submits `first`, waits until its batch is blocked in BeginBatch, then submits `rest`
+  // (indices 1..n), which the lane takes as its next batch once Unblock is called. Leaves
+  // the lane blocked.
+  void SubmitBehindABlockedBatch(Event first, std::vector<Event> rest, Results& results) {
+    faulty_->Block(StoreOp::kBeginBatch);
+    const int blocked = faulty_->Calls(StoreOp::kBeginBatch) + 1;
+    ASSERT_OK(pipeline_->Submit(std::move(first), results.For(0)));
+    ASSERT_TRUE(faulty_->WaitBlocked(StoreOp::kBeginBatch, 1, kWait));
+    ASSERT_EQ(faulty_->Calls(StoreOp::kBeginBatch), blocked);
+    for (size_t i = 0; i < rest.size(); ++i) {
+      ASSERT_OK(pipeline_->Submit(std::move(rest[i]), results.For(static_cast<int>(i) + 1)));
+    }
+  }
+
+  std::unique_ptr<FaultyStore> faulty_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, PipelineTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(PipelineTest, EventsQueuedTogetherAreAppliedAsOneBatch) {
+  StartFaulty();
+  Results results;
+  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"),
+                            {Sms(kBob, "JOIN"), Sms(kCid, "TALLY"), Sms(kAna, "yes")}, results);
+  const int batches_before = faulty_->Calls(StoreOp::kBatchCommit);
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(4));
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK(results.at(i));
+  }
+  EXPECT_THAT(Bodies(*results.at(3)), ElementsAre("Great! What is your first name?"));
+  EXPECT_THAT(Bodies(*results.at(2)), ElementsAre("counting"));
+  // Two batches: the blocked one, then the three queued behind it in one transaction.
+  EXPECT_EQ(faulty_->Calls(StoreOp::kBatchCommit) - batches_before, 2);
+  EXPECT_EQ(faulty_->Calls(StoreOp::kBeginEvent), 4);
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_batch_size_bucket{le=\"2\"} 1\n"));
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_batch_size_bucket{le=\"4\"} 2\n"));
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_batch_size_sum 4\n"));
+  EXPECT_EQ(results.order(), (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST_P(PipelineTest, AFailedBatchCommitFailsEveryEventOfTheBatchAndWritesNothing) {
+  StartFaulty();
+  ASSERT_OK(Run(Sms(kAna, "JOIN")).status());
+  const std::string before = Counts();
+  const Event bob_join = Sms(kBob, "JOIN");
+  Results results;
+  SubmitBehindABlockedBatch(Sms(kAna, "yes"),
+                            {bob_join, Sms(kCid, "TALLY"), StartEvent(kAna, "tally")}, results);
+  // The blocked batch commits; the next one (the three queued events) does not.
+  faulty_->FailNth(StoreOp::kBatchCommit, 2);
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(4));
+  ASSERT_OK(results.at(0));
+  const std::string after_first = Counts();
+  EXPECT_NE(after_first, before);
+  for (int i = 1; i < 4; ++i) {
+    ASSERT_FALSE(results.at(i).ok()) << i;
+    EXPECT_EQ(results.at(i).status().code(), StatusCode::kUnavailable) << i;
+  }
+  EXPECT_FALSE(Contact(kBob).has_value());
+  EXPECT_FALSE(Contact(kCid).has_value());
+  EXPECT_EQ(Session(kAna)->session.flow_id, "checkin");
+  EXPECT_EQ(Session(kAna)->session.state, "ASK_NAME");
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_failed_batches_total 1\n"));
+
+  // Twilio retries: the same MessageSids are applied (once), nothing was kept to dedupe.
+  ASSERT_OK_AND_ASSIGN(Outcome retry, Run(bob_join));
+  EXPECT_FALSE(retry.duplicate);
+  EXPECT_EQ(retry.session_state, "OPTIN");
+}
+
+TEST_P(PipelineTest, AFailedStatementRollsBackOnlyItsEvent) {
+  StartFaulty();
+  Results results;
+  std::vector<Event> rest;
+  const std::vector<std::string> contacts = {kAna, kBob, kCid, "+14155550104", "+14155550105"};
+  for (const std::string& c : contacts) {
+    rest.push_back(Sms(c, "JOIN"));
+  }
+  SubmitBehindABlockedBatch(Sms("+14155550100", "hello"), std::move(rest), results);
+  // The blocked event saves no session; the queued ones save one each: fail Cid's.
+  faulty_->FailNth(StoreOp::kSaveSession, 3);
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(6));
+  for (int i : {0, 1, 2, 4, 5}) {
+    ASSERT_OK(results.at(i));
+  }
+  ASSERT_FALSE(results.at(3).ok());
+  EXPECT_EQ(results.at(3).status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_failed_batches_total 0\n"));
+
+  for (const char* c : {kAna, kBob, "+14155550104", "+14155550105"}) {
+    ASSERT_TRUE(Session(c).has_value()) << c;
+    EXPECT_EQ(Session(c)->session.state, "OPTIN") << c;
+    EXPECT_EQ(Messages(c).size(), 2u) << c;
+  }
+  // Cid's event left nothing behind but the contact, which the batch locked up front.
+  EXPECT_FALSE(Session(kCid).has_value());
+  EXPECT_THAT(Messages(kCid), IsEmpty());
+  EXPECT_EQ(Counts(), "contacts=6 sessions=4 messages=9 outbox=4 timers=0 flows=0");
+  // The failed event can be retried.
+  EXPECT_THAT(Replies(Sms(kCid, "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
+}
+
+TEST_P(PipelineTest, AFailedEventCommitRollsBackOnlyThatEvent) {
+  StartFaulty();
+  Results results;
+  SubmitBehindABlockedBatch(Sms(kAna, "TALLY"), {Sms(kAna, "a"), Sms(kAna, "b"), Sms(kAna, "c")},
+                            results);
+  // Event commits so far: one per applied event. Fail the one of "b".
+  faulty_->FailNth(StoreOp::kCommit, 3);
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(4));
+  ASSERT_OK(results.at(1));
+  ASSERT_FALSE(results.at(2).ok());
+  ASSERT_OK(results.at(3));
+  // "c" saw the batch as "a" left it: b's writes were rolled back before c ran.
+  EXPECT_THAT(Bodies(*results.at(3)), ElementsAre("got c as 2"));
+  EXPECT_EQ(Session(kAna)->session.vars.Find("log")->as_string(), "start a c");
+  EXPECT_THAT(Log(kAna), ElementsAre("in:TALLY", "out:counting:queued", "in:a",
+                                     "out:got a as 1:queued", "in:c", "out:got c as 2:queued"));
+}
+
+TEST_P(PipelineTest, ABatchThatCannotBeginFailsItsEventsAndTheRetryIsAppliedOnce) {
+  StartFaulty();
+  faulty_->FailNth(StoreOp::kBeginBatch, 1);
+  const Event join = Sms(kAna, "JOIN");
+  auto failed = Run(join);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(Counts(), "contacts=0 sessions=0 messages=0 outbox=0 timers=0 flows=0");
+  ASSERT_OK_AND_ASSIGN(Outcome retry, Run(join));
+  EXPECT_FALSE(retry.duplicate);
+  EXPECT_THAT(Bodies(retry), ElementsAre(HasSubstr("daily blood sugar")));
+  ASSERT_OK_AND_ASSIGN(Outcome again, Run(join));
+  EXPECT_TRUE(again.duplicate);
+  // Locking the batch's contacts can fail too.
+  faulty_->FailNth(StoreOp::kLockContacts, 1, Status::Internal("lock failed"));
+  auto lock_failed = Run(Sms(kBob, "JOIN"));
+  ASSERT_FALSE(lock_failed.ok());
+  EXPECT_EQ(lock_failed.status().code(), StatusCode::kInternal);
+  EXPECT_FALSE(Contact(kBob).has_value());
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_failed_batches_total 2\n"));
+}
+
+TEST_P(PipelineTest, OneContactsConcurrentEventsAreAppliedOnceEachInSubmissionOrder) {
+  PipelineOptions options;
+  options.lanes = 4;  // PostgreSQL: other contacts run on other lanes meanwhile
+  options.max_batch = 8;
+  StartPipeline(options);
+  ASSERT_THAT(Replies(Sms(kAna, "TALLY")), ElementsAre("counting"));
+  ASSERT_THAT(Replies(Sms(kBob, "TALLY")), ElementsAre("counting"));
+
+  constexpr int kMessages = 50;
+  Results results;
+  std::mutex submit_mu;
+  std::vector<int> submitted;  // the order the events entered the queue
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kMessages; ++i) {
+    threads.emplace_back([&, i] {
+      // Bob's events interleave on their own lane (or the same one, on SQLite).
+      (void)pipeline_->Submit(Sms(kBob, "b" + std::to_string(i)), [](Result<Outcome>) {});
+      std::lock_guard lock(submit_mu);
+      if (pipeline_->Submit(Sms(kAna, "m" + std::to_string(i)), results.For(i)).ok()) {
+        submitted.push_back(i);
+      } else {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  ASSERT_EQ(refused.load(), 0);
+  ASSERT_TRUE(results.Wait(kMessages));
+  EXPECT_EQ(results.order(), submitted);  // answered in queue order
+  std::string expected_log = "start";
+  std::vector<std::string> expected_messages = {"in:TALLY", "out:counting:queued"};
+  for (size_t k = 0; k < submitted.size(); ++k) {
+    const std::string m = "m" + std::to_string(submitted[k]);
+    ASSERT_OK(results.at(submitted[k]));
+    // Applied in queue order: the k-th event saw k events before it.
+    EXPECT_THAT(Bodies(*results.at(submitted[k])),
+                ElementsAre("got " + m + " as " + std::to_string(k + 1)));
+    expected_log += " " + m;
+    expected_messages.push_back("in:" + m);
+    expected_messages.push_back("out:got " + m + " as " + std::to_string(k + 1) + ":queued");
+  }
+  const auto session = Session(kAna);
+  EXPECT_EQ(session->session.step, static_cast<uint64_t>(kMessages));
+  EXPECT_EQ(session->session.vars.Find("n")->as_number(), kMessages);
+  EXPECT_EQ(session->session.vars.Find("log")->as_string(), expected_log);
+  EXPECT_EQ(Log(kAna), expected_messages);
+
+  // Bob's 50 were applied too, each once (their relative order is not defined here).
+  pipeline_->Stop();
+  const auto bob = Session(kBob);
+  EXPECT_EQ(bob->session.vars.Find("n")->as_number(), kMessages);
+  std::istringstream words(bob->session.vars.Find("log")->as_string());
+  std::multiset<std::string> seen;
+  std::string word;
+  while (words >> word) {
+    seen.insert(word);
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kMessages) + 1);
+  for (int i = 0; i < kMessages; ++i) {
+    EXPECT_EQ(seen.count("b" + std::to_string(i)), 1u) << i;
+  }
+}
+
+TEST_P(PipelineTest, AFullQueueRefusesAfterTheEnqueueTimeout) {
+  PipelineOptions options;
+  options.lanes = 1;
+  options.queue_capacity = 2;
+  options.enqueue_timeout = std::chrono::milliseconds(200);
+  StartFaulty(options);
+  Results results;
+  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"), {Sms(kBob, "JOIN"), Sms(kCid, "JOIN")}, results);
+  // The lane holds one event, its queue two: the queue is full.
+  std::atomic<bool> called{false};
+  const auto started = std::chrono::steady_clock::now();
+  const Status full =
+      pipeline_->Submit(Sms("+14155550104", "JOIN"), [&called](Result<Outcome>) { called = true; });
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(full.message(), HasSubstr("full"));
+  EXPECT_GE(waited, std::chrono::milliseconds(200));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_rejected_total 1\n"));
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_queue_depth 2\n"));
+
+  // Room again once the lane moves on; the refused event was never applied.
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(3));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_OK(results.at(i));
+  }
+  EXPECT_THAT(Replies(Sms("+14155550105", "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
+  EXPECT_FALSE(called);
+  EXPECT_FALSE(Contact("+14155550104").has_value());
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_queue_depth 0\n"));
+}
+
+TEST_P(PipelineTest, StopAppliesWhatIsQueuedBeforeReturning) {
+  PipelineOptions options;
+  options.lanes = 1;
+  options.queue_capacity = 2;
+  options.enqueue_timeout = std::chrono::milliseconds(10);
+  StartFaulty(options);
+  Results results;
+  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"), {Sms(kBob, "JOIN"), Sms(kCid, "JOIN")}, results);
+  std::thread stopper([&] { pipeline_->Stop(); });
+  // Wait until Stop has begun: a Submit then says "not running" rather than "full".
+  bool stopping = false;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!stopping && std::chrono::steady_clock::now() < deadline) {
+    const Status s = pipeline_->Submit(Sms("+14155550104", "JOIN"), [](Result<Outcome>) {});
+    ASSERT_FALSE(s.ok());
+    stopping = s.message().find("not running") != std::string::npos;
+  }
+  ASSERT_TRUE(stopping);
+  EXPECT_EQ(results.size(), 0u);  // nothing applied yet: the lane is still blocked
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  stopper.join();
+  // Stop returned: every queued event was applied and answered.
+  EXPECT_EQ(results.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_OK(results.at(i));
+  }
+  for (const char* c : {kAna, kBob, kCid}) {
+    EXPECT_EQ(Session(c)->session.state, "OPTIN") << c;
+  }
+  EXPECT_FALSE(Contact("+14155550104").has_value());
+  pipeline_->Stop();  // idempotent
+}
+
+TEST_P(PipelineTest, SubmitIsRefusedBeforeStartAndAfterStop) {
+  const std::shared_ptr<const FlowCatalog> catalog = catalog_;
+  registry_ = std::make_unique<metrics::Registry>();
+  Service service([catalog] { return catalog; }, DefaultServiceOptions(), *registry_);
+  Pipeline pipeline(*store_, service, clock_, {}, *registry_);
+  std::atomic<bool> called{false};
+  const auto done = [&called](Result<Outcome>) { called = true; };
+  EXPECT_EQ(pipeline.Submit(Sms(kAna, "JOIN"), done).code(), StatusCode::kUnavailable);
+  pipeline.Start();
+  Results results;
+  ASSERT_OK(pipeline.Submit(Sms(kAna, "JOIN"), results.For(0)));
+  ASSERT_TRUE(results.Wait(1));
+  ASSERT_OK(results.at(0));
+  pipeline.Stop();
+  EXPECT_EQ(pipeline.Submit(Sms(kAna, "yes"), done).code(), StatusCode::kUnavailable);
+  EXPECT_EQ(pipeline.Run(Sms(kAna, "yes")).status().code(), StatusCode::kUnavailable);
+  pipeline.Start();  // a stopped pipeline stays stopped
+  EXPECT_EQ(pipeline.Submit(Sms(kAna, "yes"), done).code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(called);
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
+}
+
+TEST_P(PipelineTest, OnQueuedWakesTheSenderOnlyAfterACommitThatQueuedMessages) {
+  registry_ = std::make_unique<metrics::Registry>();
+  const std::shared_ptr<const FlowCatalog> catalog = catalog_;
+  service_ =
+      std::make_unique<Service>([catalog] { return catalog; }, DefaultServiceOptions(), *registry_);
+  pipeline_ =
+      std::make_unique<Pipeline>(*faulty_, *service_, clock_, PipelineOptions{}, *registry_);
+  std::atomic<int> wakes{0};
+  std::atomic<bool> committed_when_woken{true};
+  pipeline_->set_on_queued([&] {
+    ++wakes;
+    // The batch is durable (and its connection given back) before the sender is woken.
+    auto counts = store_->RowCounts();
+    if (!counts.ok() || counts->find("outbox=0") != std::string::npos) {
+      committed_when_woken = false;
+    }
+  });
+  pipeline_->Start();
+  const Event join = Sms(kAna, "JOIN");
+  ASSERT_OK(Run(join).status());
+  EXPECT_EQ(wakes.load(), 1);
+  ASSERT_OK(Run(join).status());                // a duplicate queues nothing
+  ASSERT_OK(Run(Sms(kBob, "hello")).status());  // no reply
+  Event inline_yes = Sms(kAna, "yes");
+  inline_yes.reply_mode = ReplyMode::kInline;
+  ASSERT_OK(Run(std::move(inline_yes)).status());  // answered inline
+  EXPECT_EQ(wakes.load(), 1);
+  faulty_->FailNth(StoreOp::kBatchCommit, 1);
+  EXPECT_FALSE(Run(Sms(kAna, "Ana")).ok());  // queued, but the batch failed
+  EXPECT_EQ(wakes.load(), 1);
+  ASSERT_OK(Run(Sms(kAna, "Ana")).status());
+  EXPECT_EQ(wakes.load(), 2);
+  EXPECT_TRUE(committed_when_woken.load());
+}
+
+TEST_P(PipelineTest, MetricsAreRendered) {
+  StartPipeline();
+  const Event join = Sms(kAna, "JOIN");
+  ASSERT_OK(Run(join).status());
+  ASSERT_OK(Run(join).status());
+  ASSERT_OK(Run(Sms(kAna, "yes")).status());
+  ASSERT_OK(Run(Sms(kAna, "STOP")).status());
+  ASSERT_OK(Run(Sms(kBob, "BOOM")).status());
+  ASSERT_OK(Run(Sms(kBob, "explode")).status());
+  const std::string text = Metrics();
+  for (const char* line : {
+           "parley_inbound_messages_total 5\n",
+           "parley_duplicate_messages_total 1\n",
+           "parley_sessions_started_total 2\n",
+           "parley_opt_outs_total 1\n",
+           "parley_flow_errors_total 1\n",
+           "parley_pipeline_batch_size_count 6\n",
+           "parley_pipeline_batch_size_bucket{le=\"1\"} 6\n",
+           "parley_pipeline_batch_duration_seconds_count 6\n",
+           "parley_pipeline_queue_depth 0\n",
+           "parley_pipeline_rejected_total 0\n",
+           "parley_pipeline_failed_batches_total 0\n",
+           "# TYPE parley_pipeline_batch_size histogram\n",
+           "# TYPE parley_transitions_total counter\n",
+           "# TYPE parley_unmatched_events_total counter\n",
+       }) {
+    EXPECT_THAT(text, HasSubstr(line));
+  }
+}
+
+}  // namespace
+}  // namespace parley::conversation::testing

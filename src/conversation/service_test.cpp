@@ -1,0 +1,520 @@
+// conversation::Service in process: what each kind of event does to a contact, through a
+// real Pipeline on SQLite and on PostgreSQL (conversation_test_fixture.hpp). The same
+// behaviours as the `parley serve` end-to-end suite, and more, without HTTP.
+#include "conversation/service.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "conversation/conversation_test_fixture.hpp"
+#include "test/fakes/faulty_store.hpp"
+
+namespace parley::conversation::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kOptInQuestion[] =
+    "Hi! This is your daily blood sugar check-in. Would you like a message every morning? "
+    "Reply YES or NO.";
+
+class ServiceTest : public ConversationTest {
+ protected:
+  void SetUp() override {
+    ConversationTest::SetUp();
+    if (!HasFatalFailure() && !IsSkipped()) {
+      StartPipeline();
+    }
+  }
+  // The contact's pending timers as "NAME@UTC step=N keep=B".
+  std::vector<std::string> Timers(int64_t session_id) {
+    std::vector<std::string> out;
+    auto timers = store_->Timers(session_id);
+    EXPECT_TRUE(timers.ok()) << timers.status().ToString();
+    for (const store::TimerRecord& t : timers.value_or({})) {
+      out.push_back(t.name + "@" + FormatUtc(t.due) + " step=" + std::to_string(t.step) +
+                    " keep=" + (t.keep ? "1" : "0"));
+    }
+    return out;
+  }
+  // Claims every outbox row (as the sender would) as "from>to:body".
+  std::vector<std::string> Outbox() {
+    std::vector<std::string> out;
+    auto items = store_->ClaimOutbox(clock_.Now(), 1000, std::chrono::minutes(1));
+    EXPECT_TRUE(items.ok()) << items.status().ToString();
+    for (const store::OutboxItem& item : items.value_or({})) {
+      out.push_back(item.from + ">" + item.to + ":" + item.body);
+    }
+    return out;
+  }
+  // The value of one unlabelled metric in the registry's text, or -1.
+  double MetricValue(const std::string& name) const {
+    const std::string text = Metrics();
+    const std::string key = "\n" + name + " ";
+    const size_t at = text.find(key);
+    if (at == std::string::npos) {
+      return -1;
+    }
+    return std::stod(text.substr(at + key.size()));
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServiceTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(ServiceTest, CheckinConversationWalksTheFlow) {
+  // No session, no trigger, no start flow: the message is recorded, nothing is answered.
+  ASSERT_OK_AND_ASSIGN(Outcome hello, Run(Sms(kAna, "hello")));
+  EXPECT_THAT(hello.replies, IsEmpty());
+  EXPECT_EQ(hello.session_state, "");
+  EXPECT_EQ(Counts(), "contacts=1 sessions=0 messages=1 outbox=0 timers=0 flows=0");
+  ASSERT_TRUE(Contact(kAna).has_value());
+  EXPECT_EQ(Contact(kAna)->last_inbound_at, kT0);
+  EXPECT_EQ(Contact(kAna)->status, "active");
+
+  clock_.Advance(std::chrono::minutes(1));
+  const TimePoint joined = clock_.Now();
+  ASSERT_OK_AND_ASSIGN(Outcome join, Run(Sms(kAna, "JOIN")));
+  EXPECT_THAT(Bodies(join), ElementsAre(kOptInQuestion));
+  EXPECT_EQ(join.session_state, "OPTIN");
+  EXPECT_THAT(Replies(Sms(kAna, "hmm?")), ElementsAre("Please reply YES or NO."));
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_OK_AND_ASSIGN(Outcome yes, Run(Sms(kAna, "Yes!")));
+  EXPECT_THAT(Bodies(yes), ElementsAre("Great! What is your first name?"));
+  EXPECT_EQ(yes.session_state, "ASK_NAME");
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_OK_AND_ASSIGN(Outcome name, Run(Sms(kAna, "Ana")));
+  EXPECT_THAT(
+      Bodies(name),
+      ElementsAre("Thanks, Ana! We will ask about your blood sugar every morning at 9:00."));
+  EXPECT_EQ(name.session_state, "WAITING");
+
+  auto session = Session(kAna);
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(session->session.flow_id, "checkin");
+  EXPECT_EQ(session->flow_revision, "checkin-rev1");
+  EXPECT_EQ(session->session.state, "WAITING");
+  EXPECT_TRUE(session->session.active());
+  EXPECT_EQ(session->session.step, 2u);  // OPTIN → ASK_NAME → WAITING
+  EXPECT_EQ(session->session.vars.Find("name")->as_string(), "Ana");
+  EXPECT_EQ(session->session.vars.Find("misses")->as_number(), 0);
+  EXPECT_EQ(session->started_at, joined);
+  EXPECT_EQ(session->updated_at, clock_.Now());
+  EXPECT_FALSE(session->ended_at.has_value());
+  // The daily check-in: the next 09:00 in Lima (UTC-5) after 22:16Z on the 14th.
+  EXPECT_THAT(Timers(session->id), ElementsAre("daily@2023-11-15T14:00:00.000Z step=2 keep=1"));
+
+  EXPECT_THAT(Log(kAna),
+              ElementsAre("in:hello", "in:JOIN", std::string("out:") + kOptInQuestion + ":queued",
+                          "in:hmm?", "out:Please reply YES or NO.:queued", "in:Yes!",
+                          "out:Great! What is your first name?:queued", "in:Ana",
+                          "out:Thanks, Ana! We will ask about your blood sugar every morning at "
+                          "9:00.:queued"));
+  for (const store::MessageRecord& m : Messages(kAna)) {
+    if (m.direction == store::MessageRecord::Direction::kOutbound) {
+      EXPECT_EQ(m.from, kOurNumber);  // replies come from the number written to
+      EXPECT_EQ(m.to, kAna);
+      EXPECT_EQ(m.session_id, session->id);
+    } else {
+      EXPECT_EQ(m.status, "received");
+      EXPECT_EQ(m.from, kAna);
+      EXPECT_EQ(m.to, kOurNumber);
+    }
+  }
+  EXPECT_THAT(Outbox(),
+              ElementsAre(std::string(kOurNumber) + ">" + kAna + ":" + kOptInQuestion,
+                          std::string(kOurNumber) + ">" + kAna + ":Please reply YES or NO.",
+                          std::string(kOurNumber) + ">" + kAna + ":Great! What is your first name?",
+                          std::string(kOurNumber) + ">" + kAna +
+                              ":Thanks, Ana! We will ask about your blood sugar every "
+                              "morning at 9:00."));
+  EXPECT_EQ(MetricValue("parley_inbound_messages_total"), 5);
+  EXPECT_EQ(MetricValue("parley_sessions_started_total"), 1);
+  EXPECT_EQ(MetricValue("parley_unmatched_events_total"), 1);
+  EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 0);
+}
+
+TEST_P(ServiceTest, InlineRepliesAreRecordedAsTwimlWithoutOutboxRows) {
+  Event join = Sms(kAna, "JOIN");
+  join.reply_mode = ReplyMode::kInline;
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(std::move(join)));
+  EXPECT_THAT(Bodies(outcome), ElementsAre(kOptInQuestion));
+  Event yes = Sms(kAna, "yes");
+  yes.reply_mode = ReplyMode::kInline;
+  EXPECT_THAT(Replies(std::move(yes)), ElementsAre("Great! What is your first name?"));
+  EXPECT_THAT(Log(kAna), ElementsAre("in:JOIN", std::string("out:") + kOptInQuestion + ":twiml",
+                                     "in:yes", "out:Great! What is your first name?:twiml"));
+  EXPECT_THAT(Counts(), HasSubstr("outbox=0"));
+  EXPECT_THAT(Outbox(), IsEmpty());
+  // A queued reply of the same conversation does get its outbox row.
+  EXPECT_THAT(Replies(Sms(kAna, "Ana")), ElementsAre(HasSubstr("Thanks, Ana!")));
+  EXPECT_THAT(Counts(), HasSubstr("outbox=1"));
+}
+
+TEST_P(ServiceTest, ARepeatedMessageSidIsFlaggedDuplicateAndWritesNothing) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  const std::string sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome first, Run(Sms(kAna, "yes", sid)));
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_THAT(Bodies(first), ElementsAre("Great! What is your first name?"));
+  const std::string counts = Counts();
+  const auto contact = Contact(kAna);
+  ASSERT_TRUE(contact.has_value());
+
+  clock_.Advance(std::chrono::minutes(5));
+  for (const char* body : {"yes", "a different body, same MessageSid"}) {
+    ASSERT_OK_AND_ASSIGN(Outcome retry, Run(Sms(kAna, body, sid)));
+    EXPECT_TRUE(retry.duplicate) << body;
+    EXPECT_THAT(retry.replies, IsEmpty());
+    EXPECT_EQ(retry.flow_error, "");
+  }
+  EXPECT_EQ(Counts(), counts);
+  auto session = Session(kAna);
+  EXPECT_EQ(session->session.step, 1u);  // one transition, not two
+  EXPECT_EQ(session->session.state, "ASK_NAME");
+  EXPECT_EQ(Contact(kAna)->last_inbound_at, contact->last_inbound_at);
+  EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 2);
+  EXPECT_EQ(MetricValue("parley_inbound_messages_total"), 2);
+}
+
+TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
+  EXPECT_THAT(Replies(Sms(kAna, "Ana")), ElementsAre(HasSubstr("Thanks, Ana!")));
+  const int64_t session_id = Session(kAna)->id;
+  ASSERT_THAT(Timers(session_id), ElementsAre(HasSubstr("daily@")));
+
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_OK_AND_ASSIGN(Outcome stop, Run(Sms(kAna, "Stop!")));
+  EXPECT_THAT(stop.replies, IsEmpty());
+  EXPECT_EQ(stop.session_state, "");
+  auto session = Session(kAna);
+  EXPECT_EQ(session->id, session_id);
+  EXPECT_EQ(session->session.status, flow::SessionStatus::kOptedOut);
+  EXPECT_EQ(session->session.state, "WAITING");  // the flow did not see "Stop!"
+  EXPECT_EQ(session->end_reason, "opted_out");
+  EXPECT_EQ(session->ended_at, clock_.Now());
+  EXPECT_THAT(Timers(session_id), IsEmpty());
+  EXPECT_EQ(Contact(kAna)->status, "opted_out");
+  EXPECT_EQ(MetricValue("parley_opt_outs_total"), 1);
+
+  // Opted out: messages are recorded, nothing reaches a flow, nothing is sent, not even HELP.
+  const std::string outbox = Counts().substr(Counts().find("outbox="));
+  for (const char* body : {"JOIN", "yes", "HELP", "hello?"}) {
+    ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, body)));
+    EXPECT_THAT(outcome.replies, IsEmpty()) << body;
+    EXPECT_EQ(outcome.session_state, "") << body;
+  }
+  EXPECT_EQ(Counts().substr(Counts().find("outbox=")), outbox);
+  EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));
+  EXPECT_THAT(Log(kAna), ::testing::IsSupersetOf({"in:JOIN", "in:HELP", "in:hello?"}));
+  EXPECT_EQ(Log(kAna).back(), "in:hello?");
+
+  // START opts back in (Twilio confirms on the carrier side: parley sends nothing).
+  ASSERT_OK_AND_ASSIGN(Outcome start, Run(Sms(kAna, "START")));
+  EXPECT_THAT(start.replies, IsEmpty());
+  EXPECT_EQ(Contact(kAna)->status, "active");
+  EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));  // START starts no flow
+  EXPECT_THAT(Replies(Sms(kAna, "help")), ElementsAre(kHelpText));
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(AllSessions(kAna),
+              ElementsAre("checkin/WAITING/opted_out/opted_out", "checkin/OPTIN/active/"));
+}
+
+TEST_P(ServiceTest, OptOutTypeOverridesTheBody) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  // A localised stop word Twilio recognised: the body is a flow answer, OptOutType wins.
+  ASSERT_OK_AND_ASSIGN(Outcome stop, Run(Sms(kAna, "yes", "", "STOP")));
+  EXPECT_THAT(stop.replies, IsEmpty());
+  EXPECT_EQ(Contact(kAna)->status, "opted_out");
+  EXPECT_EQ(Session(kAna)->session.status, flow::SessionStatus::kOptedOut);
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");  // "yes" did not reach the flow
+  EXPECT_EQ(Session(kAna)->session.step, 0u);
+
+  ASSERT_OK_AND_ASSIGN(Outcome start, Run(Sms(kAna, "hola de nuevo", "", "start")));
+  EXPECT_THAT(start.replies, IsEmpty());
+  EXPECT_EQ(Contact(kAna)->status, "active");
+  // "STOP" in the body with OptOutType HELP is a help request, not an opt-out.
+  EXPECT_THAT(Replies(Sms(kAna, "STOP", "", " Help ")), ElementsAre(kHelpText));
+  EXPECT_EQ(Contact(kAna)->status, "active");
+  EXPECT_EQ(MetricValue("parley_opt_outs_total"), 1);
+}
+
+TEST_P(ServiceTest, HelpAnswersTheHelpTextAndLeavesTheSessionAlone) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  const auto before = Session(kAna);
+  EXPECT_THAT(Replies(Sms(kAna, "info?")), ElementsAre(kHelpText));
+  const auto after = Session(kAna);
+  EXPECT_EQ(after->session.state, "OPTIN");
+  EXPECT_EQ(after->session.step, before->session.step);
+  EXPECT_EQ(after->updated_at, before->updated_at);
+  const auto messages = Messages(kAna);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages.back().body, kHelpText);
+  EXPECT_EQ(messages.back().status, "queued");
+  EXPECT_EQ(messages.back().session_id, before->id);
+  // Without a session, HELP is answered too, and starts nothing.
+  EXPECT_THAT(Replies(Sms(kBob, "HELP")), ElementsAre(kHelpText));
+  EXPECT_FALSE(Session(kBob).has_value());
+  EXPECT_FALSE(Messages(kBob).back().session_id.has_value());
+}
+
+TEST_P(ServiceTest, AKeywordTriggerStartsItsFlowAndConsumesTheMessage) {
+  // "checkin!" normalizes to the trigger CHECKIN; it starts the flow and is not also
+  // matched against OPTIN's edges (which would answer "Please reply YES or NO.").
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "checkin!")));
+  EXPECT_THAT(Bodies(outcome), ElementsAre(kOptInQuestion));
+  EXPECT_EQ(outcome.session_state, "OPTIN");
+  EXPECT_EQ(Session(kAna)->session.step, 0u);
+  EXPECT_EQ(Session(kAna)->session.flow_id, "checkin");
+  // With a session running, another flow's trigger is an answer to the current flow.
+  EXPECT_THAT(Replies(Sms(kAna, "TALLY")), ElementsAre("Please reply YES or NO."));
+  EXPECT_EQ(Session(kAna)->session.flow_id, "checkin");
+  EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));
+  // Another contact's TALLY starts the tally flow.
+  EXPECT_THAT(Replies(Sms(kBob, "tally")), ElementsAre("counting"));
+  EXPECT_EQ(Session(kBob)->session.flow_id, "tally");
+  EXPECT_EQ(MetricValue("parley_sessions_started_total"), 2);
+}
+
+TEST_P(ServiceTest, StartFlowOptionGreetsAContactWithNoSession) {
+  ServiceOptions options = DefaultServiceOptions();
+  options.start_flow = "checkin";
+  StartPipeline({}, options);
+  // The first message starts the flow and is consumed by the start (not matched as "yes").
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre(kOptInQuestion));
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
+  // A trigger wins over the start flow.
+  EXPECT_THAT(Replies(Sms(kBob, "TALLY")), ElementsAre("counting"));
+  EXPECT_EQ(Session(kBob)->session.flow_id, "tally");
+  // A finished session is followed by a new one at the next message.
+  EXPECT_THAT(Replies(Sms(kAna, "no")), ElementsAre(HasSubstr("No problem.")));
+  EXPECT_EQ(Session(kAna)->session.status, flow::SessionStatus::kCompleted);
+  EXPECT_THAT(Replies(Sms(kAna, "hi again")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(AllSessions(kAna),
+              ElementsAre("checkin/DECLINED/completed/completed", "checkin/OPTIN/active/"));
+  // STOP is compliance, not a first message: it starts nothing.
+  EXPECT_THAT(Replies(Sms(kCid, "STOP")), IsEmpty());
+  EXPECT_FALSE(Session(kCid).has_value());
+}
+
+TEST_P(ServiceTest, StartFlowEndsTheActiveSessionAsRestarted) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
+  EXPECT_THAT(Replies(Sms(kAna, "Ana")), ElementsAre(HasSubstr("Thanks, Ana!")));
+  const int64_t old_id = Session(kAna)->id;
+  ASSERT_THAT(Timers(old_id), ElementsAre(HasSubstr("daily@")));
+
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(StartEvent(kAna, "tally")));
+  EXPECT_THAT(Bodies(outcome), ElementsAre("counting"));
+  EXPECT_EQ(outcome.session_state, "COUNTING");
+  EXPECT_THAT(AllSessions(kAna),
+              ElementsAre("checkin/WAITING/ended/restarted", "tally/COUNTING/active/"));
+  EXPECT_THAT(Timers(old_id), IsEmpty());
+  const auto session = Session(kAna);
+  EXPECT_NE(session->id, old_id);
+  EXPECT_EQ(session->started_at, clock_.Now());
+  // parley starts the conversation: the message goes out from the configured sms number.
+  const auto messages = Messages(kAna);
+  EXPECT_EQ(messages.back().body, "counting");
+  EXPECT_EQ(messages.back().from, kOurNumber);
+  EXPECT_EQ(messages.back().status, "queued");
+  // A contact parley has never heard from is created and greeted.
+  EXPECT_THAT(Replies(StartEvent(kBob, "checkin")), ElementsAre(kOptInQuestion));
+  EXPECT_EQ(Session(kBob)->session.state, "OPTIN");
+  EXPECT_FALSE(Contact(kBob)->last_inbound_at.has_value());
+}
+
+TEST_P(ServiceTest, StartFlowOnWhatsAppSendsFromTheWhatsAppNumber) {
+  Event start = StartEvent("whatsapp:+14155550101", "tally");
+  EXPECT_THAT(Replies(std::move(start)), ElementsAre("counting"));
+  const auto messages = Messages("whatsapp:+14155550101");
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].from, kOurWhatsApp);
+  EXPECT_FALSE(Contact(kAna).has_value());  // the sms contact is another contact
+}
+
+TEST_P(ServiceTest, StartFlowRefusesAnOptedOutContactAndAnUnknownFlowChangingNothing) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(Replies(Sms(kAna, "STOP")), IsEmpty());
+  const std::string counts = Counts();
+
+  auto refused = Run(StartEvent(kAna, "checkin"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("opted out"));
+  EXPECT_EQ(Counts(), counts);
+  EXPECT_EQ(Contact(kAna)->status, "opted_out");
+
+  auto unknown = Run(StartEvent(kAna, "nope"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("'nope'"));
+  EXPECT_EQ(Counts(), counts);
+}
+
+TEST_P(ServiceTest, StartFlowWhoseStartFailsIsRefusedAndTheSessionKept) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  const std::string counts = Counts();
+  auto refused = Run(StartEvent(kAna, "badstart"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("fail_native"));
+  // The active session was not ended (the event's writes were rolled back).
+  EXPECT_EQ(Counts(), counts);
+  EXPECT_THAT(AllSessions(kAna), ElementsAre("checkin/OPTIN/active/"));
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
+}
+
+TEST_P(ServiceTest, ALuaErrorKeepsTheMessageAndLeavesTheSessionAsItWas) {
+  EXPECT_THAT(Replies(Sms(kAna, "BOOM")), ElementsAre("ready"));
+  EXPECT_THAT(Replies(Sms(kAna, "hi")), ElementsAre("ok 1"));
+  const auto before = Session(kAna);
+  ASSERT_TRUE(before.has_value());
+  const std::string counts = Counts();
+
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "explode")));
+  EXPECT_THAT(outcome.flow_error, HasSubstr("kaboom"));
+  EXPECT_THAT(outcome.flow_error, HasSubstr("boom.lua"));
+  EXPECT_THAT(outcome.replies, IsEmpty());  // what the action sent before failing is dropped
+  EXPECT_FALSE(outcome.duplicate);
+  const auto after = Session(kAna);
+  EXPECT_EQ(after->session.step, before->session.step);
+  EXPECT_EQ(after->session.vars.Find("n")->as_number(), 1);
+  EXPECT_EQ(after->updated_at, before->updated_at);
+  EXPECT_EQ(after->session.state, "READY");
+  EXPECT_THAT(Counts(), HasSubstr("messages=5 "));  // 4 before, and the inbound "explode"
+  EXPECT_EQ(Log(kAna).back(), "in:explode");
+  EXPECT_EQ(Contact(kAna)->last_inbound_at, clock_.Now());
+  EXPECT_EQ(MetricValue("parley_flow_errors_total"), 1);
+  // The conversation goes on.
+  EXPECT_THAT(Replies(Sms(kAna, "hi")), ElementsAre("ok 2"));
+  (void)counts;
+}
+
+TEST_P(ServiceTest, ABuiltInHandlerErrorAtATriggerStartsNoSession) {
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "BADSTART")));
+  EXPECT_THAT(outcome.flow_error, HasSubstr("fail_native"));
+  EXPECT_THAT(outcome.replies, IsEmpty());
+  EXPECT_EQ(outcome.session_state, "");
+  EXPECT_FALSE(Session(kAna).has_value());
+  EXPECT_THAT(Log(kAna), ElementsAre("in:BADSTART"));
+  EXPECT_EQ(Counts(), "contacts=1 sessions=0 messages=1 outbox=0 timers=0 flows=0");
+}
+
+TEST_P(ServiceTest, ASessionWhoseFlowIsNoLongerLoadedRecordsTheMessageOnly) {
+  EXPECT_THAT(Replies(Sms(kAna, "TALLY")), ElementsAre("counting"));
+  std::vector<std::shared_ptr<const flow::Flow>> without_tally;
+  for (const auto& f : catalog_->flows()) {
+    if (f->id != "tally") {
+      without_tally.push_back(f);
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(catalog_, FlowCatalog::Build(std::move(without_tally)));
+  StartPipeline();
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "one")));
+  EXPECT_THAT(outcome.flow_error, HasSubstr("'tally' is not loaded"));
+  EXPECT_THAT(outcome.replies, IsEmpty());
+  EXPECT_EQ(Log(kAna).back(), "in:one");
+  EXPECT_EQ(Session(kAna)->session.step, 0u);
+}
+
+TEST_P(ServiceTest, ACompletedSessionEndsAndCancelsItsTimers) {
+  EXPECT_THAT(Replies(Sms(kAna, "FINISH")), ElementsAre("One question: how are you?"));
+  const int64_t id = Session(kAna)->id;
+  EXPECT_THAT(Timers(id), ElementsAre("nudge@2023-11-14T23:13:20.000Z step=0 keep=0"));
+  clock_.Advance(std::chrono::minutes(2));
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "fine")));
+  EXPECT_THAT(Bodies(outcome), ElementsAre("Thanks, bye."));
+  EXPECT_EQ(outcome.session_state, "");
+  const auto session = Session(kAna);
+  EXPECT_EQ(session->session.status, flow::SessionStatus::kCompleted);
+  EXPECT_EQ(session->session.state, "DONE");
+  EXPECT_EQ(session->end_reason, "completed");
+  EXPECT_EQ(session->ended_at, clock_.Now());
+  EXPECT_THAT(Timers(id), IsEmpty());
+  EXPECT_THAT(Counts(), HasSubstr("timers=0 "));
+}
+
+TEST_P(ServiceTest, WhatsAppAndSmsOfOneNumberAreTwoContacts) {
+  EXPECT_THAT(Replies(WhatsApp(kAna, "JOIN", "Ana W")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(Replies(Sms(kAna, "hello")), IsEmpty());
+  const auto wa = Contact(std::string("whatsapp:") + kAna);
+  const auto sms = Contact(kAna);
+  ASSERT_TRUE(wa.has_value() && sms.has_value());
+  EXPECT_NE(wa->id, sms->id);
+  EXPECT_EQ(wa->channel, "whatsapp");
+  EXPECT_EQ(wa->phone, kAna);
+  EXPECT_EQ(wa->name, "Ana W");
+  EXPECT_EQ(wa->wa_id, std::string(kAna).substr(1));
+  EXPECT_EQ(sms->channel, "sms");
+  EXPECT_EQ(sms->name, "");
+  EXPECT_FALSE(Session(kAna).has_value());
+  const auto messages = Messages(std::string("whatsapp:") + kAna);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].from, kOurWhatsApp);  // the reply comes from the number written to
+  EXPECT_EQ(messages[1].to, std::string("whatsapp:") + kAna);
+}
+
+// Service::Apply on its own, in a transaction the test owns: what it tells the pipeline.
+TEST_P(ServiceTest, ApplyTellsTheCallerWhatToKeepAndWhetherToWakeTheSender) {
+  metrics::Registry registry;
+  const std::shared_ptr<const FlowCatalog> catalog = catalog_;
+  Service service([catalog] { return catalog; }, DefaultServiceOptions(), registry);
+  const Event join = Sms(kAna, "JOIN");
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(Applied applied, service.Apply(*tx, join, kT0));
+    EXPECT_TRUE(applied.keep);
+    EXPECT_TRUE(applied.queued);
+    EXPECT_THAT(Bodies(applied.outcome), ElementsAre(kOptInQuestion));
+    ASSERT_OK(tx->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(Applied applied, service.Apply(*tx, join, kT0));
+    EXPECT_FALSE(applied.keep);  // a repeat: roll it back
+    EXPECT_FALSE(applied.queued);
+    EXPECT_TRUE(applied.outcome.duplicate);
+  }
+  {
+    Event inline_yes = Sms(kAna, "yes");
+    inline_yes.reply_mode = ReplyMode::kInline;
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(Applied applied, service.Apply(*tx, inline_yes, kT0));
+    EXPECT_TRUE(applied.keep);
+    EXPECT_FALSE(applied.queued);  // answered inline: nothing for the sender
+    EXPECT_EQ(applied.outcome.replies.size(), 1u);
+    // Not committed: destroyed, rolled back.
+  }
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
+  EXPECT_THAT(Counts(), HasSubstr("messages=2 "));
+}
+
+TEST_P(ServiceTest, AStoreErrorIsReturnedSoTheEventIsRolledBack) {
+  metrics::Registry registry;
+  const std::shared_ptr<const FlowCatalog> catalog = catalog_;
+  Service service([catalog] { return catalog; }, DefaultServiceOptions(), registry);
+  fakes::FaultyStore faulty(*store_);
+  const std::string before = Counts();
+  for (fakes::StoreOp op : {fakes::StoreOp::kLockContact, fakes::StoreOp::kInsertInbound,
+                            fakes::StoreOp::kActiveSession, fakes::StoreOp::kSaveSession,
+                            fakes::StoreOp::kEnqueueOutbound, fakes::StoreOp::kUpdateContact}) {
+    faulty.FailNth(op, 1);
+    ASSERT_OK_AND_ASSIGN(auto tx, faulty.Begin());
+    auto applied = service.Apply(*tx, Sms(kAna, "JOIN"), kT0);
+    ASSERT_FALSE(applied.ok()) << fakes::StoreOpName(op);
+    EXPECT_EQ(applied.status().code(), StatusCode::kUnavailable) << fakes::StoreOpName(op);
+    EXPECT_EQ(tx->Commit().code(), StatusCode::kUnavailable) << fakes::StoreOpName(op);
+  }
+  EXPECT_EQ(faulty.InjectedFailures(), 6);
+  EXPECT_EQ(Counts(), before);
+}
+
+}  // namespace
+}  // namespace parley::conversation::testing
