@@ -36,6 +36,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
 
 // Finds or creates the contact `address` in a transaction of its own.
 Result<ContactRecord> MakeContact(Store& store, const std::string& address);
+// An unsaved inbound message of the contact, received at kT0.
+MessageRecord Inbound(int64_t contact_id, std::string sid, std::string body);
 // An unsaved session of flow "checkin" in state ASK_NAME, started at kT0.
 SessionRecord NewSession(int64_t contact_id, flow::SessionStatus status);
 
