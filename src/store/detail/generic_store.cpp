@@ -382,7 +382,8 @@ class BatchImpl final : public Batch, private BatchState {
       addresses += json::Serialize(json::Value(c->address));
     }
     addresses += ']';
-    Status s = conn_->Exec(Q::kLockContacts, {addresses}, [&](const Row& row) {
+    const bool first_call = locked_.empty();
+    const auto take = [&](const Row& row) {
       auto c = ContactFromRow(row);
       if (!c.ok()) {
         return c.status();
@@ -390,28 +391,41 @@ class BatchImpl final : public Batch, private BatchState {
       std::string address = c->address;
       locked_.insert_or_assign(std::move(address), std::move(c).value());
       return Status::Ok();
-    });
-    // Then the new ones, one by one in address order: a contact another instance creates
-    // meanwhile is waited for (its row lock) rather than created twice.
+    };
+    Status s = conn_->Exec(Q::kLockContacts, {addresses}, take);
+    std::vector<const ContactRecord*> missing;
     for (const ContactRecord* init : sorted) {
+      if (locked_.count(init->address) == 0) {
+        missing.push_back(init);
+      }
+    }
+    // Then the new ones, one by one in address order: a contact another instance creates
+    // meanwhile is waited for (its row lock) rather than created twice. That wait must come
+    // in address order too: when a contact to create sorts before one locked already, the
+    // batch lets go of its locks (it has written nothing yet) and takes every contact again,
+    // one at a time in address order (rare: a batch with a new contact). Otherwise it could
+    // wait, holding a later contact, for a batch that waits for that later contact.
+    if (s.ok() && first_call && !missing.empty() && !locked_.empty() &&
+        missing.front()->address < locked_.rbegin()->first) {
+      conn_->Rollback();
+      locked_.clear();
+      s = conn_->Begin();
+      missing.clear();
+      for (const ContactRecord* init : sorted) {
+        if (!s.ok()) {
+          break;
+        }
+        s = conn_->Exec(Q::kLockContact, {init->address}, take);
+        if (s.ok() && locked_.count(init->address) == 0) {
+          s = InsertContact(*init, take);
+        }
+      }
+    }
+    for (const ContactRecord* init : missing) {
       if (!s.ok()) {
         break;
       }
-      if (locked_.count(init->address) != 0) {
-        continue;
-      }
-      s = conn_->Exec(Q::kInsertContact,
-                      {init->address, init->channel, init->phone, init->name, init->status,
-                       init->wa_id, init->language, init->time_zone, init->fields_json,
-                       init->last_inbound_at, init->created_at},
-                      [&](const Row& row) {
-                        auto c = ContactFromRow(row);
-                        if (!c.ok()) {
-                          return c.status();
-                        }
-                        locked_.insert_or_assign(init->address, std::move(c).value());
-                        return Status::Ok();
-                      });
+      s = InsertContact(*init, take);
     }
     return Track(std::move(s));
   }
@@ -469,6 +483,14 @@ class BatchImpl final : public Batch, private BatchState {
       }
       (void)Track(std::move(s));
     }
+  }
+
+  Status InsertContact(const ContactRecord& init, RowFn take) {
+    return conn_->Exec(
+        Q::kInsertContact,
+        {init.address, init.channel, init.phone, init.name, init.status, init.wa_id, init.language,
+         init.time_zone, init.fields_json, init.last_inbound_at, init.created_at},
+        take);
   }
 
   Status Usable() const {
