@@ -299,7 +299,7 @@ std::vector<std::string> ConversationTest::Log(std::string_view address) {
     if (m.direction == store::MessageRecord::Direction::kInbound) {
       out.push_back("in:" + m.body);
     } else {
-      out.push_back("out:" + m.body + ":" + m.status);
+      out.push_back("out:" + m.body + ":" + store::MessageStatusName(m.status));
     }
   }
   return out;

@@ -301,69 +301,113 @@ TEST_P(PipelineTest, OneContactsConcurrentEventsAreAppliedOnceEachInSubmissionOr
   }
 }
 
-TEST_P(PipelineTest, AFullQueueRefusesAfterTheEnqueueTimeout) {
+// Backpressure: Submit never blocks. An event queued beyond the lane's room waits at most
+// enqueue_timeout for the lane; one the lane reaches later is answered kUnavailable and not
+// applied.
+TEST_P(PipelineTest, AnEventThatWaitsForRoomTooLongIsAnsweredUnavailableUnapplied) {
   PipelineOptions options;
   options.lanes = 1;
   options.queue_capacity = 2;
-  options.enqueue_timeout = std::chrono::milliseconds(200);
+  options.enqueue_timeout = std::chrono::milliseconds(100);
   StartFaulty(options);
   Results results;
-  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"), {Sms(kBob, "JOIN"), Sms(kCid, "JOIN")}, results);
-  // The lane holds one event, its queue two: the queue is full.
-  std::atomic<bool> called{false};
   const auto started = std::chrono::steady_clock::now();
-  const Status full =
-      pipeline_->Submit(Sms("+14155550104", "JOIN"), [&called](Result<Outcome>) { called = true; });
-  const auto waited = std::chrono::steady_clock::now() - started;
-  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
-  EXPECT_THAT(full.message(), HasSubstr("full"));
-  EXPECT_GE(waited, std::chrono::milliseconds(200));
-  EXPECT_LT(waited, std::chrono::seconds(5));
-  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_rejected_total 1\n"));
-  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_queue_depth 2\n"));
-
-  // Room again once the lane moves on; the refused event was never applied.
+  // The lane holds A; B and C fit in its room; D and E are over it.
+  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"),
+                            {Sms(kBob, "JOIN"), Sms(kCid, "JOIN"), Sms("+14155550104", "JOIN"),
+                             Sms("+14155550105", "JOIN")},
+                            results);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_queue_depth 4\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past D's and E's deadline
   faulty_->Unblock(StoreOp::kBeginBatch);
-  ASSERT_TRUE(results.Wait(3));
+  ASSERT_TRUE(results.Wait(5));
   for (int i = 0; i < 3; ++i) {
     EXPECT_OK(results.at(i));
   }
-  EXPECT_THAT(Replies(Sms("+14155550105", "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
-  EXPECT_FALSE(called);
+  for (int i = 3; i < 5; ++i) {
+    ASSERT_FALSE(results.at(i).ok()) << i;
+    EXPECT_EQ(results.at(i).status().code(), StatusCode::kUnavailable);
+    EXPECT_THAT(results.at(i).status().message(), HasSubstr("full"));
+  }
+  EXPECT_EQ(Session(kCid)->session.state, "OPTIN");
   EXPECT_FALSE(Contact("+14155550104").has_value());
+  EXPECT_FALSE(Contact("+14155550105").has_value());
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_rejected_total 2\n"));
   EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_queue_depth 0\n"));
+  // The lane is free again: a new event is applied.
+  EXPECT_THAT(Replies(Sms("+14155550106", "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
+}
+
+TEST_P(PipelineTest, PastFourTimesTheRoomSubmitRefusesAtOnce) {
+  PipelineOptions options;
+  options.lanes = 1;
+  options.queue_capacity = 2;
+  options.enqueue_timeout = kWait;  // nothing expires here
+  StartFaulty(options);
+  Results results;
+  std::vector<Event> queued;
+  for (int i = 1; i <= 8; ++i) {  // four times the room
+    queued.push_back(Sms("+141555502" + std::to_string(10 + i), "JOIN"));
+  }
+  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"), std::move(queued), results);
+  std::atomic<bool> called{false};
+  const auto started = std::chrono::steady_clock::now();
+  const Status full =
+      pipeline_->Submit(Sms(kBob, "JOIN"), [&called](Result<Outcome>) { called = true; });
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(full.message(), HasSubstr("full"));
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_rejected_total 1\n"));
+
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(9));
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_OK(results.at(i));  // over the room but reached in time: applied
+  }
+  EXPECT_THAT(Counts(), HasSubstr("contacts=9 sessions=9 "));
+  EXPECT_FALSE(called);
+  EXPECT_FALSE(Contact(kBob).has_value());
 }
 
 TEST_P(PipelineTest, StopAppliesWhatIsQueuedBeforeReturning) {
   PipelineOptions options;
   options.lanes = 1;
-  options.queue_capacity = 2;
-  options.enqueue_timeout = std::chrono::milliseconds(10);
+  options.queue_capacity = 1;
+  options.enqueue_timeout = kWait;
   StartFaulty(options);
   Results results;
-  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"), {Sms(kBob, "JOIN"), Sms(kCid, "JOIN")}, results);
+  // A held by the lane, four more queued: the lane is at four times its room, so a further
+  // Submit is refused at once, as "full" while running and "not running" once Stop began.
+  SubmitBehindABlockedBatch(Sms(kAna, "JOIN"),
+                            {Sms(kBob, "JOIN"), Sms(kCid, "JOIN"), Sms("+14155550104", "JOIN"),
+                             Sms("+14155550105", "JOIN")},
+                            results);
   std::thread stopper([&] { pipeline_->Stop(); });
-  // Wait until Stop has begun: a Submit then says "not running" rather than "full".
   bool stopping = false;
   const auto deadline = std::chrono::steady_clock::now() + kWait;
   while (!stopping && std::chrono::steady_clock::now() < deadline) {
-    const Status s = pipeline_->Submit(Sms("+14155550104", "JOIN"), [](Result<Outcome>) {});
+    const Status s = pipeline_->Submit(Sms("+14155550106", "JOIN"), [](Result<Outcome>) {});
     ASSERT_FALSE(s.ok());
     stopping = s.message().find("not running") != std::string::npos;
+    if (!stopping) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   ASSERT_TRUE(stopping);
   EXPECT_EQ(results.size(), 0u);  // nothing applied yet: the lane is still blocked
   faulty_->Unblock(StoreOp::kBeginBatch);
   stopper.join();
   // Stop returned: every queued event was applied and answered.
-  EXPECT_EQ(results.size(), 3u);
-  for (int i = 0; i < 3; ++i) {
+  EXPECT_EQ(results.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
     EXPECT_OK(results.at(i));
   }
-  for (const char* c : {kAna, kBob, kCid}) {
+  for (const char* c : {kAna, kBob, kCid, "+14155550104", "+14155550105"}) {
+    ASSERT_TRUE(Session(c).has_value()) << c;
     EXPECT_EQ(Session(c)->session.state, "OPTIN") << c;
   }
-  EXPECT_FALSE(Contact("+14155550104").has_value());
+  EXPECT_FALSE(Contact("+14155550106").has_value());
   pipeline_->Stop();  // idempotent
 }
 

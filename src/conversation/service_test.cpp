@@ -72,7 +72,7 @@ TEST_P(ServiceTest, CheckinConversationWalksTheFlow) {
   EXPECT_EQ(Counts(), "contacts=1 sessions=0 messages=1 outbox=0 timers=0 flows=0");
   ASSERT_TRUE(Contact(kAna).has_value());
   EXPECT_EQ(Contact(kAna)->last_inbound_at, kT0);
-  EXPECT_EQ(Contact(kAna)->status, "active");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kActive);
 
   clock_.Advance(std::chrono::minutes(1));
   const TimePoint joined = clock_.Now();
@@ -119,7 +119,7 @@ TEST_P(ServiceTest, CheckinConversationWalksTheFlow) {
       EXPECT_EQ(m.to, kAna);
       EXPECT_EQ(m.session_id, session->id);
     } else {
-      EXPECT_EQ(m.status, "received");
+      EXPECT_EQ(m.status, store::MessageStatus::kReceived);
       EXPECT_EQ(m.from, kAna);
       EXPECT_EQ(m.to, kOurNumber);
     }
@@ -198,7 +198,7 @@ TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
   EXPECT_EQ(session->end_reason, "opted_out");
   EXPECT_EQ(session->ended_at, clock_.Now());
   EXPECT_THAT(Timers(session_id), IsEmpty());
-  EXPECT_EQ(Contact(kAna)->status, "opted_out");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
   EXPECT_EQ(MetricValue("parley_opt_outs_total"), 1);
 
   // Opted out: messages are recorded, nothing reaches a flow, nothing is sent, not even HELP.
@@ -220,7 +220,7 @@ TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
   // START opts back in (Twilio confirms on the carrier side: parley sends nothing).
   ASSERT_OK_AND_ASSIGN(Outcome start, Run(Sms(kAna, "START")));
   EXPECT_THAT(start.replies, IsEmpty());
-  EXPECT_EQ(Contact(kAna)->status, "active");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kActive);
   EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));  // START starts no flow
   EXPECT_THAT(Replies(Sms(kAna, "help")), ElementsAre(kHelpText));
   EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
@@ -233,17 +233,17 @@ TEST_P(ServiceTest, OptOutTypeOverridesTheBody) {
   // A localised stop word Twilio recognised: the body is a flow answer, OptOutType wins.
   ASSERT_OK_AND_ASSIGN(Outcome stop, Run(Sms(kAna, "yes", "", "STOP")));
   EXPECT_THAT(stop.replies, IsEmpty());
-  EXPECT_EQ(Contact(kAna)->status, "opted_out");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
   EXPECT_EQ(Session(kAna)->session.status, flow::SessionStatus::kOptedOut);
   EXPECT_EQ(Session(kAna)->session.state, "OPTIN");  // "yes" did not reach the flow
   EXPECT_EQ(Session(kAna)->session.step, 0u);
 
   ASSERT_OK_AND_ASSIGN(Outcome start, Run(Sms(kAna, "hola de nuevo", "", "start")));
   EXPECT_THAT(start.replies, IsEmpty());
-  EXPECT_EQ(Contact(kAna)->status, "active");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kActive);
   // "STOP" in the body with OptOutType HELP is a help request, not an opt-out.
   EXPECT_THAT(Replies(Sms(kAna, "STOP", "", " Help ")), ElementsAre(kHelpText));
-  EXPECT_EQ(Contact(kAna)->status, "active");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kActive);
   EXPECT_EQ(MetricValue("parley_opt_outs_total"), 1);
 }
 
@@ -258,7 +258,7 @@ TEST_P(ServiceTest, HelpAnswersTheHelpTextAndLeavesTheSessionAlone) {
   const auto messages = Messages(kAna);
   ASSERT_EQ(messages.size(), 4u);
   EXPECT_EQ(messages.back().body, kHelpText);
-  EXPECT_EQ(messages.back().status, "queued");
+  EXPECT_EQ(messages.back().status, store::MessageStatus::kQueued);
   EXPECT_EQ(messages.back().session_id, before->id);
   // Without a session, HELP is answered too, and starts nothing.
   EXPECT_THAT(Replies(Sms(kBob, "HELP")), ElementsAre(kHelpText));
@@ -326,7 +326,7 @@ TEST_P(ServiceTest, StartFlowEndsTheActiveSessionAsRestarted) {
   const auto messages = Messages(kAna);
   EXPECT_EQ(messages.back().body, "counting");
   EXPECT_EQ(messages.back().from, kOurNumber);
-  EXPECT_EQ(messages.back().status, "queued");
+  EXPECT_EQ(messages.back().status, store::MessageStatus::kQueued);
   // A contact parley has never heard from is created and greeted.
   EXPECT_THAT(Replies(StartEvent(kBob, "checkin")), ElementsAre(kOptInQuestion));
   EXPECT_EQ(Session(kBob)->session.state, "OPTIN");
@@ -352,7 +352,7 @@ TEST_P(ServiceTest, StartFlowRefusesAnOptedOutContactAndAnUnknownFlowChangingNot
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.status().message(), HasSubstr("opted out"));
   EXPECT_EQ(Counts(), counts);
-  EXPECT_EQ(Contact(kAna)->status, "opted_out");
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
 
   auto unknown = Run(StartEvent(kAna, "nope"));
   ASSERT_FALSE(unknown.ok());

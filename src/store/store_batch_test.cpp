@@ -229,7 +229,7 @@ TEST_P(BatchTest, AnEventSeesTheContactAsEarlierEventsOfTheBatchLeftIt) {
     ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
     ASSERT_OK_AND_ASSIGN(ContactRecord c, event->LockContact(Init(ana.address)));
     c.name = "Ana";
-    c.status = "opted_out";
+    c.status = ContactStatus::kOptedOut;
     c.last_inbound_at = kT0 + std::chrono::seconds(1);
     ASSERT_OK(event->UpdateContact(c));
     // The event sees its own write too.
@@ -241,10 +241,10 @@ TEST_P(BatchTest, AnEventSeesTheContactAsEarlierEventsOfTheBatchLeftIt) {
     ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
     ASSERT_OK_AND_ASSIGN(ContactRecord c, event->LockContact(Init(ana.address)));
     EXPECT_EQ(c.name, "Ana");
-    EXPECT_EQ(c.status, "opted_out");
+    EXPECT_EQ(c.status, ContactStatus::kOptedOut);
     EXPECT_EQ(c.last_inbound_at, kT0 + std::chrono::seconds(1));
     c.name = "Rolled back";
-    c.status = "active";
+    c.status = ContactStatus::kActive;
     ASSERT_OK(event->UpdateContact(c));
     // Not committed.
   }
@@ -252,14 +252,14 @@ TEST_P(BatchTest, AnEventSeesTheContactAsEarlierEventsOfTheBatchLeftIt) {
     ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
     ASSERT_OK_AND_ASSIGN(ContactRecord c, event->LockContact(Init(ana.address)));
     EXPECT_EQ(c.name, "Ana");
-    EXPECT_EQ(c.status, "opted_out");
+    EXPECT_EQ(c.status, ContactStatus::kOptedOut);
     ASSERT_OK(event->Commit());
   }
   ASSERT_OK(batch->Commit());
   ASSERT_OK_AND_ASSIGN(auto stored, store_->FindContact(ana.address));
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->name, "Ana");
-  EXPECT_EQ(stored->status, "opted_out");
+  EXPECT_EQ(stored->status, ContactStatus::kOptedOut);
 }
 
 TEST_P(BatchTest, MisuseIsRefusedWithoutSpoilingTheBatch) {
