@@ -41,6 +41,9 @@ int StartConversation(const StartOptions& o) {
     return fail(runtime.status());
   }
   Runtime& rt = **runtime;
+  if (rt.flows()->Find(o.flow) == nullptr) {  // before the contact is recorded
+    return fail(Status::NotFound("no flow with id '" + o.flow + "' is loaded"));
+  }
   rt.pipeline().Start();  // the sender runs below, once, on this thread
   const std::string key = address->key;
   auto outcome = rt.pipeline().Run(

@@ -31,8 +31,10 @@ struct InboundMessage {
 };
 
 // Start `flow_id` for the contact (parley start, the admin), ending their active session
-// first (status "ended", reason "restarted"). Fails with FailedPrecondition, changing
-// nothing, when the contact opted out or the flow's start fails; NotFound for an unknown flow.
+// first (status "ended", reason "restarted"). Fails with FailedPrecondition when the contact
+// opted out or the flow's start fails, NotFound for an unknown flow; a refused start changes
+// nothing, except that a contact seen for the first time is recorded (the pipeline locks, and
+// so creates, every contact of a batch before its events run).
 struct StartFlow {
   std::string flow_id;
 };

@@ -61,13 +61,15 @@ constexpr Entry kEntries[] = {
      "RETURNING " PARLEY_CONTACT_COLUMNS,
      ""},
     // $1 is a JSON array of addresses. ORDER BY before FOR UPDATE: PostgreSQL locks the rows
-    // in address order, so batches that share contacts cannot deadlock.
+    // in address order, so batches that share contacts cannot deadlock. Byte order (COLLATE
+    // "C", SQLite's default), whatever the database's collation: the batch creates missing
+    // contacts in the same order, comparing in C++.
     {Q::kLockContacts, "LockContacts",
      "SELECT " PARLEY_CONTACT_COLUMNS
      " FROM contacts WHERE address IN (SELECT value FROM json_each($1)) ORDER BY address",
      "SELECT " PARLEY_CONTACT_COLUMNS
      " FROM contacts WHERE address IN (SELECT json_array_elements_text($1::json)) "
-     "ORDER BY address FOR UPDATE"},
+     "ORDER BY address COLLATE \"C\" FOR UPDATE"},
     {Q::kUpdateContact, "UpdateContact",
      "UPDATE contacts SET name = $2, status = $3, wa_id = $4, language = $5, time_zone = $6, "
      "fields = $7, last_inbound_at = $8 WHERE id = $1",
