@@ -345,6 +345,37 @@ Result DriveNoop(int connections, int contacts, double seconds) {
   return r;
 }
 
+// The server's /metrics text (a plain GET on a fresh connection), or "" on failure.
+std::string ScrapeMetrics(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request =
+        "GET /metrics HTTP/1.1\r\nHost: parley.example.com\r\nConnection: close\r\n\r\n";
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buf[8192];
+      ssize_t n = 0;
+      while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+        out.append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  close(fd);
+  return out;
+}
+
+// The value of the first metric line starting with `name ` in `metrics`, or -1.
+double MetricValue(const std::string& metrics, const std::string& name) {
+  const size_t at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1
+                                 : std::strtod(metrics.c_str() + at + name.size() + 2, nullptr);
+}
+
 long RssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -412,6 +443,9 @@ int Run(const Options& o) {
   Result full = DriveHttp("full: parley serve, closed loop", (*server)->port(), o.connections,
                           o.contacts_per_connection, o.seconds, 0);
   Print(full);
+  const std::string metrics = ScrapeMetrics((*server)->port());
+  const double batches = MetricValue(metrics, "parley_pipeline_batch_size_count");
+  const double batched = MetricValue(metrics, "parley_pipeline_batch_size_sum");
   const auto interval = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(o.connections / o.paced_rate));
   char paced_name[64];
@@ -432,6 +466,10 @@ int Run(const Options& o) {
   Print(direct);
   std::printf("\nserver memory: idle %.1f MB, after load %.1f MB (VmRSS)\n", idle_kb / 1024.0,
               loaded_kb / 1024.0);
+  if (batches > 0) {
+    std::printf("pipeline, full run: %.0f batches, %.1f events per batch on average\n", batches,
+                batched / batches);
+  }
   cluster.reset();
   fs::remove_all(dir);
   return 0;

@@ -89,6 +89,39 @@ TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   EXPECT_EQ(counts, "contacts=1 sessions=0 messages=3 outbox=1 timers=0 flows=0");
 }
 
+TEST_P(StoreTest, FinishOutboxBatchSetsEachMessageAndSkipsFinishedRows) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230013"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int i = 0; i < 4; ++i) {
+      MessageRecord m = Outbound(c.id, "b" + std::to_string(i), kT0 + seconds(i));
+      ASSERT_OK(txn->EnqueueOutbound(m));
+    }
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimOutbox(kT0 + seconds(10), 10, seconds(30)));
+  ASSERT_EQ(claimed.size(), 4u);
+  ASSERT_OK(store_->FinishOutbox(claimed[1].id, MessageStatus::kSent, "SMfirst", ""));
+  // Row 1 is finished already (skipped, not an error); row 3 stays queued.
+  ASSERT_OK(store_->FinishOutboxBatch({
+      {claimed[0].id, MessageStatus::kSent, "SM\"quoted\"", ""},
+      {claimed[1].id, MessageStatus::kFailed, "", "30003"},
+      {claimed[2].id, MessageStatus::kFailed, "", "21610"},
+  }));
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[0].status, MessageStatus::kSent);
+  EXPECT_EQ(messages[0].provider_sid, "SM\"quoted\"");
+  EXPECT_EQ(messages[1].status, MessageStatus::kSent);  // the first finish stands
+  EXPECT_EQ(messages[1].provider_sid, "SMfirst");
+  EXPECT_EQ(messages[2].status, MessageStatus::kFailed);
+  EXPECT_EQ(messages[2].error_code, "21610");
+  EXPECT_EQ(messages[3].status, MessageStatus::kQueued);
+  ASSERT_OK_AND_ASSIGN(auto left, store_->ClaimOutbox(kT0 + seconds(100), 10, seconds(30)));
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].body, "b3");
+}
+
 TEST_P(StoreTest, RecordOutboundNeedsNoDelivery) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230012"));
   {

@@ -650,15 +650,70 @@ class StoreImpl final : public Store {
 
   Status FinishOutbox(int64_t outbox_id, MessageStatus status, std::string_view provider_sid,
                       std::string_view error_code) override {
-    return FinishRows({{outbox_id, status, std::string(provider_sid), std::string(error_code)}},
-                      /*missing_is_error=*/true);
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
+    std::optional<int64_t> message_id;
+    Status s = c.Exec(Q::kDeleteOutbox, {outbox_id}, [&](const Row& row) {
+      message_id = row.Int(0);
+      return Status::Ok();
+    });
+    if (s.ok() && !message_id) {
+      s = Status::NotFound("no outbox row " + std::to_string(outbox_id));
+    }
+    if (s.ok()) {
+      s = c.Exec(Q::kSetMessageDelivery, {*message_id, status, provider_sid, error_code});
+    }
+    if (s.ok()) {
+      s = c.Commit();
+    }
+    if (!s.ok()) {
+      c.Rollback();
+    }
+    return s;
   }
 
   Status FinishOutboxBatch(const std::vector<OutboxDelivery>& deliveries) override {
     if (deliveries.empty()) {
       return Status::Ok();
     }
-    return FinishRows(deliveries, /*missing_is_error=*/false);
+    // Two set-based statements for the whole batch, whatever its size.
+    std::string rows = "[";
+    for (const OutboxDelivery& d : deliveries) {
+      if (rows.size() > 1) {
+        rows += ',';
+      }
+      rows += '[';
+      rows += std::to_string(d.outbox_id);
+      rows += ',';
+      rows += json::Serialize(json::Value(std::string(MessageStatusName(d.status))));
+      rows += ',';
+      rows += json::Serialize(json::Value(d.provider_sid));
+      rows += ',';
+      rows += json::Serialize(json::Value(d.error_code));
+      rows += ']';
+    }
+    rows += ']';
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
+    Status s = c.Exec(Q::kSetDeliveries, {rows});
+    if (s.ok()) {
+      s = c.Exec(Q::kDeleteOutboxRows, {rows});
+    }
+    if (s.ok()) {
+      s = c.Commit();
+    }
+    if (!s.ok()) {
+      c.Rollback();
+    }
+    return s;
   }
 
   Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override {
@@ -673,42 +728,6 @@ class StoreImpl final : public Store {
       return Status::NotFound("no outbox row " + std::to_string(outbox_id));
     }
     return Status::Ok();
-  }
-
-  Status FinishRows(const std::vector<OutboxDelivery>& deliveries, bool missing_is_error) {
-    auto conn = backend_->Acquire();
-    if (!conn.ok()) {
-      return conn.status();
-    }
-    Conn& c = **conn;
-    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
-    Status s;
-    for (const OutboxDelivery& d : deliveries) {
-      std::optional<int64_t> message_id;
-      s = c.Exec(Q::kDeleteOutbox, {d.outbox_id}, [&](const Row& row) {
-        message_id = row.Int(0);
-        return Status::Ok();
-      });
-      if (s.ok() && !message_id) {
-        if (!missing_is_error) {
-          continue;
-        }
-        s = Status::NotFound("no outbox row " + std::to_string(d.outbox_id));
-      }
-      if (s.ok()) {
-        s = c.Exec(Q::kSetMessageDelivery, {*message_id, d.status, d.provider_sid, d.error_code});
-      }
-      if (!s.ok()) {
-        break;
-      }
-    }
-    if (s.ok()) {
-      s = c.Commit();
-    }
-    if (!s.ok()) {
-      c.Rollback();
-    }
-    return s;
   }
 
   Status SaveFlow(const FlowRecord& f) override {

@@ -156,6 +156,21 @@ constexpr Entry kEntries[] = {
     {Q::kDeleteOutbox, "DeleteOutbox", "DELETE FROM outbox WHERE id = $1 RETURNING message_id", ""},
     {Q::kSetMessageDelivery, "SetMessageDelivery",
      "UPDATE messages SET status = $2, provider_sid = $3, error_code = $4 WHERE id = $1", ""},
+    // Many deliveries in two statements (the sender finishes up to a claim's worth at once).
+    {Q::kSetDeliveries, "SetDeliveries",
+     "UPDATE messages SET status = d.status, provider_sid = d.sid, error_code = d.err FROM "
+     "(SELECT o.message_id AS mid, json_extract(j.value, '$[1]') AS status, "
+     "json_extract(j.value, '$[2]') AS sid, json_extract(j.value, '$[3]') AS err "
+     "FROM json_each($1) AS j JOIN outbox AS o ON o.id = json_extract(j.value, '$[0]')) AS d "
+     "WHERE messages.id = d.mid",
+     "UPDATE messages SET status = d.status, provider_sid = d.sid, error_code = d.err FROM "
+     "(SELECT o.message_id AS mid, j->>1 AS status, j->>2 AS sid, j->>3 AS err "
+     "FROM json_array_elements($1::json) AS j JOIN outbox AS o ON o.id = (j->>0)::bigint) AS d "
+     "WHERE messages.id = d.mid"},
+    {Q::kDeleteOutboxRows, "DeleteOutboxRows",
+     "DELETE FROM outbox WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each($1))",
+     "DELETE FROM outbox WHERE id IN "
+     "(SELECT (j->>0)::bigint FROM json_array_elements($1::json) AS j)"},
     {Q::kRetryOutbox, "RetryOutbox",
      "UPDATE outbox SET next_attempt_at = $2, locked_until = 0 WHERE id = $1", ""},
     {Q::kSaveFlow, "SaveFlow",

@@ -46,6 +46,8 @@ enum class Q : int {
   kClaimOutbox,
   kDeleteOutbox,
   kSetMessageDelivery,
+  kSetDeliveries,     // $1: JSON [[outbox_id, status, sid, error], ...]; rows gone are skipped
+  kDeleteOutboxRows,  // $1: the same array
   kRetryOutbox,
   kSaveFlow,
   kMessages,
