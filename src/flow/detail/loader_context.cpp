@@ -11,29 +11,16 @@ bool LoaderContext::has_errors() const {
                      [](const Diagnostic& d) { return d.is_error(); });
 }
 
-std::string Child(const std::string& path, std::string_view key) {
-  if (path.empty()) {
-    return std::string(key);
-  }
-  std::string out = path;
-  out += '.';
-  out += key;
-  return out;
-}
-
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-const std::string* ExpectString(LoaderContext& cx, const json::Value& v, const std::string& path) {
+std::optional<std::string_view> ExpectString(LoaderContext& cx, json::TapeValue v,
+                                             const JsonPath& path) {
   if (!v.is_string()) {
     cx.Error(path, v, std::string("expected a string, got ") + json::TypeName(v.type()));
-    return nullptr;
+    return std::nullopt;
   }
-  return &v.as_string();
+  return v.as_string();
 }
 
-bool ExpectType(LoaderContext& cx, const json::Value& v, json::Type type, const std::string& path) {
+bool ExpectType(LoaderContext& cx, json::TapeValue v, json::Type type, const JsonPath& path) {
   if (v.type() != type) {
     cx.Error(path, v,
              std::string("expected ") +

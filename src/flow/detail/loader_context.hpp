@@ -7,8 +7,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "flow/detail/json_path.hpp"
+#include "flow/json_tape.hpp"
 #include "flow/loader.hpp"
 
 namespace parley::flow::detail {
@@ -28,11 +31,15 @@ class LoaderContext {
   const CompileOptions& options() const { return options_; }
   bool document_form() const { return document_form_; }
 
-  void Error(std::string path, const json::Value& at, std::string message) {
-    Add(Diagnostic::Severity::kError, std::move(path), at.pos(), std::move(message));
+  // Paths and positions are spelled out here, only for the diagnostics there are.
+  void Error(const JsonPath& path, json::TapeValue at, std::string message) {
+    Add(Diagnostic::Severity::kError, path.str(), at.pos(), std::move(message));
   }
-  void Warning(std::string path, json::Pos pos, std::string message) {
-    Add(Diagnostic::Severity::kWarning, std::move(path), pos, std::move(message));
+  void Error(const JsonPath& path, json::Pos pos, std::string message) {
+    Add(Diagnostic::Severity::kError, path.str(), pos, std::move(message));
+  }
+  void Warning(const JsonPath& path, json::Pos pos, std::string message) {
+    Add(Diagnostic::Severity::kWarning, path.str(), pos, std::move(message));
   }
   void Add(Diagnostic::Severity severity, std::string path, json::Pos pos, std::string message) {
     diagnostics_.push_back({severity, std::move(path), pos, std::move(message)});
@@ -42,9 +49,9 @@ class LoaderContext {
 
   // The flow's script, if any (set once the document's "script" key has been handled).
   std::shared_ptr<const ScriptHost> script;
-  // The document's "conditions" and "actions" sections (objects), or null.
-  const json::Value* conditions_section = nullptr;
-  const json::Value* actions_section = nullptr;
+  // The document's "conditions" and "actions" sections (objects), if any.
+  std::optional<json::TapeValue> conditions_section;
+  std::optional<json::TapeValue> actions_section;
 
   // Memoized named conditions/actions from the sections; `compiling_*` detects cycles.
   std::map<std::string, std::optional<Condition>, std::less<>> named_conditions;
@@ -53,7 +60,8 @@ class LoaderContext {
   std::set<std::string, std::less<>> compiling_actions;
 
   // For the "template variable never set" warning. A Lua or C++ action can set anything,
-  // so `opaque_actions` disables the warning.
+  // so `opaque_actions` disables the warning. Only uses of variables that were not set yet
+  // when the template was compiled are kept: the others can never warn.
   std::set<std::string, std::less<>> variables_set;
   std::vector<TemplateUse> template_uses;
   bool opaque_actions = false;
@@ -64,27 +72,22 @@ class LoaderContext {
   std::vector<Diagnostic> diagnostics_;
 };
 
-// JSON path helpers: Child("states[0]", "condition") == "states[0].condition";
-// Index("states[0].states", 1) == "states[0].states[1]"; a root path of "" gives "condition"
-// and "[1]".
-std::string Child(const std::string& path, std::string_view key);
-std::string Index(const std::string& path, size_t i);
-
 // Type-checking helpers: each records an error ("expected a string, got number") and
-// returns nullptr/false when `v` has the wrong type.
-const std::string* ExpectString(LoaderContext& cx, const json::Value& v, const std::string& path);
-bool ExpectType(LoaderContext& cx, const json::Value& v, json::Type type, const std::string& path);
+// returns nullopt/false when `v` has the wrong type.
+std::optional<std::string_view> ExpectString(LoaderContext& cx, json::TapeValue v,
+                                             const JsonPath& path);
+bool ExpectType(LoaderContext& cx, json::TapeValue v, json::Type type, const JsonPath& path);
 
 // "unknown key 'x' (did you mean 'y'?)" style suffix; "" when nothing is close.
 std::string Suggest(std::string_view word, const std::vector<std::string>& candidates);
 
 // Compiles a condition spec: a name, or an object with one built-in key. nullopt after
 // recording errors.
-std::optional<Condition> CompileCondition(LoaderContext& cx, const json::Value& spec,
-                                          const std::string& path);
+std::optional<Condition> CompileCondition(LoaderContext& cx, json::TapeValue spec,
+                                          const JsonPath& path);
 
 // Compiles an action spec: a name, an object with one built-in key, or an array of those.
-std::optional<ActionList> CompileActions(LoaderContext& cx, const json::Value& spec,
-                                         const std::string& path);
+std::optional<ActionList> CompileActions(LoaderContext& cx, json::TapeValue spec,
+                                         const JsonPath& path);
 
 }  // namespace parley::flow::detail

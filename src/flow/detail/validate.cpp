@@ -1,6 +1,6 @@
 #include "flow/detail/validate.hpp"
 
-#include <deque>
+#include <vector>
 
 namespace parley::flow::detail {
 
@@ -30,14 +30,13 @@ bool MentionsTimer(const Condition& c) {
 
 bool IsAlways(const Condition& c) { return std::holds_alternative<cond::Always>(c.v); }
 
-void WarnUnreachable(LoaderContext& cx, const Flow& flow,
-                     const std::vector<StateOrigin>& state_origins) {
+void WarnUnreachable(LoaderContext& cx, const Flow& flow, const StateOrigins& origin_of) {
   std::vector<bool> seen(flow.states.size(), false);
-  std::deque<StateId> queue = {flow.start};
+  std::vector<StateId> queue = {flow.start};  // breadth first: each state is queued once
+  queue.reserve(flow.states.size());
   seen[flow.start] = true;
-  while (!queue.empty()) {
-    const StateId id = queue.front();
-    queue.pop_front();
+  for (size_t next = 0; next < queue.size(); ++next) {
+    const StateId id = queue[next];
     for (const Edge& e : flow.states[id].edges) {
       if (!seen[e.target]) {
         seen[e.target] = true;
@@ -47,14 +46,15 @@ void WarnUnreachable(LoaderContext& cx, const Flow& flow,
   }
   for (StateId id = 0; id < flow.states.size(); ++id) {
     if (!seen[id]) {
-      cx.Warning(state_origins[id].path, state_origins[id].pos,
+      const StateOrigin origin = origin_of(id);
+      cx.Warning(origin.path, origin.pos,
                  "state '" + flow.states[id].name + "' is unreachable from the start state '" +
                      flow.states[flow.start].name + "'");
     }
   }
 }
 
-void WarnEdges(LoaderContext& cx, const Flow& flow, const std::vector<StateOrigin>& state_origins) {
+void WarnEdges(LoaderContext& cx, const Flow& flow, const StateOrigins& origin_of) {
   for (StateId id = 0; id < flow.states.size(); ++id) {
     const State& state = flow.states[id];
     const Edge* always = nullptr;
@@ -71,7 +71,8 @@ void WarnEdges(LoaderContext& cx, const Flow& flow, const std::vector<StateOrigi
     }
     if (!state.terminal() && always == nullptr && !timer_edge && !state.otherwise &&
         !flow.otherwise) {
-      cx.Warning(state_origins[id].path, state_origins[id].pos,
+      const StateOrigin origin = origin_of(id);
+      cx.Warning(origin.path, origin.pos,
                  "state '" + state.name +
                      "' waits for a reply but has no timer edge and no 'otherwise': a reply "
                      "that matches no edge gets no answer and the contact may be stuck");
@@ -94,10 +95,9 @@ void WarnTemplateVariables(LoaderContext& cx) {
 
 }  // namespace
 
-void AddWarnings(LoaderContext& cx, const Flow& flow,
-                 const std::vector<StateOrigin>& state_origins) {
-  WarnUnreachable(cx, flow, state_origins);
-  WarnEdges(cx, flow, state_origins);
+void AddWarnings(LoaderContext& cx, const Flow& flow, const StateOrigins& origin_of) {
+  WarnUnreachable(cx, flow, origin_of);
+  WarnEdges(cx, flow, origin_of);
   WarnTemplateVariables(cx);
 }
 
