@@ -585,8 +585,7 @@ Pos Tape::PosAt(uint32_t offset) const {
 }
 
 size_t Tape::MemoryUsage() const {
-  return entries_.capacity() * sizeof(Entry) + arena_.capacity() +
-         line_starts_.capacity() * sizeof(uint32_t);
+  return entries_.size() * sizeof(Entry) + arena_.size() + line_starts_.size() * sizeof(uint32_t);
 }
 
 Pos PosCursor::At(uint32_t offset) {

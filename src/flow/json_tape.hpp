@@ -106,7 +106,8 @@ class Tape {
   Pos PosAt(uint32_t offset) const;
 
   std::string_view text() const { return text_; }
-  // Heap bytes held by the tape (entries, escaped strings, line starts), for measurements.
+  // Bytes the tape uses (entries, escaped strings, line starts), for measurements. It may hold
+  // more address space, reserved but never touched.
   size_t MemoryUsage() const;
 
  private:
