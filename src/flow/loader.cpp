@@ -577,14 +577,14 @@ void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
       flow.version = static_cast<int>(v);
     }
   }
-  for (const char* section : {"conditions", "actions"}) {
-    if (const auto v = doc.Find(section)) {
-      if (ExpectType(cx, *v, json::Type::kObject, section)) {
-        (std::string_view(section) == "conditions" ? cx.conditions_section : cx.actions_section) =
-            v;
-      }
+  std::optional<TapeValue> sections[2];
+  for (int i = 0; i < 2; ++i) {
+    const char* name = i == 0 ? "conditions" : "actions";
+    if (const auto v = doc.Find(name); v && ExpectType(cx, *v, json::Type::kObject, name)) {
+      sections[i] = v;
     }
   }
+  cx.SetSections(sections[0], sections[1]);
   if (const auto tz = doc.Find("tz")) {
     if (const auto s = ExpectString(cx, *tz, "tz")) {
       if (!IsValidTimeZone(*s)) {

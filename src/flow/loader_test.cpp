@@ -518,5 +518,60 @@ TEST(LoaderJson, StartEnterComesFromTheDefiningNode) {
   EXPECT_TRUE(r.flow->FindState("B")->otherwise.has_value());
 }
 
+// ---- Definitions that use one another: bounded, so that no file can crash the loader -------
+
+// {"conditions"|"actions": {"d0": <uses d1>, ..., "d<n-1>": <uses d<n>>, "d<n>": last}}.
+std::string Definitions(const char* section, int n, const std::string& uses, const char* last,
+                        const char* states) {
+  std::string text = std::string("{\"") + section + "\": {";
+  for (int i = 0; i < n; ++i) {
+    std::string use = uses;
+    for (size_t at; (at = use.find('#')) != std::string::npos;) {
+      use.replace(at, 1, "d" + std::to_string(i + 1));
+    }
+    text += "\"d" + std::to_string(i) + "\": " + use + ", ";
+  }
+  return text + "\"d" + std::to_string(n) + "\": " + last + "}, \"states\": " + states + "}";
+}
+
+TEST(LoaderDefinitions, ALongChainIsAnErrorNotAStackOverflow) {
+  constexpr const char* kStates =
+      R"([{"name": "A", "states": [{"name": "B", "condition": "d0", "enter": "d0"}]}])";
+  const auto conditions = Compile(Definitions("conditions", 5000, "\"#\"", "\"yes\"", kStates));
+  ASSERT_GT(conditions.error_count(), 0u);
+  EXPECT_THAT(Lines(conditions)[0],
+              ::testing::EndsWith("error: conditions.d510: condition 'd511' nests too deeply: with "
+                                  "the definitions they use, conditions and actions may nest at "
+                                  "most 512 levels"));
+  const auto actions = Compile(Definitions("actions", 5000, "\"#\"", "\"end\"", kStates));
+  ASSERT_GT(actions.error_count(), 0u);
+  EXPECT_THAT(Lines(actions)[0], HasSubstr("error: actions.d510: action 'd511' nests too deeply"));
+  // Chains of ordinary length are fine.
+  EXPECT_EQ(Compile(Definitions("conditions", 100, "\"#\"", "\"yes\"", kStates)).error_count(),
+            1u);  // only "d0" as an action: unknown action
+}
+
+TEST(LoaderDefinitions, ExponentialCopiesAreAnErrorNotAnOutOfMemory) {
+  constexpr const char* kStates =
+      R"([{"name": "A", "states": [{"name": "B", "condition": "d0", "enter": "d0"}]}])";
+  const auto conditions =
+      Compile(Definitions("conditions", 60, R"({"all": ["#", "#"]})", "\"yes\"", kStates));
+  EXPECT_THAT(Joined(conditions), HasSubstr("is copied too often: definitions are copied where "
+                                            "they are used, at most 1048576 conditions and "
+                                            "actions in all"));
+  const auto actions = Compile(Definitions("actions", 60, R"(["#", "#"])", "\"end\"", kStates));
+  EXPECT_THAT(Joined(actions), HasSubstr("is copied too often"));
+  // Reported once, however many uses follow.
+  EXPECT_EQ(std::count_if(actions.diagnostics.begin(), actions.diagnostics.end(),
+                          [](const Diagnostic& d) {
+                            return d.message.find("copied too often") != std::string::npos;
+                          }),
+            1);
+  // Many copies of something small are fine.
+  const auto ok = Compile(Definitions("actions", 15, R"(["#", "#"])", "\"end\"", kStates));
+  EXPECT_EQ(ok.error_count(), 1u) << Joined(ok);  // only "d0" as a condition: unknown
+  ASSERT_EQ(ok.diagnostics.size(), 1u);
+}
+
 }  // namespace
 }  // namespace parley::flow

@@ -305,21 +305,28 @@ std::optional<Action> CompileTimer(LoaderContext& cx, json::TapeValue v, const J
 
 std::optional<ActionList> CompileNamedAction(LoaderContext& cx, json::TapeValue at,
                                              std::string_view name, const JsonPath& path) {
-  if (cx.actions_section) {
-    if (const auto spec = cx.actions_section->Find(name)) {
-      if (const auto it = cx.named_actions.find(name); it != cx.named_actions.end()) {
-        return it->second;
-      }
-      if (cx.compiling_actions.contains(name)) {
-        cx.Error(path, at, "action '" + std::string(name) + "' is defined in terms of itself");
+  if (const auto spec = cx.FindAction(name)) {
+    if (const auto it = cx.named_actions.find(name); it != cx.named_actions.end()) {
+      if (!cx.AddCopies(it->second ? it->second->size() : 0, path, at, "action", name)) {
         return std::nullopt;
       }
-      const auto compiling = cx.compiling_actions.emplace(name).first;
-      auto compiled = CompileActions(cx, *spec, JsonPath("actions").Child(name));
-      cx.compiling_actions.erase(compiling);
-      cx.named_actions.emplace(name, compiled);
-      return compiled;
+      return it->second;
     }
+    if (cx.compiling_actions.contains(name)) {
+      cx.Error(path, at, "action '" + std::string(name) + "' is defined in terms of itself");
+      return std::nullopt;
+    }
+    if (!cx.CheckNesting(path, at, "action", name)) {
+      return std::nullopt;
+    }
+    const auto compiling = cx.compiling_actions.emplace(name).first;
+    auto compiled = CompileActions(cx, *spec, JsonPath("actions").Child(name));
+    cx.compiling_actions.erase(compiling);
+    cx.named_actions.emplace(name, compiled);
+    if (!cx.AddCopies(compiled ? compiled->size() : 0, path, at, "action", name)) {
+      return std::nullopt;
+    }
+    return compiled;
   }
   if (cx.script && cx.script->HasFunction(name)) {
     cx.opaque_actions = true;
@@ -380,6 +387,7 @@ std::optional<Action> CompileActionObject(LoaderContext& cx, json::TapeValue spe
 // Appends what `spec` compiles to (one action, a named list, or an array's actions) to `out`;
 // false after recording errors.
 bool AppendActions(LoaderContext& cx, json::TapeValue spec, const JsonPath& path, ActionList& out) {
+  const NestingScope scope(cx);
   if (spec.is_string()) {
     auto named = CompileNamedAction(cx, spec, spec.as_string(), path);
     if (!named) {

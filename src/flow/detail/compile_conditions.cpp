@@ -44,23 +44,49 @@ std::vector<std::string> ConditionNameCandidates(const LoaderContext& cx) {
   return names;
 }
 
+// How many conditions a copy of `c` duplicates (a `not` shares its inner condition), counted
+// up to a little past kMaxCopies. The recursion follows the condition's nesting, which
+// kMaxNesting bounds.
+size_t CopiesOf(const Condition& c) {
+  size_t n = 1;
+  if (const auto* all = std::get_if<cond::All>(&c.v)) {
+    for (const Condition& inner : all->of) {
+      n += n <= kMaxCopies ? CopiesOf(inner) : 0;
+    }
+  } else if (const auto* any = std::get_if<cond::Any>(&c.v)) {
+    for (const Condition& inner : any->of) {
+      n += n <= kMaxCopies ? CopiesOf(inner) : 0;
+    }
+  }
+  return n;
+}
+
+size_t CopiesOf(const std::optional<Condition>& c) { return c ? CopiesOf(*c) : 0; }
+
 std::optional<Condition> CompileNamedCondition(LoaderContext& cx, json::TapeValue at,
                                                std::string_view name, const JsonPath& path) {
-  if (cx.conditions_section) {
-    if (const auto spec = cx.conditions_section->Find(name)) {
-      if (const auto it = cx.named_conditions.find(name); it != cx.named_conditions.end()) {
-        return it->second;
-      }
-      if (cx.compiling_conditions.contains(name)) {
-        cx.Error(path, at, "condition '" + std::string(name) + "' is defined in terms of itself");
+  if (const auto spec = cx.FindCondition(name)) {
+    if (const auto it = cx.named_conditions.find(name); it != cx.named_conditions.end()) {
+      if (!cx.AddCopies(CopiesOf(it->second), path, at, "condition", name)) {
         return std::nullopt;
       }
-      const auto compiling = cx.compiling_conditions.emplace(name).first;
-      auto compiled = CompileCondition(cx, *spec, JsonPath("conditions").Child(name));
-      cx.compiling_conditions.erase(compiling);
-      cx.named_conditions.emplace(name, compiled);
-      return compiled;
+      return it->second;
     }
+    if (cx.compiling_conditions.contains(name)) {
+      cx.Error(path, at, "condition '" + std::string(name) + "' is defined in terms of itself");
+      return std::nullopt;
+    }
+    if (!cx.CheckNesting(path, at, "condition", name)) {
+      return std::nullopt;
+    }
+    const auto compiling = cx.compiling_conditions.emplace(name).first;
+    auto compiled = CompileCondition(cx, *spec, JsonPath("conditions").Child(name));
+    cx.compiling_conditions.erase(compiling);
+    cx.named_conditions.emplace(name, compiled);
+    if (!cx.AddCopies(CopiesOf(compiled), path, at, "condition", name)) {
+      return std::nullopt;
+    }
+    return compiled;
   }
   if (cx.script && cx.script->HasFunction(name)) {
     return Condition{cond::Script{std::string(name)}};
@@ -259,6 +285,7 @@ std::optional<Condition> CompileList(LoaderContext& cx, json::TapeValue v, const
 
 std::optional<Condition> CompileCondition(LoaderContext& cx, json::TapeValue spec,
                                           const JsonPath& path) {
+  const NestingScope scope(cx);
   if (spec.is_string()) {
     return CompileNamedCondition(cx, spec, spec.as_string(), path);
   }

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "flow/detail/json_path.hpp"
@@ -22,6 +23,16 @@ struct TemplateUse {
   std::string path;
   json::Pos pos;
 };
+
+// Definitions in the "conditions" and "actions" sections may use one another by name; each is
+// compiled once and copied where it is used. A hostile file could chain them deeper than the
+// stack allows, or make the copies grow exponentially ("a" uses "b" twice, "b" uses "c"
+// twice, ...). So conditions and actions may nest at most kMaxNesting levels, counting the
+// definitions they use (JSON nesting alone stays below: one value nests at most
+// json::kMaxDepth levels), and at most kMaxCopies conditions and actions may be copied from
+// definitions in all.
+inline constexpr int kMaxNesting = 2 * json::kMaxDepth;
+inline constexpr size_t kMaxCopies = size_t{1} << 20;
 
 class LoaderContext {
  public:
@@ -47,11 +58,25 @@ class LoaderContext {
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
   bool has_errors() const;
 
+  // The bounds above, checked where definition `name` of `kind` ("condition", "action") is
+  // used at `path`. Each returns false after recording an error; the error about copies is
+  // recorded once.
+  bool CheckNesting(const JsonPath& path, json::TapeValue at, std::string_view kind,
+                    std::string_view name);
+  bool AddCopies(size_t copies, const JsonPath& path, json::TapeValue at, std::string_view kind,
+                 std::string_view name);
+  int nesting = 0;  // CompileCondition and CompileActions calls in progress
+
   // The flow's script, if any (set once the document's "script" key has been handled).
   std::shared_ptr<const ScriptHost> script;
-  // The document's "conditions" and "actions" sections (objects), if any.
+  // The document's "conditions" and "actions" sections (objects), if any, and the first
+  // definition of each name in them (as Find, without a walk per use).
+  void SetSections(std::optional<json::TapeValue> conditions,
+                   std::optional<json::TapeValue> actions);
   std::optional<json::TapeValue> conditions_section;
   std::optional<json::TapeValue> actions_section;
+  std::optional<json::TapeValue> FindCondition(std::string_view name) const;
+  std::optional<json::TapeValue> FindAction(std::string_view name) const;
 
   // Memoized named conditions/actions from the sections; `compiling_*` detects cycles.
   std::map<std::string, std::optional<Condition>, std::less<>> named_conditions;
@@ -70,6 +95,22 @@ class LoaderContext {
   const CompileOptions& options_;
   bool document_form_;
   std::vector<Diagnostic> diagnostics_;
+  size_t copies_ = 0;
+  bool too_many_copies_ = false;
+  std::unordered_map<std::string_view, json::TapeValue> condition_definitions_;
+  std::unordered_map<std::string_view, json::TapeValue> action_definitions_;
+};
+
+// Counts a CompileCondition or CompileActions call in LoaderContext::nesting.
+class NestingScope {
+ public:
+  explicit NestingScope(LoaderContext& cx) : cx_(cx) { ++cx_.nesting; }
+  ~NestingScope() { --cx_.nesting; }
+  NestingScope(const NestingScope&) = delete;
+  NestingScope& operator=(const NestingScope&) = delete;
+
+ private:
+  LoaderContext& cx_;
 };
 
 // Type-checking helpers: each records an error ("expected a string, got number") and
