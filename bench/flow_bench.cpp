@@ -12,6 +12,7 @@
 #include <string>
 
 #include "flow/engine.hpp"
+#include "flow/json_tape.hpp"
 #include "flow/loader.hpp"
 #include "script/lua_script.hpp"
 
@@ -170,7 +171,24 @@ BENCHMARK(BM_Compile100kStates)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3);
 
-// The JSON parse alone, to separate it from compiling.
+// The JSON parse alone, to separate it from compiling: into the tape the loader compiles
+// from, and into the DOM (json::Parse, which copies a tape).
+void BM_ParseTape100kStates(benchmark::State& state) {
+  const std::string text = GenerateFlow(static_cast<int>(state.range(0)));
+  long peak_kb = 0;
+  size_t tape_bytes = 0;
+  for (auto _ : state) {
+    ResetPeakRss();
+    auto tape = json::Tape::Parse(text);
+    peak_kb = std::max(peak_kb, ReadVmHwmKb());
+    tape_bytes = tape.ok() ? tape->MemoryUsage() : 0;
+    benchmark::DoNotOptimize(tape);
+  }
+  state.counters["peak_rss_MB"] = static_cast<double>(peak_kb) / 1024.0;
+  state.counters["tape_MB"] = static_cast<double>(tape_bytes) / (1024.0 * 1024.0);
+}
+BENCHMARK(BM_ParseTape100kStates)->Arg(100000)->Unit(benchmark::kMillisecond)->Iterations(3);
+
 void BM_ParseJson100kStates(benchmark::State& state) {
   const std::string text = GenerateFlow(static_cast<int>(state.range(0)));
   long peak_kb = 0;

@@ -6,7 +6,8 @@
 // after parsing except through the mutators used to build session variables.
 //
 // Parsing is pure and bounded: nesting deeper than kMaxDepth is an error, never a stack
-// overflow, and any byte sequence gets a Result, never a crash.
+// overflow, and any byte sequence gets a Result, never a crash. Large documents read once are
+// cheaper as a json::Tape (json_tape.hpp), the parser behind Parse.
 #pragma once
 
 #include <cstdint>
@@ -86,9 +87,9 @@ class Value {
 
 inline constexpr int kMaxDepth = 256;
 
-// Parses one JSON document (RFC 8259; surrounding whitespace allowed, nothing else). On
-// failure the Status message starts with "line:col: " and, when `error_pos` is given, the
-// position is also stored there.
+// Parses one JSON document (RFC 8259; surrounding whitespace allowed, nothing else; less than
+// 2 GiB). On failure the Status message starts with "line:col: " and, when `error_pos` is
+// given, the position is also stored there.
 Result<Value> Parse(std::string_view text, Pos* error_pos = nullptr);
 
 // Compact serialization. Numbers that are integers print without a fraction ("3", not

@@ -1,29 +1,32 @@
 // The flow loader: JSON text -> compiled Flow + diagnostics.
 //
-// Three passes over the node tree: collect every node (shape errors), define states
-// (duplicates, links, ids), then compile conditions/actions into edges. Validation warnings
-// run on the result (validate.cpp). Every problem is reported; nothing stops at the first.
+// The text is parsed into a json::Tape, and everything is compiled from it: no DOM, and JSON
+// paths are spelled out only for diagnostics and edges. Three passes over the node tree:
+// collect every node (shape errors), define states (duplicates, links, ids), then compile
+// conditions/actions straight into edges. Validation warnings run on the result
+// (validate.cpp). Every problem is reported; nothing stops at the first.
 #include "flow/loader.hpp"
 
 #include <algorithm>
-#include <unordered_map>
+#include <limits>
 
 #include "flow/detail/loader_context.hpp"
 #include "flow/detail/validate.hpp"
+#include "flow/json_tape.hpp"
 #include "flow/text.hpp"
 
 namespace parley::flow {
 
 namespace {
 
-using detail::Child;
 using detail::ExpectString;
 using detail::ExpectType;
-using detail::Index;
+using detail::JsonPath;
 using detail::LoaderContext;
 using detail::Suggest;
+using json::TapeValue;
 
-constexpr size_t kNoParent = static_cast<size_t>(-1);
+constexpr uint32_t kNone = static_cast<uint32_t>(-1);
 
 const std::vector<std::string> kDocumentKeys = {
     "flow",   "version",  "start", "script",      "conditions",   "actions",         "otherwise",
@@ -31,341 +34,569 @@ const std::vector<std::string> kDocumentKeys = {
 const std::vector<std::string> kNodeKeys = {"name",   "condition", "enter",
                                             "states", "otherwise", "description"};
 
+// A node of the state tree (an object in a "states" array) with a valid name. Compact,
+// because a 100,000-state flow has 400,000 of them: what the later passes need is noted down
+// once (tape indices, the name as a view), and a node's path is spelled out from its parent's
+// when needed. Nodes are numbered in document order, so a node's descendants follow it, up to
+// `subtree_end`.
 struct NodeInfo {
-  const json::Value* node = nullptr;
-  std::string path;
-  std::string name;  // without the '@' of a link
-  bool top_level = false;
-  bool link = false;
-  const json::Value* children = nullptr;  // the "states" array, if any
-  size_t parent = kNoParent;
-  std::vector<size_t> child_nodes;  // indices of the nodes in `children`
-  // Compiled parts (nullopt when absent or invalid).
-  std::optional<Condition> condition;
-  std::optional<ActionList> enter;
-  std::optional<ActionList> otherwise;
+  const char* name_data = nullptr;  // the name without the '@' of a link (text or tape arena)
+  uint32_t name_size : 31 = 0;
+  uint32_t link : 1 = 0;             // the name starts with '@'
+  uint32_t value = 0;                // tape index of the node's object
+  uint32_t parent = kNone;           // node index; kNone for a top-level node
+  uint32_t position = 0;             // index in its "states" array
+  uint32_t subtree_end = 0;          // node index after its descendants
+  uint32_t state = kNone;            // the state it defines, or links to
+  uint32_t next_definition = kNone;  // the next node defining the same state
+  // Tape indices of its parts (the first member of each name, as Find), or kNone.
+  uint32_t condition = kNone;
+  uint32_t enter = kNone;
+  uint32_t otherwise = kNone;
+
+  std::string_view name() const { return std::string_view(name_data, name_size); }
+  bool top_level() const { return parent == kNone; }
+};
+
+// The members a state node may have.
+enum class NodeKey { kName, kCondition, kEnter, kStates, kOtherwise, kDescription, kOther };
+
+NodeKey ClassifyNodeKey(std::string_view key) {
+  switch (key.size()) {
+    case 4:
+      return key == "name" ? NodeKey::kName : NodeKey::kOther;
+    case 5:
+      return key == "enter" ? NodeKey::kEnter : NodeKey::kOther;
+    case 6:
+      return key == "states" ? NodeKey::kStates : NodeKey::kOther;
+    case 9:
+      return key == "condition"   ? NodeKey::kCondition
+             : key == "otherwise" ? NodeKey::kOtherwise
+                                  : NodeKey::kOther;
+    case 11:
+      return key == "description" ? NodeKey::kDescription : NodeKey::kOther;
+    default:
+      return NodeKey::kOther;
+  }
+}
+
+// State names -> StateId while states are being defined: 400,000 lookups for a 100,000-state
+// flow, so open addressing with a hash tag per slot rather than Flow::by_name's nodes (which
+// is filled once, at the end), and the names copied together, where comparing them stays in
+// cache rather than reaching all over the text.
+class NameIndex {
+ public:
+  // `expected`: about how many names there will be (more only cost a rehash).
+  explicit NameIndex(size_t expected) {
+    size_t slots = 16;
+    while (slots < 2 * expected) {
+      slots *= 2;
+    }
+    slots_.resize(slots);
+    names_.reserve(expected);
+  }
+
+  // The id of `name`: the one it has, or the next one (the number of names so far), which it
+  // gets; and whether it is new.
+  std::pair<StateId, bool> Insert(std::string_view name) {
+    if ((names_.size() + 1) * 2 > slots_.size()) {
+      Rehash(slots_.size() * 2);
+    }
+    const size_t hash = Hash(name);
+    size_t i = hash & (slots_.size() - 1);
+    for (; slots_[i].id_plus_one != 0; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].tag == Tag(hash) && NameOf(slots_[i].id_plus_one - 1) == name) {
+        return {slots_[i].id_plus_one - 1, false};
+      }
+    }
+    const auto id = static_cast<StateId>(names_.size());
+    slots_[i] = Slot{Tag(hash), id + 1};
+    names_.push_back(
+        Name{static_cast<uint32_t>(chars_.size()), static_cast<uint32_t>(name.size())});
+    chars_.append(name);
+    return {id, true};
+  }
+
+  std::optional<StateId> Find(std::string_view name) const {
+    const size_t hash = Hash(name);
+    for (size_t i = hash & (slots_.size() - 1); slots_[i].id_plus_one != 0;
+         i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].tag == Tag(hash) && NameOf(slots_[i].id_plus_one - 1) == name) {
+        return slots_[i].id_plus_one - 1;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Slot {
+    uint32_t tag = 0;
+    uint32_t id_plus_one = 0;  // 0: empty
+  };
+  struct Name {
+    uint32_t offset;  // in chars_ (names are parts of the text, so this fits)
+    uint32_t size;
+  };
+  static size_t Hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  static uint32_t Tag(size_t hash) { return static_cast<uint32_t>(hash >> 32); }
+  std::string_view NameOf(StateId id) const {
+    return std::string_view(chars_).substr(names_[id].offset, names_[id].size);
+  }
+
+  void Rehash(size_t slots) {
+    slots_.assign(slots, Slot{});
+    for (StateId id = 0; id < names_.size(); ++id) {
+      const size_t hash = Hash(NameOf(id));
+      size_t i = hash & (slots - 1);
+      while (slots_[i].id_plus_one != 0) {
+        i = (i + 1) & (slots - 1);
+      }
+      slots_[i] = Slot{Tag(hash), id + 1};
+    }
+  }
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<Name> names_;  // by StateId
+  std::string chars_;
 };
 
 class TreeBuilder {
  public:
-  TreeBuilder(LoaderContext& cx, Flow& flow) : cx_(cx), flow_(flow) {}
+  TreeBuilder(LoaderContext& cx, const json::Tape& tape, Flow& flow)
+      : cx_(cx), tape_(tape), flow_(flow) {}
 
-  void Build(const json::Value& states, const std::string& path, const json::Value* start) {
-    if (states.as_array().empty()) {
-      cx_.Error(path, states, "the flow has no states");
+  void Build(TapeValue states, std::string_view states_path, std::optional<TapeValue> start) {
+    states_path_ = states_path;
+    if (states.empty()) {
+      cx_.Error(states_path_, states, "the flow has no states");
       return;
     }
-    nodes_.reserve(CountNodes(states));
-    for (size_t i = 0; i < states.as_array().size(); ++i) {
-      Collect(states.as_array()[i], Index(path, i), true, kNoParent);
+    // A node is an object with at least a name: two values. Reserving more than is used costs
+    // address space only.
+    nodes_.reserve(states.nested_count() / 2);
+    const JsonPath path(states_path_);
+    uint32_t i = 0;
+    for (const TapeValue node : states.elements()) {
+      Collect(node, path.Index(i), i, kNone);
+      ++i;
     }
     DefineStates();
+    ChooseStart(start);  // before CompileNodes, which keeps only the start node's `enter`
     CompileNodes();
-    ChooseStart(start);  // before BuildEdges, which moves the compiled parts into edges
-    BuildEdges();
   }
 
-  std::vector<detail::StateOrigin> state_origins;  // by StateId: where it is defined
+  // Where state `id` is defined (for a state made by a link: the first link to it).
+  detail::StateOrigin OriginOf(StateId id) const {
+    const uint32_t node = origin_[id];
+    return {NodePath(node), tape_.at(nodes_[node].value).pos()};
+  }
 
  private:
-  // Nodes in a "states" array, recursively: lets nodes_ be allocated once.
-  static size_t CountNodes(const json::Value& states) {
-    size_t n = 0;
-    for (const json::Value& node : states.as_array()) {
-      ++n;
-      if (const json::Value* children = node.Find("states"); children && children->is_array()) {
-        n += CountNodes(*children);
-      }
+  // "states[0].states[2]": the top-level position in `states_path_`, then each level's.
+  std::string NodePath(uint32_t node) const {
+    std::vector<uint32_t> chain;
+    for (uint32_t i = node; i != kNone; i = nodes_[i].parent) {
+      chain.push_back(i);
     }
-    return n;
+    std::string path = JsonPath(states_path_).Index(nodes_[chain.back()].position).str();
+    for (auto it = std::next(chain.rbegin()); it != chain.rend(); ++it) {
+      path = ChildPath(path, nodes_[*it].position);
+    }
+    return path;
   }
 
-  void Collect(const json::Value& node, const std::string& path, bool top_level, size_t parent) {
+  // The path of the child at `position` of the node at `parent`, allocated once (edges keep it).
+  static std::string ChildPath(const std::string& parent, uint32_t position) {
+    constexpr std::string_view kStates = ".states[";
+    const std::string index = std::to_string(position);
+    std::string path;
+    path.reserve(parent.size() + kStates.size() + index.size() + 1);
+    path.append(parent).append(kStates).append(index).append("]");
+    return path;
+  }
+
+  // Children of a node: the nodes after it, each followed by its own descendants.
+  template <typename F>
+  void ForEachChild(uint32_t node, F f) const {
+    for (uint32_t c = node + 1; c < nodes_[node].subtree_end; c = nodes_[c].subtree_end) {
+      f(c);
+    }
+  }
+
+  void Collect(TapeValue node, const JsonPath& path, uint32_t position, uint32_t parent) {
     if (!node.is_object()) {
       cx_.Error(path, node,
                 std::string("expected a state object, got ") + json::TypeName(node.type()));
       return;
     }
-    for (const auto& [key, value] : node.as_object()) {
-      if (std::find(kNodeKeys.begin(), kNodeKeys.end(), key) != kNodeKeys.end()) {
-        continue;
-      }
-      const std::string message = "unknown key '" + key + "'" + Suggest(key, kNodeKeys);
-      if (cx_.document_form()) {
-        cx_.Error(Child(path, key), value, message);
-      } else {
-        cx_.Warning(Child(path, key), value.pos(), message + " (ignored)");
+    // One walk: unknown keys, and the first member of each name (as Find) for later.
+    std::optional<TapeValue> name;
+    std::optional<TapeValue> states;
+    std::optional<TapeValue> otherwise;
+    uint32_t condition = kNone;
+    uint32_t enter = kNone;
+    for (const auto& [key, value] : node.members()) {
+      switch (ClassifyNodeKey(key)) {
+        case NodeKey::kName:
+          name = name ? name : value;
+          break;
+        case NodeKey::kStates:
+          states = states ? states : value;
+          break;
+        case NodeKey::kOtherwise:
+          otherwise = otherwise ? otherwise : value;
+          break;
+        case NodeKey::kCondition:
+          condition = condition != kNone ? condition : value.index();
+          break;
+        case NodeKey::kEnter:
+          enter = enter != kNone ? enter : value.index();
+          break;
+        case NodeKey::kDescription:
+          break;
+        case NodeKey::kOther: {
+          const std::string message =
+              "unknown key '" + std::string(key) + "'" + Suggest(key, kNodeKeys);
+          if (cx_.document_form()) {
+            cx_.Error(path.Child(key), value, message);
+          } else {
+            cx_.Warning(path.Child(key), value.pos(), message + " (ignored)");
+          }
+          break;
+        }
       }
     }
-    const json::Value* name = node.Find("name");
-    if (name == nullptr) {
+    if (!name) {
       cx_.Error(path, node, "missing 'name'");
       return;
     }
-    const std::string* name_str = ExpectString(cx_, *name, Child(path, "name"));
-    if (name_str == nullptr) {
+    const auto name_str = ExpectString(cx_, *name, path.Child("name"));
+    if (!name_str) {
       return;
     }
-    NodeInfo info;
-    info.node = &node;
-    info.path = path;
-    info.top_level = top_level;
-    info.parent = parent;
-    info.link = !name_str->empty() && (*name_str)[0] == '@';
-    info.name = info.link ? name_str->substr(1) : *name_str;
-    if (info.name.empty()) {
-      cx_.Error(Child(path, "name"), *name, info.link ? "link '@' names no state" : "empty name");
+    const bool top_level = parent == kNone;
+    const bool link = !name_str->empty() && (*name_str)[0] == '@';
+    const std::string_view bare = link ? name_str->substr(1) : *name_str;
+    if (bare.empty()) {
+      cx_.Error(path.Child("name"), *name, link ? "link '@' names no state" : "empty name");
       return;
     }
-    if (const json::Value* children = node.Find("states")) {
-      if (ExpectType(cx_, *children, json::Type::kArray, Child(path, "states"))) {
-        info.children = children;
-      }
+    std::optional<TapeValue> children;
+    if (states && ExpectType(cx_, *states, json::Type::kArray, path.Child("states"))) {
+      children = states;
     }
-    if (info.link && top_level) {
-      cx_.Error(Child(path, "name"), *name,
-                "a top-level node cannot be a link ('" + *name_str +
+    if (link && top_level) {
+      cx_.Error(path.Child("name"), *name,
+                "a top-level node cannot be a link ('" + std::string(*name_str) +
                     "'): links are edges, so they must be inside a state's 'states'");
       return;
     }
-    if (info.link && info.children != nullptr) {
-      cx_.Error(Child(path, "states"), *info.children,
-                "link '" + *name_str + "' cannot have states of its own: define them on '" +
-                    info.name + "' itself");
+    if (link && children) {
+      cx_.Error(path.Child("states"), *children,
+                "link '" + std::string(*name_str) + "' cannot have states of its own: define " +
+                    "them on '" + std::string(bare) + "' itself");
     }
-    if (info.link && node.Find("otherwise") != nullptr) {
-      cx_.Error(
-          Child(path, "otherwise"), *node.Find("otherwise"),
-          "link '" + *name_str + "' cannot have 'otherwise': put it on '" + info.name + "' itself");
+    if (link && otherwise) {
+      cx_.Error(path.Child("otherwise"), *otherwise,
+                "link '" + std::string(*name_str) + "' cannot have 'otherwise': put it on '" +
+                    std::string(bare) + "' itself");
     }
-    const size_t index = nodes_.size();
-    const json::Value* children = info.link ? nullptr : info.children;
-    nodes_.push_back(std::move(info));
-    if (parent != kNoParent) {
-      nodes_[parent].child_nodes.push_back(index);
-    }
-    if (children != nullptr) {
-      for (size_t i = 0; i < children->as_array().size(); ++i) {
-        Collect(children->as_array()[i], Index(Child(path, "states"), i), false, index);
+    const auto index = static_cast<uint32_t>(nodes_.size());
+    NodeInfo info;
+    info.name_data = bare.data();
+    info.name_size = static_cast<uint32_t>(bare.size());
+    info.link = link;
+    info.value = node.index();
+    info.parent = parent;
+    info.position = position;
+    info.condition = condition;
+    info.enter = enter;
+    info.otherwise = otherwise ? otherwise->index() : kNone;
+    nodes_.push_back(info);
+    definitions_ += link ? 0 : 1;
+    if (!link && children) {
+      const JsonPath children_path = path.Child("states");
+      uint32_t i = 0;
+      for (const TapeValue child : children->elements()) {
+        Collect(child, children_path.Index(i), i, index);  // depth <= json::kMaxDepth
+        ++i;
       }
     }
+    nodes_[index].subtree_end = static_cast<uint32_t>(nodes_.size());
   }
 
   // Assigns a StateId to every defined name (file order) and to link targets that nothing
   // defines (terminal states, with a warning); reports duplicate definitions.
   void DefineStates() {
-    std::unordered_map<std::string_view, std::vector<size_t>> definitions;
-    definitions.reserve(nodes_.size());
-    std::vector<std::string> order;
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (nodes_[i].link) {
+    names_.emplace(definitions_);
+    std::vector<uint32_t> last_definition;  // by StateId
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      NodeInfo& n = nodes_[i];
+      if (n.link) {
         continue;
       }
-      auto& defs = definitions[nodes_[i].name];
-      if (defs.empty()) {
-        order.push_back(nodes_[i].name);
+      const auto [id, is_new] = names_->Insert(n.name());
+      n.state = id;
+      if (is_new) {
+        origin_.push_back(i);
+        last_definition.push_back(i);
+      } else {
+        nodes_[last_definition[id]].next_definition = i;
+        last_definition[id] = i;
       }
-      defs.push_back(i);
     }
-    for (const std::string& name : order) {
-      const auto& defs = definitions[name];
-      size_t primary = defs.front();
-      if (defs.size() > 1) {
-        primary = ResolveDuplicate(name, defs);
-      }
-      AddState(name, nodes_[primary]);
-      primary_.push_back(primary);
-      definitions_.push_back(defs);
+    defined_count_ = static_cast<uint32_t>(origin_.size());
+    flow_.states.reserve(defined_count_);
+    for (StateId id = 0; id < defined_count_; ++id) {
+      flow_.states.push_back(State{std::string(nodes_[origin_[id]].name()), {}, std::nullopt});
     }
-    for (const NodeInfo& n : nodes_) {
-      if (n.link && !flow_.by_name.contains(n.name)) {
-        cx_.Warning(Child(n.path, "name"), n.node->Find("name")->pos(),
-                    "link '@" + n.name + "' goes to a state that is not defined; '" + n.name +
-                        "' becomes a terminal state" +
-                        Suggest(n.name, std::vector<std::string>(order.begin(), order.end())));
-        AddState(n.name, n);
-        primary_.push_back(kNoParent);
-        definitions_.emplace_back();
+    primary_.resize(defined_count_);
+    for (StateId id = 0; id < defined_count_; ++id) {
+      const uint32_t first = origin_[id];
+      primary_[id] = nodes_[first].next_definition == kNone ? first : ResolveDuplicate(id);
+      origin_[id] = primary_[id];
+    }
+    std::optional<std::vector<std::string>> defined_names;  // for suggestions, made once
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      NodeInfo& n = nodes_[i];
+      if (!n.link) {
+        continue;
       }
+      const std::string_view name = n.name();
+      const auto [id, is_new] = names_->Insert(name);
+      n.state = id;
+      if (!is_new) {
+        continue;
+      }
+      if (!defined_names) {
+        defined_names.emplace();
+        for (StateId d = 0; d < defined_count_; ++d) {
+          defined_names->push_back(flow_.states[d].name);
+        }
+      }
+      cx_.Warning(JsonPath(NodePath(i)).Child("name"), NameValue(i).pos(),
+                  "link '@" + std::string(name) + "' goes to a state that is not defined; '" +
+                      std::string(name) + "' becomes a terminal state" +
+                      Suggest(name, *defined_names));
+      flow_.states.push_back(State{std::string(name), {}, std::nullopt});
+      origin_.push_back(i);
+    }
+    flow_.by_name.reserve(flow_.states.size());
+    for (StateId id = 0; id < flow_.states.size(); ++id) {
+      flow_.by_name.emplace(flow_.states[id].name, id);
     }
   }
 
   // A state defined twice is fine only as LIMA's continuation block: one top-level node that
   // supplies the edges and one nested node (an edge into it) without states of its own.
-  size_t ResolveDuplicate(const std::string& name, const std::vector<size_t>& defs) {
-    size_t top = kNoParent;
-    size_t nested = kNoParent;
-    for (size_t d : defs) {
-      (nodes_[d].top_level ? top : nested) = d;
+  uint32_t ResolveDuplicate(StateId id) {
+    const std::string& name = flow_.states[id].name;
+    std::vector<uint32_t> defs;
+    for (uint32_t d = origin_[id]; d != kNone; d = nodes_[d].next_definition) {
+      defs.push_back(d);
     }
-    const bool continuation = defs.size() == 2 && top != kNoParent && nested != kNoParent;
-    if (continuation && nodes_[nested].children == nullptr) {
+    uint32_t top = kNone;
+    uint32_t nested = kNone;
+    for (const uint32_t d : defs) {
+      (nodes_[d].top_level() ? top : nested) = d;
+    }
+    const bool continuation = defs.size() == 2 && top != kNone && nested != kNone;
+    const auto nested_states = continuation ? ValidChildren(nested) : std::nullopt;
+    if (continuation && !nested_states) {
       return top;
     }
     if (continuation) {
-      cx_.Error(Child(nodes_[nested].path, "states"), *nodes_[nested].children,
-                "state '" + name + "' is continued at " + nodes_[top].path + " (line " +
-                    std::to_string(nodes_[top].node->pos().line) +
+      cx_.Error(JsonPath(NodePath(nested)).Child("states"), *nested_states,
+                "state '" + name + "' is continued at " + NodePath(top) + " (line " +
+                    std::to_string(tape_.at(nodes_[top].value).pos().line) +
                     "), so this node cannot have states of its own");
       return top;
     }
-    for (size_t d : defs) {
+    for (const uint32_t d : defs) {
       std::string others;
-      for (size_t o : defs) {
+      for (const uint32_t o : defs) {
         if (o != d) {
-          others += (others.empty() ? "" : ", ") + nodes_[o].path + " (line " +
-                    std::to_string(nodes_[o].node->pos().line) + ")";
+          others += (others.empty() ? "" : ", ") + NodePath(o) + " (line " +
+                    std::to_string(tape_.at(nodes_[o].value).pos().line) + ")";
         }
       }
-      cx_.Error(Child(nodes_[d].path, "name"), *nodes_[d].node->Find("name"),
+      cx_.Error(JsonPath(NodePath(d)).Child("name"), NameValue(d),
                 "duplicate state '" + name + "', also defined at " + others);
     }
-    return top != kNoParent ? top : defs.front();
+    return top != kNone ? top : defs.front();
   }
 
-  void AddState(const std::string& name, const NodeInfo& defined_at) {
-    const auto id = static_cast<StateId>(flow_.states.size());
-    flow_.states.push_back(State{name, {}, std::nullopt});
-    flow_.by_name.emplace(name, id);
-    state_origins.push_back({defined_at.path, defined_at.node->pos()});
+  // The node's "name" (for its position: rarely needed, so not noted down).
+  TapeValue NameValue(uint32_t node) const { return *tape_.at(nodes_[node].value).Find("name"); }
+
+  // The node's "states" array, if it has a valid one.
+  std::optional<TapeValue> ValidChildren(uint32_t node) const {
+    const auto states = tape_.at(nodes_[node].value).Find("states");
+    return states && states->is_array() ? states : std::nullopt;
   }
 
-  void CompileNodes() {
-    for (NodeInfo& n : nodes_) {
-      const json::Value& node = *n.node;
-      if (const json::Value* c = node.Find("condition")) {
-        n.condition = detail::CompileCondition(cx_, *c, Child(n.path, "condition"));
-      } else if (!n.top_level) {
-        cx_.Error(n.path, node,
-                  "edge to '" + n.name +
-                      "' has no 'condition' (use \"always\" for an edge that "
-                      "is always taken)");
-      }
-      if (const json::Value* e = node.Find("enter")) {
-        n.enter = detail::CompileActions(cx_, *e, Child(n.path, "enter"));
-      }
-      if (const json::Value* o = node.Find("otherwise"); o != nullptr && !n.link) {
-        n.otherwise = detail::CompileActions(cx_, *o, Child(n.path, "otherwise"));
-      }
-    }
-  }
-
-  void BuildEdges() {
-    for (StateId id = 0; id < primary_.size(); ++id) {
-      if (primary_[id] == kNoParent) {
-        continue;  // created by a link: terminal
-      }
-      const NodeInfo& def = nodes_[primary_[id]];
-      State& state = flow_.states[id];
-      state.edges.reserve(def.child_nodes.size());
-      for (const size_t i : def.child_nodes) {
-        NodeInfo& child = nodes_[i];
-        Edge edge;
-        edge.condition = child.condition ? std::move(*child.condition) : Condition{cond::Always{}};
-        edge.enter = child.enter ? std::move(*child.enter) : ActionList{};
-        edge.target = flow_.by_name.at(child.name);
-        edge.path = child.path;
-        edge.pos = child.node->pos();
-        edge.link = child.link;
-        state.edges.push_back(std::move(edge));
-      }
-      // 'otherwise' may sit on either node of a continuation block, but only on one.
-      const NodeInfo* otherwise_at = nullptr;
-      for (const size_t d : definitions_[id]) {
-        const json::Value* o = nodes_[d].node->Find("otherwise");
-        if (o == nullptr) {
-          continue;
-        }
-        if (otherwise_at != nullptr) {
-          cx_.Error(Child(nodes_[d].path, "otherwise"), *o,
-                    "state '" + def.name + "' already has 'otherwise' at " + otherwise_at->path);
-          continue;
-        }
-        otherwise_at = &nodes_[d];
-        state.otherwise = std::move(nodes_[d].otherwise);
-      }
-    }
-  }
-
-  void ChooseStart(const json::Value* start) {
+  void ChooseStart(std::optional<TapeValue> start) {
     if (nodes_.empty() || flow_.states.empty()) {
       return;
     }
-    std::string name;
-    if (start != nullptr) {
-      const std::string* s = ExpectString(cx_, *start, "start");
-      if (s == nullptr) {
+    StateId id = 0;
+    if (start) {
+      const auto s = ExpectString(cx_, *start, "start");
+      if (!s) {
         return;
       }
-      if (!flow_.by_name.contains(*s) || primary_[flow_.by_name.at(*s)] == kNoParent) {
+      const auto found = names_->Find(*s);
+      if (!found || *found >= defined_count_) {
         std::vector<std::string> names;
         for (const State& st : flow_.states) {
           names.push_back(st.name);
         }
-        cx_.Error("start", *start, "start state '" + *s + "' is not defined" + Suggest(*s, names));
+        cx_.Error("start", *start,
+                  "start state '" + std::string(*s) + "' is not defined" + Suggest(*s, names));
         return;
       }
-      name = *s;
+      id = *found;
     } else {
-      const auto first =
-          std::find_if(nodes_.begin(), nodes_.end(), [](const NodeInfo& n) { return n.top_level; });
+      const auto first = std::find_if(nodes_.begin(), nodes_.end(),
+                                      [](const NodeInfo& n) { return n.top_level(); });
       if (first == nodes_.end()) {
         return;
       }
-      name = first->name;
+      id = first->state;
     }
-    flow_.start = flow_.by_name.at(name);
-    flow_.start_enter = nodes_[primary_[flow_.start]].enter.value_or(ActionList{});
+    flow_.start = id;
+    start_node_ = primary_[id];
+  }
+
+  // Compiles every node's condition, `enter` and `otherwise` in document order, straight into
+  // the edges of the states whose defining node holds them.
+  void CompileNodes() {
+    for (StateId id = 0; id < defined_count_; ++id) {
+      size_t edges = 0;
+      ForEachChild(primary_[id], [&](uint32_t) { ++edges; });
+      flow_.states[id].edges.reserve(edges);
+    }
+    std::vector<uint32_t> otherwise_at(defined_count_, kNone);  // by StateId: the node
+    // Paths of the ancestors of the node being compiled: document order visits a node's
+    // children right after it.
+    std::vector<std::pair<uint32_t, std::string>> ancestors;
+    json::PosCursor positions(tape_);
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      const NodeInfo& n = nodes_[i];
+      while (!ancestors.empty() && ancestors.back().first != n.parent) {
+        ancestors.pop_back();
+      }
+      std::string path_str = n.top_level() ? JsonPath(states_path_).Index(n.position).str()
+                                           : ChildPath(ancestors.back().second, n.position);
+      if (n.subtree_end > i + 1) {
+        ancestors.emplace_back(i, path_str);
+      }
+      const JsonPath path(path_str);
+      const TapeValue node = tape_.at(n.value);
+      std::optional<Condition> condition;
+      if (n.condition != kNone) {
+        condition = detail::CompileCondition(cx_, tape_.at(n.condition), path.Child("condition"));
+      } else if (!n.top_level()) {
+        cx_.Error(path, node,
+                  "edge to '" + std::string(n.name()) +
+                      "' has no 'condition' (use \"always\" for an edge that "
+                      "is always taken)");
+      }
+      std::optional<ActionList> enter;
+      if (n.enter != kNone) {
+        enter = detail::CompileActions(cx_, tape_.at(n.enter), path.Child("enter"));
+      }
+      if (n.otherwise != kNone && !n.link) {
+        CompileOtherwise(i, tape_.at(n.otherwise), path, otherwise_at);
+      }
+      if (i == start_node_) {
+        flow_.start_enter = enter.value_or(ActionList{});
+      }
+      if (!n.top_level() && primary_[nodes_[n.parent].state] == n.parent) {
+        Edge& edge = flow_.states[nodes_[n.parent].state].edges.emplace_back();
+        edge.condition = condition ? std::move(*condition) : Condition{cond::Always{}};
+        edge.enter = enter ? std::move(*enter) : ActionList{};
+        edge.target = n.state;
+        edge.path = std::move(path_str);
+        edge.pos = positions.At(node.offset());
+        edge.link = n.link;
+      }
+    }
+  }
+
+  // 'otherwise' may sit on either node of a continuation block, but only on one.
+  void CompileOtherwise(uint32_t node, TapeValue otherwise, const JsonPath& path,
+                        std::vector<uint32_t>& otherwise_at) {
+    auto actions = detail::CompileActions(cx_, otherwise, path.Child("otherwise"));
+    const StateId id = nodes_[node].state;
+    if (otherwise_at[id] != kNone) {
+      cx_.Error(path.Child("otherwise"), otherwise,
+                "state '" + flow_.states[id].name + "' already has 'otherwise' at " +
+                    NodePath(otherwise_at[id]));
+      return;
+    }
+    otherwise_at[id] = node;
+    flow_.states[id].otherwise = std::move(actions);
   }
 
   LoaderContext& cx_;
+  const json::Tape& tape_;
   Flow& flow_;
+  std::string_view states_path_;
   std::vector<NodeInfo> nodes_;
-  std::vector<size_t> primary_;  // by StateId: the defining node, or kNoParent for link-made
-  std::vector<std::vector<size_t>> definitions_;  // by StateId: every node defining it
+  uint32_t defined_count_ = 0;      // states [0, defined_count_) are defined by nodes
+  std::vector<uint32_t> primary_;   // by defined StateId: the defining node
+  std::vector<uint32_t> origin_;    // by StateId: the defining node, or the link that made it
+  std::optional<NameIndex> names_;  // made by DefineStates
+  size_t definitions_ = 0;          // nodes that are not links
+  uint32_t start_node_ = kNone;     // the start state's defining node
 };
 
 // Reads the document form's top-level keys (everything but "states").
-void ReadDocument(LoaderContext& cx, const json::Value& doc, Flow& flow) {
-  for (const auto& [key, value] : doc.as_object()) {
+void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
+  for (const auto& [key, value] : doc.members()) {
     if (std::find(kDocumentKeys.begin(), kDocumentKeys.end(), key) == kDocumentKeys.end()) {
-      cx.Error(key, value, "unknown key '" + key + "'" + Suggest(key, kDocumentKeys));
+      cx.Error(key, value, "unknown key '" + std::string(key) + "'" + Suggest(key, kDocumentKeys));
     }
   }
-  if (const json::Value* id = doc.Find("flow")) {
-    if (const std::string* s = ExpectString(cx, *id, "flow")) {
+  if (const auto id = doc.Find("flow")) {
+    if (const auto s = ExpectString(cx, *id, "flow")) {
       if (s->empty()) {
         cx.Error("flow", *id, "flow id is empty");
       }
       flow.id = *s;
     }
   }
-  if (const json::Value* version = doc.Find("version")) {
-    if (!version->is_number() || version->as_number() < 1 ||
-        version->as_number() != static_cast<int>(version->as_number())) {
+  if (const auto version = doc.Find("version")) {
+    // Range first: converting a double out of int's range is undefined.
+    const double v = version->is_number() ? version->as_number() : 0;
+    if (!version->is_number() || v < 1 || v > std::numeric_limits<int>::max() ||
+        v != static_cast<int>(v)) {
       cx.Error("version", *version, "version must be a positive integer");
     } else {
-      flow.version = static_cast<int>(version->as_number());
+      flow.version = static_cast<int>(v);
     }
   }
-  for (const char* section : {"conditions", "actions"}) {
-    if (const json::Value* v = doc.Find(section)) {
-      if (ExpectType(cx, *v, json::Type::kObject, section)) {
-        (std::string_view(section) == "conditions" ? cx.conditions_section : cx.actions_section) =
-            v;
-      }
+  std::optional<TapeValue> sections[2];
+  for (int i = 0; i < 2; ++i) {
+    const char* name = i == 0 ? "conditions" : "actions";
+    if (const auto v = doc.Find(name); v && ExpectType(cx, *v, json::Type::kObject, name)) {
+      sections[i] = v;
     }
   }
-  if (const json::Value* tz = doc.Find("tz")) {
-    if (const std::string* s = ExpectString(cx, *tz, "tz")) {
+  cx.SetSections(sections[0], sections[1]);
+  if (const auto tz = doc.Find("tz")) {
+    if (const auto s = ExpectString(cx, *tz, "tz")) {
       if (!IsValidTimeZone(*s)) {
-        cx.Error("tz", *tz, "unknown time zone '" + *s + "' (use an IANA id such as America/Lima)");
+        cx.Error(
+            "tz", *tz,
+            "unknown time zone '" + std::string(*s) + "' (use an IANA id such as America/Lima)");
       }
       flow.time_zone = *s;
     }
   }
-  if (const json::Value* expire = doc.Find("expire_after")) {
-    if (const std::string* s = ExpectString(cx, *expire, "expire_after")) {
+  if (const auto expire = doc.Find("expire_after")) {
+    if (const auto s = ExpectString(cx, *expire, "expire_after")) {
       auto d = ParseDuration(*s);
       if (d.ok()) {
         flow.expire_after = *d;
@@ -374,14 +605,16 @@ void ReadDocument(LoaderContext& cx, const json::Value& doc, Flow& flow) {
       }
     }
   }
-  if (const json::Value* triggers = doc.Find("triggers")) {
+  if (const auto triggers = doc.Find("triggers")) {
     if (ExpectType(cx, *triggers, json::Type::kArray, "triggers")) {
-      for (size_t i = 0; i < triggers->as_array().size(); ++i) {
-        const json::Value& t = triggers->as_array()[i];
-        if (const std::string* s = ExpectString(cx, t, Index("triggers", i))) {
+      const JsonPath path("triggers");
+      size_t i = 0;
+      for (const TapeValue t : triggers->elements()) {
+        const JsonPath item_path = path.Index(i++);
+        if (const auto s = ExpectString(cx, t, item_path)) {
           std::string keyword = NormalizeReply(*s);
           if (keyword.empty()) {
-            cx.Error(Index("triggers", i), t, "trigger keyword is empty");
+            cx.Error(item_path, t, "trigger keyword is empty");
           } else {
             flow.triggers.push_back(std::move(keyword));
           }
@@ -389,18 +622,18 @@ void ReadDocument(LoaderContext& cx, const json::Value& doc, Flow& flow) {
       }
     }
   }
-  if (const json::Value* d = doc.Find("description")) {
+  if (const auto d = doc.Find("description")) {
     ExpectString(cx, *d, "description");
   }
 }
 
 // Loads the flow's script: the document's "script", or the tree form's default.
-void LoadScript(LoaderContext& cx, const json::Value* script_key) {
+void LoadScript(LoaderContext& cx, std::optional<TapeValue> script_key) {
   const CompileOptions& options = cx.options();
   std::string name;
-  if (script_key != nullptr) {
-    const std::string* s = ExpectString(cx, *script_key, "script");
-    if (s == nullptr) {
+  if (script_key) {
+    const auto s = ExpectString(cx, *script_key, "script");
+    if (!s) {
       return;
     }
     name = *s;
@@ -411,7 +644,7 @@ void LoadScript(LoaderContext& cx, const json::Value* script_key) {
     return;
   }
   if (!options.load_script) {
-    if (script_key != nullptr) {
+    if (script_key) {
       cx.Error("script", *script_key, "this program cannot load scripts ('" + name + "')");
     }
     return;
@@ -421,28 +654,28 @@ void LoadScript(LoaderContext& cx, const json::Value* script_key) {
     cx.script = std::move(loaded).value();
     return;
   }
-  if (script_key == nullptr && loaded.status().code() == StatusCode::kNotFound) {
+  if (!script_key && loaded.status().code() == StatusCode::kNotFound) {
     return;  // a tree-form flow without a script beside it
   }
-  const json::Value none;
-  cx.Error("script", script_key != nullptr ? *script_key : none,
+  cx.Error("script", script_key ? script_key->pos() : json::Pos{},
            "script '" + name + "': " + loaded.status().message());
 }
 
 // Compiles section entries that no node used, so that their errors are reported too.
 void CompileUnusedSections(LoaderContext& cx) {
-  if (cx.conditions_section != nullptr) {
-    for (const auto& [name, spec] : cx.conditions_section->as_object()) {
+  if (cx.conditions_section) {
+    for (const auto& [name, spec] : cx.conditions_section->members()) {
       if (!cx.named_conditions.contains(name)) {
-        cx.named_conditions.emplace(name,
-                                    detail::CompileCondition(cx, spec, Child("conditions", name)));
+        cx.named_conditions.emplace(
+            name, detail::CompileCondition(cx, spec, JsonPath("conditions").Child(name)));
       }
     }
   }
-  if (cx.actions_section != nullptr) {
-    for (const auto& [name, spec] : cx.actions_section->as_object()) {
+  if (cx.actions_section) {
+    for (const auto& [name, spec] : cx.actions_section->members()) {
       if (!cx.named_actions.contains(name)) {
-        cx.named_actions.emplace(name, detail::CompileActions(cx, spec, Child("actions", name)));
+        cx.named_actions.emplace(name,
+                                 detail::CompileActions(cx, spec, JsonPath("actions").Child(name)));
       }
     }
   }
@@ -486,59 +719,61 @@ std::string FormatDiagnostic(const Diagnostic& d, std::string_view file_name) {
 CompileResult Compile(std::string_view json_text, const CompileOptions& options) {
   CompileResult result;
   json::Pos error_pos;
-  auto doc = json::Parse(json_text, &error_pos);
-  if (!doc.ok()) {
-    std::string message = doc.status().message();
+  const auto tape = json::Tape::Parse(json_text, &error_pos);
+  if (!tape.ok()) {
+    std::string message = tape.status().message();
     message.erase(0, message.find(": ") + 2);  // the position is in `pos`
     result.diagnostics.push_back(
         {Diagnostic::Severity::kError, "", error_pos, "malformed JSON: " + message});
     return result;
   }
-  const bool document_form = doc->is_object();
+  const TapeValue doc = tape->root();
+  const bool document_form = doc.is_object();
   LoaderContext cx(options, document_form);
   auto flow = std::make_shared<Flow>();
   flow->id = options.default_id;
   flow->revision = options.revision;
 
-  const json::Value* states = nullptr;
-  std::string states_path;
-  if (doc->is_array()) {
-    states = &*doc;
-    LoadScript(cx, nullptr);
+  std::optional<TapeValue> states;
+  std::string_view states_path;
+  if (doc.is_array()) {
+    states = doc;
+    LoadScript(cx, std::nullopt);
   } else if (document_form) {
-    ReadDocument(cx, *doc, *flow);
-    LoadScript(cx, doc->Find("script"));
-    states = doc->Find("states");
+    ReadDocument(cx, doc, *flow);
+    LoadScript(cx, doc.Find("script"));
+    states = doc.Find("states");
     states_path = "states";
-    if (states == nullptr) {
-      cx.Error("", *doc, "missing 'states': the flow has no states");
+    if (!states) {
+      cx.Error("", doc, "missing 'states': the flow has no states");
     } else if (!ExpectType(cx, *states, json::Type::kArray, "states")) {
-      states = nullptr;
+      states.reset();
     }
   } else {
-    cx.Error("", *doc,
+    cx.Error("", doc,
              "a flow is a JSON array of states (tree form) or an object with \"states\" "
              "(document form)");
   }
 
-  if (states != nullptr) {
-    TreeBuilder builder(cx, *flow);
-    builder.Build(*states, states_path, document_form ? doc->Find("start") : nullptr);
+  if (states) {
+    TreeBuilder builder(cx, *tape, *flow);
+    builder.Build(*states, states_path, document_form ? doc.Find("start") : std::nullopt);
     if (document_form) {
-      if (const json::Value* otherwise = doc->Find("otherwise")) {
+      if (const auto otherwise = doc.Find("otherwise")) {
         flow->otherwise = detail::CompileActions(cx, *otherwise, "otherwise");
       }
     }
     CompileUnusedSections(cx);
     if (!cx.has_errors()) {
-      detail::AddWarnings(cx, *flow, builder.state_origins);
+      detail::AddWarnings(cx, *flow, [&](StateId id) { return builder.OriginOf(id); });
     }
   }
   if (document_form) {
-    if (const json::Value* on_missing = doc->Find("on_missing_state")) {
-      if (const std::string* s = ExpectString(cx, *on_missing, "on_missing_state")) {
+    if (const auto on_missing = doc.Find("on_missing_state")) {
+      if (const auto s = ExpectString(cx, *on_missing, "on_missing_state")) {
         if (flow->FindState(*s) == nullptr) {
-          cx.Error("on_missing_state", *on_missing, "state '" + *s + "' is not defined");
+          cx.Error("on_missing_state", *on_missing,
+                   "state '" + std::string(*s) + "' is not defined");
         }
         flow->on_missing_state = *s;
       }

@@ -337,5 +337,241 @@ TEST(Loader, DocumentKeys) {
   EXPECT_EQ(r.flow->triggers, (std::vector<std::string>{"join", "check-in"}));
 }
 
+// ---- Edge cases of reading the JSON: every diagnostic as the DOM-based loader gave it ------
+
+TEST(LoaderJson, EscapedKeysAndNamesAreDecoded) {
+  const auto r = Compile(
+      R"({"st\u0061tes": [{"n\u0061me": "A\u00e9", "states": [{"name": "@A\u00e9", )"
+      R"("condition": {"reply": "s\u00ed"}, "enter": {"send": "\"hi\"\n{{n\u0061me}}"}}]}]})");
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  const State* a = r.flow->FindState("Aé");
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->edges.size(), 1u);
+  EXPECT_EQ(r.flow->states[a->edges[0].target].name, "Aé");
+  EXPECT_EQ(std::get<cond::Reply>(a->edges[0].condition.v).words, std::vector<std::string>{"sí"});
+  EXPECT_EQ(std::get<act::Send>(a->edges[0].enter[0].v).text, "\"hi\"\n{{name}}");
+  EXPECT_EQ(Lines(r), (std::vector<std::string>{
+                          "1:18: warning: states[0]: state 'Aé' waits for a reply but has no "
+                          "timer edge and no 'otherwise': a reply that matches no edge gets no "
+                          "answer and the contact may be stuck",
+                          "1:128: warning: states[0].states[0].enter.send: template variable "
+                          "'name' is never set by any action of this flow (it renders as \"\")"}));
+}
+
+TEST(LoaderJson, PathsAndMessagesShowDecodedKeysAndNames) {
+  EXPECT_EQ(Lines(Compile(R"([{"name": "A", "col\u006fur": "red", "t\u00e9st": 1}])")),
+            (std::vector<std::string>{"1:31: warning: [0].colour: unknown key 'colour' (ignored)",
+                                      "1:51: warning: [0].tést: unknown key 'tést' (ignored)"}));
+  EXPECT_EQ(
+      Lines(Compile(R"({"states": [{"name": "A", "states": [{"name": "B", "condition": "yes"}, )"
+                    R"({"name": "\u0042", "condition": "no"}]}]})")),
+      (std::vector<std::string>{"1:47: error: states[0].states[0].name: duplicate state 'B', also "
+                                "defined at states[0].states[1] (line 1)",
+                                "1:82: error: states[0].states[1].name: duplicate state 'B', also "
+                                "defined at states[0].states[0] (line 1)"}));
+  EXPECT_EQ(Lines(Compile(R"({"states": [{"name": "A", "states": [{"name": "@\u0042x", )"
+                          R"("condition": "yes"}]}], "otherwise": {"send": "?"}})")),
+            (std::vector<std::string>{"1:47: warning: states[0].states[0].name: link '@Bx' goes "
+                                      "to a state that is not defined; 'Bx' becomes a terminal "
+                                      "state"}));
+  EXPECT_EQ(Lines(Compile(R"({"states": [{"name": "A", "states": [{"name": "B", )"
+                          R"("condition": {"reply": ["ok", "\u0021\u0021"]}}]}]})")),
+            (std::vector<std::string>{"1:82: error: states[0].states[0].condition.reply[1]: "
+                                      "reply word '!!' is empty after normalization"}));
+}
+
+TEST(LoaderJson, DuplicateKeysTheFirstCountsAndEachUnknownOneIsReported) {
+  const auto r = Compile(R"({"states": [{"name": "A", "name": "B", "states": [{"name": "C", )"
+                         R"("condition": "yes", "condition": "bogus", "enter": "end", )"
+                         R"("enter": "nope"}]}], "states": 3})");
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  ASSERT_NE(r.flow->FindState("A"), nullptr);
+  EXPECT_EQ(r.flow->FindState("B"), nullptr);
+  const Edge& e = r.flow->FindState("A")->edges.at(0);
+  EXPECT_TRUE(std::holds_alternative<cond::Yes>(e.condition.v));
+  ASSERT_EQ(e.enter.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<act::End>(e.enter[0].v));
+  EXPECT_EQ(
+      Lines(Compile(R"({"states": [{"name": "A", "x": 1, "x": 2}], "y": 1, "y": 2})")),
+      (std::vector<std::string>{
+          "1:32: error: states[0].x: unknown key 'x'", "1:40: error: states[0].x: unknown key 'x'",
+          "1:50: error: y: unknown key 'y'", "1:58: error: y: unknown key 'y'"}));
+}
+
+TEST(LoaderJson, ColumnsCountBytesAfterMultiByteUtf8) {
+  EXPECT_EQ(Lines(Compile(R"({"states": [{"name": "é👍", "states": [{"name": "@Ω", )"
+                          R"("condition": "yes"}, {"name": "B", "condition": "nope", )"
+                          R"("enter": {"send": "ñ {{x}}"}}]}]})")),
+            (std::vector<std::string>{
+                "1:107: error: states[0].states[1].condition: unknown condition 'nope'",
+                "1:52: warning: states[0].states[0].name: link '@Ω' goes to a state that is not "
+                "defined; 'Ω' becomes a terminal state"}));
+  const auto r = Compile(
+      "{\"states\": [\n  {\"name\": \"é\", \"states\": [{\"name\": \"👍\", \"condition\": "
+      "\"always\", \"enter\": {\"send\": \"ñ {{x}}\"}}]}]}");
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  EXPECT_EQ(Lines(r), (std::vector<std::string>{
+                          "2:87: warning: states[0].states[0].enter.send: template variable 'x' "
+                          "is never set by any action of this flow (it renders as \"\")"}));
+  const Edge& e = r.flow->FindState("é")->edges.at(0);
+  EXPECT_EQ(e.path, "states[0].states[0]");
+  EXPECT_EQ(e.pos.line, 2u);
+  EXPECT_EQ(e.pos.col, 29u);
+}
+
+TEST(LoaderJson, CrLfEndsALine) {
+  const auto r = Compile(
+      "{\"states\": [\r\n{\"name\": \"A\",\r\n \"states\": [{\"name\": \"B\", \"condition\": "
+      "\"always\"}]},\r\n{\"name\": \"Z\"}]}");
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  EXPECT_EQ(Lines(r), (std::vector<std::string>{"4:1: warning: states[1]: state 'Z' is "
+                                                "unreachable from the start state 'A'"}));
+  EXPECT_EQ(r.flow->FindState("A")->edges.at(0).pos.line, 3u);
+  EXPECT_EQ(r.flow->FindState("A")->edges.at(0).pos.col, 13u);
+}
+
+TEST(LoaderJson, InvalidUtf8IsMalformedJsonAtItsFirstByte) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"{\"states\": [{\"name\": \"A\xc3\"}]}",
+       "1:24: error: malformed JSON: invalid UTF-8 sequence in string"},
+      {"{\"states\": [{\"na\xffme\": \"A\"}]}",
+       "1:17: error: malformed JSON: invalid UTF-8 byte 0xFF in string"},
+      {"{\"states\": [{\"name\": \"\xe2\x82",
+       "1:23: error: malformed JSON: truncated UTF-8 sequence in string"},
+      {"[{\"name\": \"A\", \"description\": \"\xc0\xaf\"}]",
+       "1:32: error: malformed JSON: invalid UTF-8 byte 0xC0 in string"},
+      {"{\"states\": [{\"name\": \"\\ud800\"}]}",
+       "1:29: error: malformed JSON: invalid \\u escape: unpaired surrogate"},
+      {"{\"states\": [{\"name\": \"A\\x\"}]}",
+       "1:25: error: malformed JSON: invalid escape \\x in string"},
+  };
+  for (const auto& [text, line] : cases) {
+    EXPECT_EQ(Lines(Compile(text)), std::vector<std::string>{line}) << text;
+  }
+}
+
+TEST(LoaderJson, NestingLimitIsExact) {
+  const auto nested = [](int levels) {
+    return std::string(static_cast<size_t>(levels), '[') +
+           std::string(static_cast<size_t>(levels), ']');
+  };
+  // The document object plus 255 arrays: 256 levels.
+  EXPECT_EQ(Lines(Compile(R"({"states": [{"name": "A"}], "description": )" + nested(255) + "}")),
+            (std::vector<std::string>{"1:44: error: description: expected a string, got array"}));
+  EXPECT_EQ(
+      Lines(Compile("{\"states\": [{\"name\": \"A\"}],\n \"description\": " + nested(256) + "}")),
+      (std::vector<std::string>{"2:272: error: malformed JSON: nesting deeper than 256 levels"}));
+}
+
+TEST(LoaderJson, DeepestStateTreeCompilesAndOneMoreLevelIsMalformed) {
+  // Each level of states is an array and an object: 127 levels, the document and the last
+  // (empty) "states" make 256.
+  const auto tree = [](int levels) {
+    std::string text = "{\"states\": ";
+    for (int i = 0; i < levels; ++i) {
+      text += "[{\"name\": \"S" + std::to_string(i) + "\", \"condition\": \"always\", \"states\": ";
+    }
+    text += "[]";
+    for (int i = 0; i < levels; ++i) {
+      text += "}]";
+    }
+    return text + "}";
+  };
+  const auto r = Compile(tree(127));
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  std::string deepest = "states[0]";
+  for (int i = 1; i < 127; ++i) {
+    deepest += ".states[0]";
+  }
+  EXPECT_EQ(r.flow->FindState("S125")->edges.at(0).path, deepest);
+  const std::string too_deep = tree(128);
+  const size_t offender = too_deep.find("{\"name\": \"S127\"");
+  EXPECT_EQ(Lines(Compile(too_deep)),
+            (std::vector<std::string>{"1:" + std::to_string(offender + 1) +
+                                      ": error: malformed JSON: nesting deeper than 256 levels"}));
+}
+
+TEST(LoaderJson, OtherwiseTwiceIsReportedAfterItsOwnErrors) {
+  // Both diagnostics are at the second 'otherwise': the order is the order they were found.
+  EXPECT_EQ(Lines(Compile(R"({"states": [{"name": "A", "states": [{"name": "B", )"
+                          R"("condition": "yes", "otherwise": "nope"}]},
+ {"name": "B", "otherwise": {"sned": 1}, "states": [{"name": "@A", "condition": "always"}]}]})")),
+            (std::vector<std::string>{
+                "1:85: error: states[0].states[0].otherwise: unknown action 'nope'",
+                "2:29: error: states[1].otherwise.sned: unknown action 'sned' (did you mean "
+                "'send'?)",
+                "2:29: error: states[1].otherwise: state 'B' already has 'otherwise' at "
+                "states[0].states[0]"}));
+}
+
+TEST(LoaderJson, StartEnterComesFromTheDefiningNode) {
+  // B is defined twice (a continuation block): the top-level node defines it, and has no
+  // `enter`; the nested node's `enter` belongs to the edge into B.
+  const auto r =
+      Compile(R"({"start": "B", "states": [{"name": "A", "states": [{"name": "B", )"
+              R"("condition": "yes", "enter": {"send": "b"}, "otherwise": {"send": "?"}}]},
+ {"name": "B", "states": [{"name": "@A", "condition": {"timer": "t"}}]}]})");
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  EXPECT_EQ(r.flow->states[r.flow->start].name, "B");
+  EXPECT_TRUE(r.flow->start_enter.empty());
+  EXPECT_EQ(r.flow->FindState("A")->edges.at(0).enter.size(), 1u);
+  EXPECT_TRUE(r.flow->FindState("B")->otherwise.has_value());
+}
+
+// ---- Definitions that use one another: bounded, so that no file can crash the loader -------
+
+// {"conditions"|"actions": {"d0": <uses d1>, ..., "d<n-1>": <uses d<n>>, "d<n>": last}}.
+std::string Definitions(const char* section, int n, const std::string& uses, const char* last,
+                        const char* states) {
+  std::string text = std::string("{\"") + section + "\": {";
+  for (int i = 0; i < n; ++i) {
+    std::string use = uses;
+    for (size_t at; (at = use.find('#')) != std::string::npos;) {
+      use.replace(at, 1, "d" + std::to_string(i + 1));
+    }
+    text += "\"d" + std::to_string(i) + "\": " + use + ", ";
+  }
+  return text + "\"d" + std::to_string(n) + "\": " + last + "}, \"states\": " + states + "}";
+}
+
+TEST(LoaderDefinitions, ALongChainIsAnErrorNotAStackOverflow) {
+  constexpr const char* kStates =
+      R"([{"name": "A", "states": [{"name": "B", "condition": "d0", "enter": "d0"}]}])";
+  const auto conditions = Compile(Definitions("conditions", 5000, "\"#\"", "\"yes\"", kStates));
+  ASSERT_GT(conditions.error_count(), 0u);
+  EXPECT_THAT(Lines(conditions)[0],
+              ::testing::EndsWith("error: conditions.d510: condition 'd511' nests too deeply: with "
+                                  "the definitions they use, conditions and actions may nest at "
+                                  "most 512 levels"));
+  const auto actions = Compile(Definitions("actions", 5000, "\"#\"", "\"end\"", kStates));
+  ASSERT_GT(actions.error_count(), 0u);
+  EXPECT_THAT(Lines(actions)[0], HasSubstr("error: actions.d510: action 'd511' nests too deeply"));
+  // Chains of ordinary length are fine.
+  EXPECT_EQ(Compile(Definitions("conditions", 100, "\"#\"", "\"yes\"", kStates)).error_count(),
+            1u);  // only "d0" as an action: unknown action
+}
+
+TEST(LoaderDefinitions, ExponentialCopiesAreAnErrorNotAnOutOfMemory) {
+  constexpr const char* kStates =
+      R"([{"name": "A", "states": [{"name": "B", "condition": "d0", "enter": "d0"}]}])";
+  const auto conditions =
+      Compile(Definitions("conditions", 60, R"({"all": ["#", "#"]})", "\"yes\"", kStates));
+  EXPECT_THAT(Joined(conditions), HasSubstr("is copied too often: definitions are copied where "
+                                            "they are used, at most 1048576 conditions and "
+                                            "actions in all"));
+  const auto actions = Compile(Definitions("actions", 60, R"(["#", "#"])", "\"end\"", kStates));
+  EXPECT_THAT(Joined(actions), HasSubstr("is copied too often"));
+  // Reported once, however many uses follow.
+  EXPECT_EQ(std::count_if(actions.diagnostics.begin(), actions.diagnostics.end(),
+                          [](const Diagnostic& d) {
+                            return d.message.find("copied too often") != std::string::npos;
+                          }),
+            1);
+  // Many copies of something small are fine.
+  const auto ok = Compile(Definitions("actions", 15, R"(["#", "#"])", "\"end\"", kStates));
+  EXPECT_EQ(ok.error_count(), 1u) << Joined(ok);  // only "d0" as a condition: unknown
+  ASSERT_EQ(ok.diagnostics.size(), 1u);
+}
+
 }  // namespace
 }  // namespace parley::flow

@@ -68,11 +68,18 @@ std::string RenderTemplate(std::string_view tmpl, const TemplateScope& scope) {
 
 Result<std::vector<std::string>> TemplatePlaceholders(std::string_view tmpl) {
   std::vector<std::string> names;
+  PARLEY_RETURN_IF_ERROR(
+      ForEachPlaceholder(tmpl, [&](std::string_view name) { names.emplace_back(name); }));
+  return names;
+}
+
+Status ForEachPlaceholder(std::string_view tmpl,
+                          const std::function<void(std::string_view name)>& use) {
   size_t i = 0;
   while (true) {
     const size_t open = tmpl.find(kOpen, i);
     if (open == std::string_view::npos) {
-      return names;
+      return Status::Ok();
     }
     const size_t close = tmpl.find(kClose, open + kOpen.size());
     if (close == std::string_view::npos) {
@@ -84,7 +91,7 @@ Result<std::vector<std::string>> TemplatePlaceholders(std::string_view tmpl) {
     if (name.empty()) {
       return Status::InvalidArgument("empty placeholder '{{}}' at offset " + std::to_string(open));
     }
-    names.emplace_back(name);
+    use(name);
     i = close + kClose.size();
   }
 }

@@ -14,9 +14,9 @@ const std::vector<std::string> kActionKeys = {"send",  "save",  "set",   "inc",
 
 std::vector<std::string> ActionNameCandidates(const LoaderContext& cx) {
   std::vector<std::string> names = {"end"};
-  if (cx.actions_section != nullptr) {
-    for (const auto& [k, v] : cx.actions_section->as_object()) {
-      names.push_back(k);
+  if (cx.actions_section) {
+    for (const auto& [k, v] : cx.actions_section->members()) {
+      names.emplace_back(k);
     }
   }
   if (cx.script) {
@@ -31,47 +31,52 @@ std::vector<std::string> ActionNameCandidates(const LoaderContext& cx) {
 }
 
 // Records the template's placeholders for the "never set" warning; errors on bad syntax.
-bool CheckTemplate(LoaderContext& cx, const json::Value& at, const std::string& text,
-                   const std::string& path) {
-  auto names = TemplatePlaceholders(text);
-  if (!names.ok()) {
-    cx.Error(path, at, "bad template: " + names.status().message());
+bool CheckTemplate(LoaderContext& cx, json::TapeValue at, std::string_view text,
+                   const JsonPath& path) {
+  // Checked whole first: a bad template records no uses.
+  if (const Status status = ForEachPlaceholder(text, [](std::string_view) {}); !status.ok()) {
+    cx.Error(path, at, "bad template: " + status.message());
     return false;
   }
-  for (const std::string& name : *names) {
+  const Status checked = ForEachPlaceholder(text, [&](std::string_view name) {
     if (name == "reply" || StartsWith(name, "contact.")) {
-      continue;
+      return;
     }
-    cx.template_uses.push_back({name.substr(0, name.find('.')), path, at.pos()});
-  }
-  return true;
+    const std::string_view variable = name.substr(0, name.find('.'));
+    if (!cx.variables_set.contains(variable)) {
+      cx.template_uses.push_back({std::string(variable), path.str(), at.pos()});
+    }
+  });
+  return checked.ok();
 }
 
-bool CheckVariableName(LoaderContext& cx, const json::Value& at, const std::string& name,
-                       const std::string& path) {
+bool CheckVariableName(LoaderContext& cx, json::TapeValue at, std::string_view name,
+                       const JsonPath& path) {
   if (name.empty()) {
     cx.Error(path, at, "variable name is empty");
     return false;
   }
   if (name == "reply" || name == "contact") {
-    cx.Error(path, at, "'" + name + "' is reserved for templates; choose another variable name");
+    cx.Error(path, at,
+             "'" + std::string(name) + "' is reserved for templates; choose another variable name");
     return false;
   }
-  cx.variables_set.insert(name);
+  if (!cx.variables_set.contains(name)) {
+    cx.variables_set.emplace(name);
+  }
   return true;
 }
 
-const std::string* ExpectVariable(LoaderContext& cx, const json::Value& v,
-                                  const std::string& path) {
-  const std::string* name = ExpectString(cx, v, path);
-  if (name == nullptr || !CheckVariableName(cx, v, *name, path)) {
-    return nullptr;
+std::optional<std::string_view> ExpectVariable(LoaderContext& cx, json::TapeValue v,
+                                               const JsonPath& path) {
+  const auto name = ExpectString(cx, v, path);
+  if (!name || !CheckVariableName(cx, v, *name, path)) {
+    return std::nullopt;
   }
   return name;
 }
 
-std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
-                                  const std::string& path) {
+std::optional<Action> CompileSend(LoaderContext& cx, json::TapeValue v, const JsonPath& path) {
   act::Send send;
   if (v.is_string()) {
     if (!CheckTemplate(cx, v, v.as_string(), path)) {
@@ -86,12 +91,12 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
   }
   bool ok = true;
   act::WhatsAppTemplate whatsapp;
-  for (const auto& [key, value] : v.as_object()) {
-    const std::string key_path = Child(path, key);
+  for (const auto& [key, value] : v.members()) {
+    const JsonPath key_path = path.Child(key);
     if (key == "text") {
-      const std::string* text = ExpectString(cx, value, key_path);
-      ok = text != nullptr && CheckTemplate(cx, value, *text, key_path) && ok;
-      if (text != nullptr) {
+      const auto text = ExpectString(cx, value, key_path);
+      ok = text && CheckTemplate(cx, value, *text, key_path) && ok;
+      if (text) {
         send.text = *text;
       }
     } else if (key == "media") {
@@ -99,11 +104,12 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
         ok = false;
         continue;
       }
-      for (size_t i = 0; i < value.as_array().size(); ++i) {
-        const std::string* url = ExpectString(cx, value.as_array()[i], Index(key_path, i));
-        ok = url != nullptr && ok;
-        if (url != nullptr) {
-          send.media.push_back(*url);
+      size_t i = 0;
+      for (const json::TapeValue item : value.elements()) {
+        const auto url = ExpectString(cx, item, key_path.Index(i++));
+        ok = url && ok;
+        if (url) {
+          send.media.emplace_back(*url);
         }
       }
     } else if (key == "template") {
@@ -111,43 +117,46 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
         ok = false;
         continue;
       }
-      const json::Value* sid = value.Find("content_sid");
-      if (sid == nullptr) {
+      const auto sid = value.Find("content_sid");
+      if (!sid) {
         cx.Error(key_path, value, "a WhatsApp template needs 'content_sid'");
         ok = false;
         continue;
       }
-      if (const std::string* s = ExpectString(cx, *sid, Child(key_path, "content_sid"))) {
+      if (const auto s = ExpectString(cx, *sid, key_path.Child("content_sid"))) {
         whatsapp.content_sid = *s;
       } else {
         ok = false;
       }
-      for (const auto& [tkey, tvalue] : value.as_object()) {
+      for (const auto& [tkey, tvalue] : value.members()) {
         if (tkey == "content_sid") {
           continue;
         }
+        const JsonPath tkey_path = key_path.Child(tkey);
         if (tkey != "variables") {
-          cx.Error(Child(key_path, tkey), tvalue,
-                   "unknown key '" + tkey + "' in template; use content_sid and variables");
+          cx.Error(
+              tkey_path, tvalue,
+              "unknown key '" + std::string(tkey) + "' in template; use content_sid and variables");
           ok = false;
           continue;
         }
-        if (!ExpectType(cx, tvalue, json::Type::kObject, Child(key_path, tkey))) {
+        if (!ExpectType(cx, tvalue, json::Type::kObject, tkey_path)) {
           ok = false;
           continue;
         }
-        for (const auto& [var, text] : tvalue.as_object()) {
-          const std::string var_path = Child(Child(key_path, tkey), var);
-          const std::string* t = ExpectString(cx, text, var_path);
-          ok = t != nullptr && CheckTemplate(cx, text, *t, var_path) && ok;
-          if (t != nullptr) {
-            whatsapp.variables[var] = *t;
+        for (const auto& [var, text] : tvalue.members()) {
+          const JsonPath var_path = tkey_path.Child(var);
+          const auto t = ExpectString(cx, text, var_path);
+          ok = t && CheckTemplate(cx, text, *t, var_path) && ok;
+          if (t) {
+            whatsapp.variables[std::string(var)] = *t;
           }
         }
       }
     } else {
       cx.Error(key_path, value,
-               "unknown key '" + key + "' in send" + Suggest(key, {"text", "media", "template"}));
+               "unknown key '" + std::string(key) + "' in send" +
+                   Suggest(key, {"text", "media", "template"}));
       ok = false;
     }
   }
@@ -161,88 +170,88 @@ std::optional<Action> CompileSend(LoaderContext& cx, const json::Value& v,
   return ok ? std::optional<Action>(Action{std::move(send)}) : std::nullopt;
 }
 
-std::optional<Action> CompileSave(LoaderContext& cx, const json::Value& v,
-                                  const std::string& path) {
+std::optional<Action> CompileSave(LoaderContext& cx, json::TapeValue v, const JsonPath& path) {
   if (v.is_string()) {
-    const std::string* var = ExpectVariable(cx, v, path);
-    return var ? std::optional<Action>(Action{act::Save{*var, false}}) : std::nullopt;
+    const auto var = ExpectVariable(cx, v, path);
+    return var ? std::optional<Action>(Action{act::Save{std::string(*var), false}}) : std::nullopt;
   }
-  if (!v.is_object() || v.Find("var") == nullptr) {
+  if (!v.is_object() || !v.Find("var")) {
     cx.Error(path, v, "expected a variable name or {\"var\": name, \"as\": \"number\"|\"text\"}");
     return std::nullopt;
   }
   act::Save save;
   bool ok = true;
-  for (const auto& [key, value] : v.as_object()) {
-    const std::string key_path = Child(path, key);
+  for (const auto& [key, value] : v.members()) {
+    const JsonPath key_path = path.Child(key);
     if (key == "var") {
-      const std::string* var = ExpectVariable(cx, value, key_path);
-      ok = var != nullptr && ok;
-      if (var != nullptr) {
+      const auto var = ExpectVariable(cx, value, key_path);
+      ok = var && ok;
+      if (var) {
         save.var = *var;
       }
     } else if (key == "as") {
-      const std::string* as = ExpectString(cx, value, key_path);
-      if (as != nullptr && *as != "number" && *as != "text") {
-        cx.Error(key_path, value, "'as' must be \"number\" or \"text\", got '" + *as + "'");
+      const auto as = ExpectString(cx, value, key_path);
+      if (as && *as != "number" && *as != "text") {
+        cx.Error(key_path, value,
+                 "'as' must be \"number\" or \"text\", got '" + std::string(*as) + "'");
         ok = false;
-      } else if (as != nullptr) {
+      } else if (as) {
         save.as_number = *as == "number";
       } else {
         ok = false;
       }
     } else {
-      cx.Error(key_path, value, "unknown key '" + key + "' in save; use var and as");
+      cx.Error(key_path, value, "unknown key '" + std::string(key) + "' in save; use var and as");
       ok = false;
     }
   }
   return ok ? std::optional<Action>(Action{std::move(save)}) : std::nullopt;
 }
 
-std::optional<Action> CompileSet(LoaderContext& cx, const json::Value& v, const std::string& path) {
-  if (!v.is_object() || v.as_object().empty()) {
+std::optional<Action> CompileSet(LoaderContext& cx, json::TapeValue v, const JsonPath& path) {
+  if (!v.is_object() || v.empty()) {
     cx.Error(path, v, "expected an object of variables to set, such as {\"misses\": 0}");
     return std::nullopt;
   }
   act::Set set;
   bool ok = true;
-  for (const auto& [key, value] : v.as_object()) {
-    const std::string key_path = Child(path, key);
+  for (const auto& [key, value] : v.members()) {
+    const JsonPath key_path = path.Child(key);
     ok = CheckVariableName(cx, value, key, key_path) && ok;
     if (value.is_string()) {
       ok = CheckTemplate(cx, value, value.as_string(), key_path) && ok;
     }
-    set.values.emplace_back(key, value);
+    set.values.emplace_back(std::string(key), value.ToValue());
   }
   return ok ? std::optional<Action>(Action{std::move(set)}) : std::nullopt;
 }
 
-std::optional<Action> CompileTimer(LoaderContext& cx, const json::Value& v,
-                                   const std::string& path) {
+std::optional<Action> CompileTimer(LoaderContext& cx, json::TapeValue v, const JsonPath& path) {
   if (!ExpectType(cx, v, json::Type::kObject, path)) {
     return std::nullopt;
   }
   act::Timer timer;
   bool ok = true;
-  for (const auto& [key, value] : v.as_object()) {
-    const std::string key_path = Child(path, key);
+  for (const auto& [key, value] : v.members()) {
+    const JsonPath key_path = path.Child(key);
     if (key == "keep") {
       ok = ExpectType(cx, value, json::Type::kBool, key_path) && ok;
       timer.keep = value.is_bool() && value.as_bool();
       continue;
     }
-    const std::string* s = nullptr;
+    std::string_view s;
     if (key == "name" || key == "after" || key == "at" || key == "tz") {
-      s = ExpectString(cx, value, key_path);
-      if (s == nullptr) {
+      const auto str = ExpectString(cx, value, key_path);
+      if (!str) {
         ok = false;
         continue;
       }
+      s = *str;
     }
     if (key == "name") {
-      timer.name = *s;
+      timer.name = s;
     } else if (key == "after") {
-      auto d = ParseDuration(*s);
+      auto d = ParseDuration(s);
       if (!d.ok()) {
         cx.Error(key_path, value, d.status().message());
         ok = false;
@@ -250,7 +259,7 @@ std::optional<Action> CompileTimer(LoaderContext& cx, const json::Value& v,
         timer.after = *d;
       }
     } else if (key == "at") {
-      auto t = ParseTimeOfDay(*s);
+      auto t = ParseTimeOfDay(s);
       if (!t.ok()) {
         cx.Error(key_path, value, t.status().message());
         ok = false;
@@ -258,147 +267,174 @@ std::optional<Action> CompileTimer(LoaderContext& cx, const json::Value& v,
         timer.at = *t;
       }
     } else if (key == "tz") {
-      if (!IsValidTimeZone(*s)) {
+      if (!IsValidTimeZone(s)) {
         cx.Error(key_path, value,
-                 "unknown time zone '" + *s +
+                 "unknown time zone '" + std::string(s) +
                      "' (use an IANA id such as "
                      "America/Lima)");
         ok = false;
       }
-      timer.tz = *s;
+      timer.tz = s;
     } else {
       cx.Error(key_path, value,
-               "unknown key '" + key + "' in timer" +
+               "unknown key '" + std::string(key) + "' in timer" +
                    Suggest(key, {"name", "after", "at", "tz", "keep"}));
       ok = false;
     }
   }
-  if (timer.name.empty() && v.Find("name") == nullptr) {
+  const auto name = v.Find("name");
+  if (timer.name.empty() && !name) {
     cx.Error(path, v, "a timer needs a 'name'");
     ok = false;
   } else if (timer.name.empty() && ok) {
-    cx.Error(Child(path, "name"), *v.Find("name"), "timer name is empty");
+    cx.Error(path.Child("name"), *name, "timer name is empty");
     ok = false;
   }
-  const bool has_after = v.Find("after") != nullptr;
-  const bool has_at = v.Find("at") != nullptr;
+  const bool has_after = v.Find("after").has_value();
+  const bool has_at = v.Find("at").has_value();
+  const auto tz = v.Find("tz");
   if (has_after == has_at) {
     cx.Error(path, v, "a timer needs exactly one of 'after' (a duration) or 'at' (a time of day)");
     ok = false;
-  } else if (has_after && v.Find("tz") != nullptr) {
-    cx.Error(Child(path, "tz"), *v.Find("tz"), "'tz' applies only to 'at' timers");
+  } else if (has_after && tz) {
+    cx.Error(path.Child("tz"), *tz, "'tz' applies only to 'at' timers");
     ok = false;
   }
   return ok ? std::optional<Action>(Action{std::move(timer)}) : std::nullopt;
 }
 
-std::optional<ActionList> CompileNamedAction(LoaderContext& cx, const json::Value& at,
-                                             const std::string& name, const std::string& path) {
-  if (cx.actions_section != nullptr) {
-    if (const json::Value* spec = cx.actions_section->Find(name)) {
-      if (const auto it = cx.named_actions.find(name); it != cx.named_actions.end()) {
-        return it->second;
-      }
-      if (cx.compiling_actions.contains(name)) {
-        cx.Error(path, at, "action '" + name + "' is defined in terms of itself");
+std::optional<ActionList> CompileNamedAction(LoaderContext& cx, json::TapeValue at,
+                                             std::string_view name, const JsonPath& path) {
+  if (const auto spec = cx.FindAction(name)) {
+    if (const auto it = cx.named_actions.find(name); it != cx.named_actions.end()) {
+      if (!cx.AddCopies(it->second ? it->second->size() : 0, path, at, "action", name)) {
         return std::nullopt;
       }
-      cx.compiling_actions.insert(name);
-      auto compiled = CompileActions(cx, *spec, Child("actions", name));
-      cx.compiling_actions.erase(name);
-      cx.named_actions.emplace(name, compiled);
-      return compiled;
+      return it->second;
     }
+    if (cx.compiling_actions.contains(name)) {
+      cx.Error(path, at, "action '" + std::string(name) + "' is defined in terms of itself");
+      return std::nullopt;
+    }
+    if (!cx.CheckNesting(path, at, "action", name)) {
+      return std::nullopt;
+    }
+    const auto compiling = cx.compiling_actions.emplace(name).first;
+    auto compiled = CompileActions(cx, *spec, JsonPath("actions").Child(name));
+    cx.compiling_actions.erase(compiling);
+    cx.named_actions.emplace(name, compiled);
+    if (!cx.AddCopies(compiled ? compiled->size() : 0, path, at, "action", name)) {
+      return std::nullopt;
+    }
+    return compiled;
   }
   if (cx.script && cx.script->HasFunction(name)) {
     cx.opaque_actions = true;
-    return ActionList{Action{act::Script{name}}};
+    return ActionList{Action{act::Script{std::string(name)}}};
   }
   if (cx.options().registry != nullptr) {
     if (const NativeAction* fn = cx.options().registry->FindAction(name)) {
       cx.opaque_actions = true;
-      return ActionList{Action{act::Native{fn, name}}};
+      return ActionList{Action{act::Native{fn, std::string(name)}}};
     }
   }
   if (name == "end") {
     return ActionList{Action{act::End{}}};
   }
-  cx.Error(path, at, "unknown action '" + name + "'" + Suggest(name, ActionNameCandidates(cx)));
+  cx.Error(path, at,
+           "unknown action '" + std::string(name) + "'" + Suggest(name, ActionNameCandidates(cx)));
   return std::nullopt;
 }
 
-std::optional<Action> CompileActionObject(LoaderContext& cx, const json::Value& spec,
-                                          const std::string& path) {
-  const auto& members = spec.as_object();
-  if (members.size() != 1) {
+std::optional<Action> CompileActionObject(LoaderContext& cx, json::TapeValue spec,
+                                          const JsonPath& path) {
+  const auto members = spec.members();
+  const auto first = members.begin();
+  if (first == members.end() || std::next(first) != members.end()) {
     cx.Error(path, spec,
-             members.empty()
+             first == members.end()
                  ? "empty action object: use one of send, save, set, inc, unset, "
                    "timer, cancel"
-                 : "an action object has exactly one key, got " + std::to_string(members.size()) +
+                 : "an action object has exactly one key, got " + std::to_string(spec.size()) +
                        " (use an array for several actions)");
     return std::nullopt;
   }
-  const auto& [key, value] = members.front();
-  const std::string key_path = Child(path, key);
+  const auto [key, value] = *first;
+  const JsonPath key_path = path.Child(key);
   if (key == "send") return CompileSend(cx, value, key_path);
   if (key == "save") return CompileSave(cx, value, key_path);
   if (key == "set") return CompileSet(cx, value, key_path);
   if (key == "timer") return CompileTimer(cx, value, key_path);
   if (key == "inc" || key == "unset") {
-    const std::string* var = ExpectVariable(cx, value, key_path);
-    if (var == nullptr) {
+    const auto var = ExpectVariable(cx, value, key_path);
+    if (!var) {
       return std::nullopt;
     }
-    return key == "inc" ? Action{act::Inc{*var}} : Action{act::Unset{*var}};
+    return key == "inc" ? Action{act::Inc{std::string(*var)}}
+                        : Action{act::Unset{std::string(*var)}};
   }
   if (key == "cancel") {
-    const std::string* name = ExpectString(cx, value, key_path);
-    if (name == nullptr) {
+    const auto name = ExpectString(cx, value, key_path);
+    if (!name) {
       return std::nullopt;
     }
-    return Action{act::Cancel{*name}};
+    return Action{act::Cancel{std::string(*name)}};
   }
-  cx.Error(key_path, spec, "unknown action '" + key + "'" + Suggest(key, kActionKeys));
+  cx.Error(key_path, spec, "unknown action '" + std::string(key) + "'" + Suggest(key, kActionKeys));
   return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<ActionList> CompileActions(LoaderContext& cx, const json::Value& spec,
-                                         const std::string& path) {
+// Appends what `spec` compiles to (one action, a named list, or an array's actions) to `out`;
+// false after recording errors.
+bool AppendActions(LoaderContext& cx, json::TapeValue spec, const JsonPath& path, ActionList& out) {
+  const NestingScope scope(cx);
   if (spec.is_string()) {
-    return CompileNamedAction(cx, spec, spec.as_string(), path);
+    auto named = CompileNamedAction(cx, spec, spec.as_string(), path);
+    if (!named) {
+      return false;
+    }
+    out.insert(out.end(), std::make_move_iterator(named->begin()),
+               std::make_move_iterator(named->end()));
+    return true;
   }
   if (spec.is_object()) {
     auto action = CompileActionObject(cx, spec, path);
-    return action ? std::optional<ActionList>(ActionList{std::move(*action)}) : std::nullopt;
+    if (!action) {
+      return false;
+    }
+    out.push_back(std::move(*action));
+    return true;
   }
   if (!spec.is_array()) {
     cx.Error(path, spec,
              std::string("expected an action name, object or array, got ") +
                  json::TypeName(spec.type()));
-    return std::nullopt;
+    return false;
   }
-  ActionList list;
+  out.reserve(out.size() + spec.size());
   bool ok = true;
-  for (size_t i = 0; i < spec.as_array().size(); ++i) {
-    const json::Value& item = spec.as_array()[i];
-    const std::string item_path = Index(path, i);
+  size_t i = 0;
+  for (const json::TapeValue item : spec.elements()) {
+    const JsonPath item_path = path.Index(i++);
     if (item.is_array()) {
       cx.Error(item_path, item, "nested action arrays are not allowed");
       ok = false;
       continue;
     }
-    auto part = CompileActions(cx, item, item_path);
-    if (!part) {
-      ok = false;
-      continue;
-    }
-    list.insert(list.end(), std::make_move_iterator(part->begin()),
-                std::make_move_iterator(part->end()));
+    ok = AppendActions(cx, item, item_path, out) && ok;  // one level: items are not arrays
   }
-  return ok ? std::optional<ActionList>(std::move(list)) : std::nullopt;
+  return ok;
+}
+
+}  // namespace
+
+std::optional<ActionList> CompileActions(LoaderContext& cx, json::TapeValue spec,
+                                         const JsonPath& path) {
+  ActionList list;
+  if (!AppendActions(cx, spec, path, list)) {
+    return std::nullopt;
+  }
+  return list;
 }
 
 }  // namespace parley::flow::detail

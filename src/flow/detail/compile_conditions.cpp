@@ -28,9 +28,9 @@ std::optional<Condition> BuiltinCondition(std::string_view name) {
 
 std::vector<std::string> ConditionNameCandidates(const LoaderContext& cx) {
   std::vector<std::string> names = kBuiltinConditionNames;
-  if (cx.conditions_section != nullptr) {
-    for (const auto& [k, v] : cx.conditions_section->as_object()) {
-      names.push_back(k);
+  if (cx.conditions_section) {
+    for (const auto& [k, v] : cx.conditions_section->members()) {
+      names.emplace_back(k);
     }
   }
   if (cx.script) {
@@ -44,48 +44,75 @@ std::vector<std::string> ConditionNameCandidates(const LoaderContext& cx) {
   return names;
 }
 
-std::optional<Condition> CompileNamedCondition(LoaderContext& cx, const json::Value& at,
-                                               const std::string& name, const std::string& path) {
-  if (cx.conditions_section != nullptr) {
-    if (const json::Value* spec = cx.conditions_section->Find(name)) {
-      if (const auto it = cx.named_conditions.find(name); it != cx.named_conditions.end()) {
-        return it->second;
-      }
-      if (cx.compiling_conditions.contains(name)) {
-        cx.Error(path, at, "condition '" + name + "' is defined in terms of itself");
-        return std::nullopt;
-      }
-      cx.compiling_conditions.insert(name);
-      auto compiled = CompileCondition(cx, *spec, Child("conditions", name));
-      cx.compiling_conditions.erase(name);
-      cx.named_conditions.emplace(name, compiled);
-      return compiled;
+// How many conditions a copy of `c` duplicates (a `not` shares its inner condition), counted
+// up to a little past kMaxCopies. The recursion follows the condition's nesting, which
+// kMaxNesting bounds.
+size_t CopiesOf(const Condition& c) {
+  size_t n = 1;
+  if (const auto* all = std::get_if<cond::All>(&c.v)) {
+    for (const Condition& inner : all->of) {
+      n += n <= kMaxCopies ? CopiesOf(inner) : 0;
+    }
+  } else if (const auto* any = std::get_if<cond::Any>(&c.v)) {
+    for (const Condition& inner : any->of) {
+      n += n <= kMaxCopies ? CopiesOf(inner) : 0;
     }
   }
+  return n;
+}
+
+size_t CopiesOf(const std::optional<Condition>& c) { return c ? CopiesOf(*c) : 0; }
+
+std::optional<Condition> CompileNamedCondition(LoaderContext& cx, json::TapeValue at,
+                                               std::string_view name, const JsonPath& path) {
+  if (const auto spec = cx.FindCondition(name)) {
+    if (const auto it = cx.named_conditions.find(name); it != cx.named_conditions.end()) {
+      if (!cx.AddCopies(CopiesOf(it->second), path, at, "condition", name)) {
+        return std::nullopt;
+      }
+      return it->second;
+    }
+    if (cx.compiling_conditions.contains(name)) {
+      cx.Error(path, at, "condition '" + std::string(name) + "' is defined in terms of itself");
+      return std::nullopt;
+    }
+    if (!cx.CheckNesting(path, at, "condition", name)) {
+      return std::nullopt;
+    }
+    const auto compiling = cx.compiling_conditions.emplace(name).first;
+    auto compiled = CompileCondition(cx, *spec, JsonPath("conditions").Child(name));
+    cx.compiling_conditions.erase(compiling);
+    cx.named_conditions.emplace(name, compiled);
+    if (!cx.AddCopies(CopiesOf(compiled), path, at, "condition", name)) {
+      return std::nullopt;
+    }
+    return compiled;
+  }
   if (cx.script && cx.script->HasFunction(name)) {
-    return Condition{cond::Script{name}};
+    return Condition{cond::Script{std::string(name)}};
   }
   if (cx.options().registry != nullptr) {
     if (const NativeCondition* fn = cx.options().registry->FindCondition(name)) {
-      return Condition{cond::Native{fn, name}};
+      return Condition{cond::Native{fn, std::string(name)}};
     }
   }
   if (auto builtin = BuiltinCondition(name)) {
     return builtin;
   }
-  cx.Error(path, at,
-           "unknown condition '" + name + "'" + Suggest(name, ConditionNameCandidates(cx)));
+  cx.Error(
+      path, at,
+      "unknown condition '" + std::string(name) + "'" + Suggest(name, ConditionNameCandidates(cx)));
   return std::nullopt;
 }
 
-std::optional<Condition> CompileReply(LoaderContext& cx, const json::Value& v,
-                                      const std::string& path) {
+std::optional<Condition> CompileReply(LoaderContext& cx, json::TapeValue v, const JsonPath& path) {
   cond::Reply reply;
-  auto add = [&](const json::Value& word, const std::string& word_path) {
-    if (const std::string* s = ExpectString(cx, word, word_path)) {
+  auto add = [&](json::TapeValue word, const JsonPath& word_path) {
+    if (const auto s = ExpectString(cx, word, word_path)) {
       std::string normalized = NormalizeReply(*s);
       if (normalized.empty()) {
-        cx.Error(word_path, word, "reply word '" + *s + "' is empty after normalization");
+        cx.Error(word_path, word,
+                 "reply word '" + std::string(*s) + "' is empty after normalization");
         return;
       }
       reply.words.push_back(std::move(normalized));
@@ -93,9 +120,11 @@ std::optional<Condition> CompileReply(LoaderContext& cx, const json::Value& v,
   };
   if (v.is_string()) {
     add(v, path);
-  } else if (v.is_array() && !v.as_array().empty()) {
-    for (size_t i = 0; i < v.as_array().size(); ++i) {
-      add(v.as_array()[i], Index(path, i));
+  } else if (v.is_array() && !v.empty()) {
+    reply.words.reserve(v.size());
+    size_t i = 0;
+    for (const json::TapeValue word : v.elements()) {
+      add(word, path.Index(i++));
     }
   } else {
     cx.Error(path, v, "expected a word or a non-empty array of words");
@@ -107,24 +136,23 @@ std::optional<Condition> CompileReply(LoaderContext& cx, const json::Value& v,
   return Condition{std::move(reply)};
 }
 
-std::optional<Condition> CompileMatches(LoaderContext& cx, const json::Value& v,
-                                        const std::string& path) {
-  const std::string* pattern = ExpectString(cx, v, path);
-  if (pattern == nullptr) {
+std::optional<Condition> CompileMatches(LoaderContext& cx, json::TapeValue v,
+                                        const JsonPath& path) {
+  const auto pattern = ExpectString(cx, v, path);
+  if (!pattern) {
     return std::nullopt;
   }
   RE2::Options options;
   options.set_log_errors(false);
   auto re = std::make_shared<const RE2>(*pattern, options);
   if (!re->ok()) {
-    cx.Error(path, v, "bad regex '" + *pattern + "': " + re->error());
+    cx.Error(path, v, "bad regex '" + std::string(*pattern) + "': " + re->error());
     return std::nullopt;
   }
-  return Condition{cond::Matches{std::move(re), *pattern}};
+  return Condition{cond::Matches{std::move(re), std::string(*pattern)}};
 }
 
-std::optional<Condition> CompileNumber(LoaderContext& cx, const json::Value& v,
-                                       const std::string& path) {
+std::optional<Condition> CompileNumber(LoaderContext& cx, json::TapeValue v, const JsonPath& path) {
   if (v.is_bool() && v.as_bool()) {
     return Condition{cond::Number{}};
   }
@@ -134,8 +162,8 @@ std::optional<Condition> CompileNumber(LoaderContext& cx, const json::Value& v,
   }
   cond::Number n;
   bool ok = true;
-  for (const auto& [key, bound] : v.as_object()) {
-    const std::string key_path = Child(path, key);
+  for (const auto& [key, bound] : v.members()) {
+    const JsonPath key_path = path.Child(key);
     std::optional<double>* slot = key == "gt"    ? &n.gt
                                   : key == "gte" ? &n.gte
                                   : key == "lt"  ? &n.lt
@@ -143,8 +171,8 @@ std::optional<Condition> CompileNumber(LoaderContext& cx, const json::Value& v,
                                                  : nullptr;
     if (slot == nullptr) {
       cx.Error(key_path, bound,
-               "unknown range bound '" + key + "'" + Suggest(key, {"gt", "gte", "lt", "lte"}) +
-                   "; use gt, gte, lt or lte");
+               "unknown range bound '" + std::string(key) + "'" +
+                   Suggest(key, {"gt", "gte", "lt", "lte"}) + "; use gt, gte, lt or lte");
       ok = false;
       continue;
     }
@@ -170,39 +198,38 @@ std::optional<Condition> CompileNumber(LoaderContext& cx, const json::Value& v,
   return Condition{n};
 }
 
-std::optional<Condition> CompileVar(LoaderContext& cx, const json::Value& spec,
-                                    const std::string& path) {
+std::optional<Condition> CompileVar(LoaderContext& cx, json::TapeValue spec, json::TapeValue name,
+                                    const JsonPath& path) {
   cond::Var var;
-  const json::Value* name = spec.Find("var");
-  const std::string* name_str = ExpectString(cx, *name, Child(path, "var"));
-  if (name_str == nullptr) {
+  const auto name_str = ExpectString(cx, name, path.Child("var"));
+  if (!name_str) {
     return std::nullopt;
   }
   var.name = *name_str;
   int ops = 0;
   bool ok = true;
-  for (const auto& [key, operand] : spec.as_object()) {
+  for (const auto& [key, operand] : spec.members()) {
     if (key == "var") {
       continue;
     }
-    const std::string key_path = Child(path, key);
+    const JsonPath key_path = path.Child(key);
     static const std::pair<std::string_view, cond::Var::Op> kOps[] = {
         {"eq", cond::Var::Op::kEq},        {"ne", cond::Var::Op::kNe}, {"gt", cond::Var::Op::kGt},
         {"gte", cond::Var::Op::kGte},      {"lt", cond::Var::Op::kLt}, {"lte", cond::Var::Op::kLte},
         {"exists", cond::Var::Op::kExists}};
-    const std::string& op_name = key;  // clang 14 cannot capture structured bindings
+    const std::string_view op_name = key;  // clang 14 cannot capture structured bindings
     const auto* op = std::find_if(std::begin(kOps), std::end(kOps),
                                   [&](const auto& p) { return p.first == op_name; });
     if (op == std::end(kOps)) {
       cx.Error(key_path, operand,
-               "unknown comparison '" + key + "'" + Suggest(key, kVarOps) +
+               "unknown comparison '" + std::string(key) + "'" + Suggest(key, kVarOps) +
                    "; use eq, ne, gt, gte, lt, lte or exists");
       ok = false;
       continue;
     }
     ++ops;
     var.op = op->second;
-    var.operand = operand;
+    var.operand = operand.ToValue();
     const bool ordered = var.op == cond::Var::Op::kGt || var.op == cond::Var::Op::kGte ||
                          var.op == cond::Var::Op::kLt || var.op == cond::Var::Op::kLte;
     if (ordered && !ExpectType(cx, operand, json::Type::kNumber, key_path)) {
@@ -228,16 +255,17 @@ std::optional<Condition> CompileVar(LoaderContext& cx, const json::Value& spec,
   return Condition{std::move(var)};
 }
 
-std::optional<Condition> CompileList(LoaderContext& cx, const json::Value& v,
-                                     const std::string& path, bool all) {
-  if (!v.is_array() || v.as_array().empty()) {
+std::optional<Condition> CompileList(LoaderContext& cx, json::TapeValue v, const JsonPath& path,
+                                     bool all) {
+  if (!v.is_array() || v.empty()) {
     cx.Error(path, v, "expected a non-empty array of conditions");
     return std::nullopt;
   }
   ConditionList list;
   bool ok = true;
-  for (size_t i = 0; i < v.as_array().size(); ++i) {
-    auto c = CompileCondition(cx, v.as_array()[i], Index(path, i));
+  size_t i = 0;
+  for (const json::TapeValue item : v.elements()) {
+    auto c = CompileCondition(cx, item, path.Index(i++));
     if (c) {
       list.push_back(std::move(*c));
     } else {
@@ -255,8 +283,9 @@ std::optional<Condition> CompileList(LoaderContext& cx, const json::Value& v,
 
 }  // namespace
 
-std::optional<Condition> CompileCondition(LoaderContext& cx, const json::Value& spec,
-                                          const std::string& path) {
+std::optional<Condition> CompileCondition(LoaderContext& cx, json::TapeValue spec,
+                                          const JsonPath& path) {
+  const NestingScope scope(cx);
   if (spec.is_string()) {
     return CompileNamedCondition(cx, spec, spec.as_string(), path);
   }
@@ -266,31 +295,32 @@ std::optional<Condition> CompileCondition(LoaderContext& cx, const json::Value& 
         std::string("expected a condition name or object, got ") + json::TypeName(spec.type()));
     return std::nullopt;
   }
-  const auto& members = spec.as_object();
-  if (spec.Find("var") != nullptr) {
-    return CompileVar(cx, spec, path);
+  if (const auto name = spec.Find("var")) {
+    return CompileVar(cx, spec, *name, path);
   }
-  if (members.size() != 1) {
+  const auto members = spec.members();
+  const auto first = members.begin();
+  if (first == members.end() || std::next(first) != members.end()) {
     cx.Error(path, spec,
-             members.empty()
+             first == members.end()
                  ? "empty condition object: use one of reply, matches, number, timer, "
                    "var, all, any, not"
-                 : "a condition object has exactly one key, got " + std::to_string(members.size()));
+                 : "a condition object has exactly one key, got " + std::to_string(spec.size()));
     return std::nullopt;
   }
-  const auto& [key, value] = members.front();
-  const std::string key_path = Child(path, key);
+  const auto [key, value] = *first;
+  const JsonPath key_path = path.Child(key);
   if (key == "reply") return CompileReply(cx, value, key_path);
   if (key == "matches") return CompileMatches(cx, value, key_path);
   if (key == "number") return CompileNumber(cx, value, key_path);
   if (key == "all") return CompileList(cx, value, key_path, true);
   if (key == "any") return CompileList(cx, value, key_path, false);
   if (key == "timer") {
-    const std::string* name = ExpectString(cx, value, key_path);
-    if (name == nullptr) {
+    const auto name = ExpectString(cx, value, key_path);
+    if (!name) {
       return std::nullopt;
     }
-    return Condition{cond::Timer{*name}};
+    return Condition{cond::Timer{std::string(*name)}};
   }
   if (key == "not") {
     auto inner = CompileCondition(cx, value, key_path);
@@ -299,7 +329,8 @@ std::optional<Condition> CompileCondition(LoaderContext& cx, const json::Value& 
     }
     return Condition{cond::Not{std::make_shared<const Condition>(std::move(*inner))}};
   }
-  cx.Error(key_path, spec, "unknown condition '" + key + "'" + Suggest(key, kConditionKeys));
+  cx.Error(key_path, spec,
+           "unknown condition '" + std::string(key) + "'" + Suggest(key, kConditionKeys));
   return std::nullopt;
 }
 

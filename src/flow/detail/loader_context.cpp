@@ -11,29 +11,77 @@ bool LoaderContext::has_errors() const {
                      [](const Diagnostic& d) { return d.is_error(); });
 }
 
-std::string Child(const std::string& path, std::string_view key) {
-  if (path.empty()) {
-    return std::string(key);
+namespace {
+
+std::optional<json::TapeValue> FindIn(
+    const std::unordered_map<std::string_view, json::TapeValue>& definitions,
+    std::string_view name) {
+  const auto it = definitions.find(name);
+  return it == definitions.end() ? std::nullopt : std::optional<json::TapeValue>(it->second);
+}
+
+}  // namespace
+
+void LoaderContext::SetSections(std::optional<json::TapeValue> conditions,
+                                std::optional<json::TapeValue> actions) {
+  conditions_section = conditions;
+  actions_section = actions;
+  for (const auto& [section, definitions] :
+       {std::pair(conditions, &condition_definitions_), std::pair(actions, &action_definitions_)}) {
+    if (section) {
+      for (const auto& [name, spec] : section->members()) {
+        definitions->emplace(name, spec);  // keeps the first of a duplicated name
+      }
+    }
   }
-  std::string out = path;
-  out += '.';
-  out += key;
-  return out;
 }
 
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
+std::optional<json::TapeValue> LoaderContext::FindCondition(std::string_view name) const {
+  return FindIn(condition_definitions_, name);
 }
 
-const std::string* ExpectString(LoaderContext& cx, const json::Value& v, const std::string& path) {
+std::optional<json::TapeValue> LoaderContext::FindAction(std::string_view name) const {
+  return FindIn(action_definitions_, name);
+}
+
+bool LoaderContext::CheckNesting(const JsonPath& path, json::TapeValue at, std::string_view kind,
+                                 std::string_view name) {
+  if (nesting < kMaxNesting) {
+    return true;
+  }
+  Error(path, at,
+        std::string(kind) + " '" + std::string(name) + "' nests too deeply: with the definitions " +
+            "they use, conditions and actions may nest at most " + std::to_string(kMaxNesting) +
+            " levels");
+  return false;
+}
+
+bool LoaderContext::AddCopies(size_t copies, const JsonPath& path, json::TapeValue at,
+                              std::string_view kind, std::string_view name) {
+  copies_ += copies;
+  if (copies_ <= kMaxCopies) {
+    return true;
+  }
+  if (!too_many_copies_) {
+    too_many_copies_ = true;
+    Error(path, at,
+          std::string(kind) + " '" + std::string(name) + "' is copied too often: definitions " +
+              "are copied where they are used, at most " + std::to_string(kMaxCopies) +
+              " conditions and actions in all");
+  }
+  return false;
+}
+
+std::optional<std::string_view> ExpectString(LoaderContext& cx, json::TapeValue v,
+                                             const JsonPath& path) {
   if (!v.is_string()) {
     cx.Error(path, v, std::string("expected a string, got ") + json::TypeName(v.type()));
-    return nullptr;
+    return std::nullopt;
   }
-  return &v.as_string();
+  return v.as_string();
 }
 
-bool ExpectType(LoaderContext& cx, const json::Value& v, json::Type type, const std::string& path) {
+bool ExpectType(LoaderContext& cx, json::TapeValue v, json::Type type, const JsonPath& path) {
   if (v.type() != type) {
     cx.Error(path, v,
              std::string("expected ") +

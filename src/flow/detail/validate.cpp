@@ -1,6 +1,6 @@
 #include "flow/detail/validate.hpp"
 
-#include <deque>
+#include <vector>
 
 namespace parley::flow::detail {
 
@@ -30,40 +30,31 @@ bool MentionsTimer(const Condition& c) {
 
 bool IsAlways(const Condition& c) { return std::holds_alternative<cond::Always>(c.v); }
 
-void WarnUnreachable(LoaderContext& cx, const Flow& flow,
-                     const std::vector<StateOrigin>& state_origins) {
-  std::vector<bool> seen(flow.states.size(), false);
-  std::deque<StateId> queue = {flow.start};
-  seen[flow.start] = true;
-  while (!queue.empty()) {
-    const StateId id = queue.front();
-    queue.pop_front();
-    for (const Edge& e : flow.states[id].edges) {
-      if (!seen[e.target]) {
-        seen[e.target] = true;
-        queue.push_back(e.target);
-      }
-    }
-  }
-  for (StateId id = 0; id < flow.states.size(); ++id) {
-    if (!seen[id]) {
-      cx.Warning(state_origins[id].path, state_origins[id].pos,
-                 "state '" + flow.states[id].name + "' is unreachable from the start state '" +
-                     flow.states[flow.start].name + "'");
-    }
-  }
-}
+// Each state's edge targets, for the reachability search: [first[id], first[id + 1]) in `to`.
+struct Targets {
+  std::vector<uint32_t> first;
+  std::vector<StateId> to;
+};
 
-void WarnEdges(LoaderContext& cx, const Flow& flow, const std::vector<StateOrigin>& state_origins) {
+// Edges after an "always" edge, and states that wait for a reply with neither a timer edge nor
+// `otherwise`. The edges are most of a large flow's memory, so this one pass over them also
+// notes their targets.
+std::vector<Diagnostic> EdgeWarnings(const Flow& flow, const StateOrigins& origin_of,
+                                     Targets& targets) {
+  std::vector<Diagnostic> warnings;
+  targets.first.reserve(flow.states.size() + 1);
   for (StateId id = 0; id < flow.states.size(); ++id) {
     const State& state = flow.states[id];
+    targets.first.push_back(static_cast<uint32_t>(targets.to.size()));
     const Edge* always = nullptr;
     bool timer_edge = false;
     for (const Edge& e : state.edges) {
+      targets.to.push_back(e.target);
       if (always != nullptr) {
-        cx.Warning(e.path, e.pos,
-                   "edge to '" + flow.states[e.target].name +
-                       "' is never taken: the earlier edge at " + always->path + " is 'always'");
+        warnings.push_back({Diagnostic::Severity::kWarning, e.path, e.pos,
+                            "edge to '" + flow.states[e.target].name +
+                                "' is never taken: the earlier edge at " + always->path +
+                                " is 'always'"});
       } else if (IsAlways(e.condition)) {
         always = &e;
       }
@@ -71,10 +62,40 @@ void WarnEdges(LoaderContext& cx, const Flow& flow, const std::vector<StateOrigi
     }
     if (!state.terminal() && always == nullptr && !timer_edge && !state.otherwise &&
         !flow.otherwise) {
-      cx.Warning(state_origins[id].path, state_origins[id].pos,
-                 "state '" + state.name +
-                     "' waits for a reply but has no timer edge and no 'otherwise': a reply "
-                     "that matches no edge gets no answer and the contact may be stuck");
+      StateOrigin origin = origin_of(id);
+      warnings.push_back({Diagnostic::Severity::kWarning, std::move(origin.path), origin.pos,
+                          "state '" + state.name +
+                              "' waits for a reply but has no timer edge and no 'otherwise': a "
+                              "reply that matches no edge gets no answer and the contact may "
+                              "be stuck"});
+    }
+  }
+  targets.first.push_back(static_cast<uint32_t>(targets.to.size()));
+  return warnings;
+}
+
+void WarnUnreachable(LoaderContext& cx, const Flow& flow, const Targets& targets,
+                     const StateOrigins& origin_of) {
+  std::vector<bool> seen(flow.states.size(), false);
+  std::vector<StateId> queue = {flow.start};  // breadth first: each state is queued once
+  queue.reserve(flow.states.size());
+  seen[flow.start] = true;
+  for (size_t next = 0; next < queue.size(); ++next) {
+    const StateId id = queue[next];
+    for (uint32_t i = targets.first[id]; i < targets.first[id + 1]; ++i) {
+      const StateId target = targets.to[i];
+      if (!seen[target]) {
+        seen[target] = true;
+        queue.push_back(target);
+      }
+    }
+  }
+  for (StateId id = 0; id < flow.states.size(); ++id) {
+    if (!seen[id]) {
+      const StateOrigin origin = origin_of(id);
+      cx.Warning(origin.path, origin.pos,
+                 "state '" + flow.states[id].name + "' is unreachable from the start state '" +
+                     flow.states[flow.start].name + "'");
     }
   }
 }
@@ -94,10 +115,14 @@ void WarnTemplateVariables(LoaderContext& cx) {
 
 }  // namespace
 
-void AddWarnings(LoaderContext& cx, const Flow& flow,
-                 const std::vector<StateOrigin>& state_origins) {
-  WarnUnreachable(cx, flow, state_origins);
-  WarnEdges(cx, flow, state_origins);
+void AddWarnings(LoaderContext& cx, const Flow& flow, const StateOrigins& origin_of) {
+  Targets targets;
+  std::vector<Diagnostic> edge_warnings = EdgeWarnings(flow, origin_of, targets);
+  // Reported in this order, which breaks ties between warnings at one position.
+  WarnUnreachable(cx, flow, targets, origin_of);
+  for (Diagnostic& d : edge_warnings) {
+    cx.Add(d.severity, std::move(d.path), d.pos, std::move(d.message));
+  }
   WarnTemplateVariables(cx);
 }
 

@@ -2,7 +2,8 @@
 // probably not what the author meant.
 #pragma once
 
-#include <vector>
+#include <functional>
+#include <string>
 
 #include "flow/detail/loader_context.hpp"
 
@@ -13,11 +14,11 @@ struct StateOrigin {
   std::string path;
   json::Pos pos;
 };
+// Where state `id` is defined; asked only for the states a warning is about.
+using StateOrigins = std::function<StateOrigin(StateId id)>;
 
 // Adds warnings for unreachable states, edges after an "always" edge, states that wait for
 // a reply with neither a timer edge nor `otherwise`, and template variables never set.
-// `state_origins[id]` is where state `id` is defined.
-void AddWarnings(LoaderContext& cx, const Flow& flow,
-                 const std::vector<StateOrigin>& state_origins);
+void AddWarnings(LoaderContext& cx, const Flow& flow, const StateOrigins& origin_of);
 
 }  // namespace parley::flow::detail
