@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/json_tape.hpp"
 #include "flow/engine.hpp"
-#include "flow/json_tape.hpp"
 #include "flow/loader.hpp"
 #include "script/lua_script.hpp"
 

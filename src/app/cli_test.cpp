@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "flow/json.hpp"
+#include "common/json.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 
 #include <variant>
 
+#include "common/json.hpp"
 #include "flow/engine.hpp"
-#include "flow/json.hpp"
 
 namespace parley::conversation {
 

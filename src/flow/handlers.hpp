@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
-#include "flow/json.hpp"
 #include "flow/session.hpp"
 
 namespace parley::flow {

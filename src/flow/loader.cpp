@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <limits>
 
+#include "common/json_tape.hpp"
 #include "flow/detail/loader_context.hpp"
 #include "flow/detail/validate.hpp"
-#include "flow/json_tape.hpp"
 #include "flow/text.hpp"
 
 namespace parley::flow {

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.hpp"
 #include "common/status.hpp"
 #include "flow/handlers.hpp"
-#include "flow/json.hpp"
 #include "flow/model.hpp"
 
 namespace parley::flow {

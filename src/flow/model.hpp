@@ -13,8 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/json.hpp"
 #include "flow/handlers.hpp"
-#include "flow/json.hpp"
 #include "flow/text.hpp"
 
 namespace re2 {

@@ -11,9 +11,9 @@
 #include <variant>
 #include <vector>
 
+#include "common/json.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
-#include "flow/json.hpp"
 
 namespace parley::flow {
 

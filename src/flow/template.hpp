@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.hpp"
 #include "common/status.hpp"
-#include "flow/json.hpp"
 #include "flow/session.hpp"
 
 namespace parley::flow {

@@ -6,7 +6,7 @@
 
 #include <lua.hpp>
 
-#include "flow/json.hpp"
+#include "common/json.hpp"
 
 namespace parley::script::detail {
 

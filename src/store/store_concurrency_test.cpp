@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "flow/json.hpp"
+#include "common/json.hpp"
 #include "store/store_test_fixture.hpp"
 
 namespace parley::store::testing {

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <filesystem>
 
-#include "flow/json.hpp"
+#include "common/json.hpp"
 #include "store/store_test_fixture.hpp"
 
 #include "store/postgres/pg_migrations.hpp"

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/json_tape.hpp"
 #include "flow/detail/json_path.hpp"
-#include "flow/json_tape.hpp"
 #include "flow/loader.hpp"
 
 namespace parley::flow::detail {

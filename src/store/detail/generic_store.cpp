@@ -4,7 +4,7 @@
 #include <tuple>
 #include <utility>
 
-#include "flow/json.hpp"
+#include "common/json.hpp"
 #include "store/detail/backend.hpp"
 #include "store/detail/records.hpp"
 

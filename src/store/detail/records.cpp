@@ -1,6 +1,6 @@
 #include "store/detail/records.hpp"
 
-#include "flow/json.hpp"
+#include "common/json.hpp"
 
 namespace parley::store::detail {
 

@@ -1,11 +1,12 @@
-#include "flow/json.hpp"
+#include "common/json.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
-#include "flow/json_tape.hpp"
+#include "common/json_tape.hpp"
+#include "common/utf8.hpp"
 
 namespace parley::json {
 
@@ -62,37 +63,6 @@ bool Value::Erase(std::string_view key) {
 
 namespace {
 
-// Length of the well-formed UTF-8 sequence at s[i] (2-4), or 0 if the bytes there are not one.
-size_t Utf8SequenceLength(const std::string& s, size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  size_t len = 0;
-  uint32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) {
-    return 0;
-  }
-  uint32_t cp = b0 & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      return 0;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return len;
-}
-
 void SerializeString(const std::string& s, std::string& out) {
   out += '"';
   for (size_t i = 0; i < s.size(); ++i) {
@@ -101,8 +71,9 @@ void SerializeString(const std::string& s, std::string& out) {
       // Strings built in code (a Lua value, a saved reply) may hold any bytes, but JSON text is
       // UTF-8 and Parse rejects anything else: ill-formed bytes become U+FFFD so that what is
       // serialized can always be read back.
-      const size_t len = Utf8SequenceLength(s, i);
-      if (len == 0) {
+      size_t ill_formed = 0;
+      const size_t len = Utf8SequenceAt(s, i, &ill_formed);
+      if (len == 0) {  // one U+FFFD per ill-formed byte
         out += "\xEF\xBF\xBD";
       } else {
         out.append(s, i, len);

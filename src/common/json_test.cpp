@@ -1,4 +1,4 @@
-#include "flow/json.hpp"
+#include "common/json.hpp"
 
 #include <gtest/gtest.h>
 

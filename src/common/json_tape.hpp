@@ -27,8 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.hpp"
 #include "common/status.hpp"
-#include "flow/json.hpp"
 
 namespace parley::json {
 

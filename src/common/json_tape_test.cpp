@@ -1,4 +1,4 @@
-#include "flow/json_tape.hpp"
+#include "common/json_tape.hpp"
 
 #include <gtest/gtest.h>
 
