@@ -59,7 +59,7 @@ struct Options {
   int connections = 32;
   int contacts_per_connection = 50;
   double seconds = 10;
-  double paced_rate = 1000;
+  double paced_rate = 2000;
   int workers = 0;  // PARLEY_WORKERS of the server; 0: its default
   std::string reply_mode = "rest";
   std::string sqlite_sync = "full";  // PARLEY_SQLITE_SYNC of the server and the direct run

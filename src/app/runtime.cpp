@@ -59,10 +59,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   std::unique_ptr<Runtime> rt(new Runtime());
   const bool postgres = !config.database_url.starts_with("sqlite:");
   conversation::PipelineOptions pipeline_options;
-  // PostgreSQL: lanes run their round trips concurrently; past a couple per core the
-  // database's own processes (on the same cores here) only contend.
+  // PostgreSQL: lanes run their round trips concurrently, but every lane is a batch and a
+  // commit of its own: on 2 cores, 2 lanes gave 5,300 msg/s (9 events per batch), 3 gave
+  // 4,800, 4 gave 4,300 and 8 gave 3,200 (docs/benchmarks.md). One per core, at least 2.
   pipeline_options.lanes = config.pipeline_lanes > 0 ? config.pipeline_lanes
-                           : postgres                ? std::max(2, 2 * Cores())
+                           : postgres                ? std::max(2, Cores())
                                                      : 1;
   pipeline_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
 

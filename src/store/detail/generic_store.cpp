@@ -17,6 +17,32 @@ const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
 
+// A row callback that decodes a row with `decode` (a ...FromRow of records.hpp) into `*out`.
+template <typename T, typename Decode>
+auto DecodeInto(std::optional<T>& out, Decode decode) {
+  return [&out, decode](const Row& row) -> Status {
+    auto r = decode(row);
+    if (!r.ok()) {
+      return r.status();
+    }
+    out = std::move(r).value();
+    return Status::Ok();
+  };
+}
+
+// The same, appending every row to `*out`.
+template <typename T, typename Decode>
+auto DecodeAppend(std::vector<T>& out, Decode decode) {
+  return [&out, decode](const Row& row) -> Status {
+    auto r = decode(row);
+    if (!r.ok()) {
+      return r.status();
+    }
+    out.push_back(std::move(r).value());
+    return Status::Ok();
+  };
+}
+
 // Reads 0 on an empty database, else the highest applied version.
 Result<int> ReadSchemaVersion(Conn& conn) {
   int64_t tables = 0;
@@ -86,14 +112,7 @@ class TransactionImpl final : public Transaction {
   Result<ContactRecord> LockContactById(int64_t contact_id) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     std::optional<ContactRecord> found;
-    Status s = conn_->Exec(Q::kLockContactById, {contact_id}, [&](const Row& row) {
-      auto c = ContactFromRow(row);
-      if (!c.ok()) {
-        return c.status();
-      }
-      found = std::move(c).value();
-      return Status::Ok();
-    });
+    Status s = conn_->Exec(Q::kLockContactById, {contact_id}, DecodeInto(found, ContactFromRow));
     if (s.ok() && !found) {
       s = Status::NotFound("no contact " + std::to_string(contact_id));
     }
@@ -137,14 +156,7 @@ class TransactionImpl final : public Transaction {
       std::optional<SessionRecord> session;
       s = conn_->Send(Q::kInsertInbound, params, {}, on_insert);
       if (s.ok()) {
-        s = conn_->Exec(Q::kActiveSession, {m.contact_id}, [&](const Row& row) {
-          auto r = SessionFromRow(row);
-          if (!r.ok()) {
-            return r.status();
-          }
-          session = std::move(r).value();
-          return Status::Ok();
-        });
+        s = conn_->Exec(Q::kActiveSession, {m.contact_id}, DecodeInto(session, SessionFromRow));
       }
       if (s.ok()) {
         read_ahead_ = ReadAhead{m.contact_id, std::move(session)};
@@ -189,14 +201,7 @@ class TransactionImpl final : public Transaction {
       return std::move(read_ahead->session);
     }
     std::optional<SessionRecord> found;
-    Status s = conn_->Exec(Q::kActiveSession, {contact_id}, [&](const Row& row) {
-      auto r = SessionFromRow(row);
-      if (!r.ok()) {
-        return r.status();
-      }
-      found = std::move(r).value();
-      return Status::Ok();
-    });
+    Status s = conn_->Exec(Q::kActiveSession, {contact_id}, DecodeInto(found, SessionFromRow));
     if (!s.ok()) {
       return Track(Result<std::optional<SessionRecord>>(std::move(s)));
     }
@@ -310,14 +315,7 @@ class TransactionImpl final : public Transaction {
 
   Result<ContactRecord> DoLockContact(const ContactRecord& init) {
     std::optional<ContactRecord> found;
-    auto take = [&](const Row& row) {
-      auto c = ContactFromRow(row);
-      if (!c.ok()) {
-        return c.status();
-      }
-      found = std::move(c).value();
-      return Status::Ok();
-    };
+    auto take = DecodeInto(found, ContactFromRow);
     PARLEY_RETURN_IF_ERROR(conn_->Exec(Q::kLockContact, {init.address}, take));
     if (!found) {
       PARLEY_RETURN_IF_ERROR(conn_->Exec(
@@ -610,14 +608,8 @@ class StoreImpl final : public Store {
     }
     Conn& c = **conn;
     PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
-    Status s = c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, [&](const Row& row) {
-      auto item = OutboxFromRow(row);
-      if (!item.ok()) {
-        return item.status();
-      }
-      items.push_back(std::move(item).value());
-      return Status::Ok();
-    });
+    Status s =
+        c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, DecodeAppend(items, OutboxFromRow));
     if (s.ok()) {
       s = c.Commit();
     }
@@ -741,66 +733,34 @@ class StoreImpl final : public Store {
 
   Result<std::optional<ContactRecord>> FindContact(std::string_view address) override {
     std::optional<ContactRecord> found;
-    PARLEY_RETURN_IF_ERROR(Read(Q::kFindContact, {address}, [&](const Row& row) {
-      auto c = ContactFromRow(row);
-      if (!c.ok()) {
-        return c.status();
-      }
-      found = std::move(c).value();
-      return Status::Ok();
-    }));
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFindContact, {address}, DecodeInto(found, ContactFromRow)));
     return found;
   }
 
   Result<std::optional<ContactRecord>> FindContactById(int64_t contact_id) override {
     std::optional<ContactRecord> found;
-    PARLEY_RETURN_IF_ERROR(Read(Q::kFindContactById, {contact_id}, [&](const Row& row) {
-      auto c = ContactFromRow(row);
-      if (!c.ok()) {
-        return c.status();
-      }
-      found = std::move(c).value();
-      return Status::Ok();
-    }));
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kFindContactById, {contact_id}, DecodeInto(found, ContactFromRow)));
     return found;
   }
 
   Result<std::optional<MessageRecord>> FindOutboundBySid(std::string_view provider_sid) override {
     std::optional<MessageRecord> found;
-    PARLEY_RETURN_IF_ERROR(Read(Q::kFindOutboundBySid, {provider_sid}, [&](const Row& row) {
-      auto m = MessageFromRow(row);
-      if (!m.ok()) {
-        return m.status();
-      }
-      found = std::move(m).value();
-      return Status::Ok();
-    }));
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kFindOutboundBySid, {provider_sid}, DecodeInto(found, MessageFromRow)));
     return found;
   }
 
   Result<std::optional<SessionRecord>> LatestSession(int64_t contact_id) override {
     std::optional<SessionRecord> found;
-    PARLEY_RETURN_IF_ERROR(Read(Q::kLatestSession, {contact_id}, [&](const Row& row) {
-      auto r = SessionFromRow(row);
-      if (!r.ok()) {
-        return r.status();
-      }
-      found = std::move(r).value();
-      return Status::Ok();
-    }));
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kLatestSession, {contact_id}, DecodeInto(found, SessionFromRow)));
     return found;
   }
 
   Result<std::vector<MessageRecord>> Messages(int64_t contact_id) override {
     std::vector<MessageRecord> out;
-    PARLEY_RETURN_IF_ERROR(Read(Q::kMessages, {contact_id}, [&](const Row& row) {
-      auto m = MessageFromRow(row);
-      if (!m.ok()) {
-        return m.status();
-      }
-      out.push_back(std::move(m).value());
-      return Status::Ok();
-    }));
+    PARLEY_RETURN_IF_ERROR(Read(Q::kMessages, {contact_id}, DecodeAppend(out, MessageFromRow)));
     return out;
   }
 
