@@ -297,6 +297,7 @@ std::string Config::Describe() const {
       << " public_url=" << public_url << " flows=" << flows_dir
       << " start_flow=" << (start_flow.empty() ? "(none)" : start_flow)
       << " reply_mode=" << (reply_mode == ReplyMode::kTwiml ? "twiml" : "rest")
+      << " sqlite_sync=" << (sqlite_full_sync ? "full" : "normal")
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

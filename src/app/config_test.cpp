@@ -76,10 +76,26 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
   EXPECT_THAT(error({{"PARLEY_VALIDATE_SIGNATURE", "maybe"}}),
               HasSubstr("PARLEY_VALIDATE_SIGNATURE: expected true or false"));
   EXPECT_THAT(error({{"PARLEY_WORKERS", "-1"}}), HasSubstr("PARLEY_WORKERS"));
+  EXPECT_THAT(error({{"PARLEY_PIPELINE_LANES", "65"}}),
+              HasSubstr("PARLEY_PIPELINE_LANES: expected a number of lanes from 0"));
+  EXPECT_THAT(error({{"PARLEY_SQLITE_SYNC", "off"}}),
+              HasSubstr("PARLEY_SQLITE_SYNC: expected 'full' or 'normal', got 'off'"));
   EXPECT_THAT(error({{"PARLEY_MAX_BODY_BYTES", "12"}}), HasSubstr("PARLEY_MAX_BODY_BYTES"));
   EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "usa"}}), HasSubstr("PARLEY_DEFAULT_REGION"));
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
   EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
+}
+
+TEST_F(ConfigTest, PipelineAndSqliteDurability) {
+  auto defaults = LoadConfig({}, "");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->pipeline_lanes, 0);
+  EXPECT_TRUE(defaults->sqlite_full_sync);
+  EXPECT_THAT(defaults->Describe(), HasSubstr("sqlite_sync=full"));
+  auto c = LoadConfig({{"PARLEY_PIPELINE_LANES", "3"}, {"PARLEY_SQLITE_SYNC", "normal"}}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->pipeline_lanes, 3);
+  EXPECT_FALSE(c->sqlite_full_sync);
 }
 
 TEST_F(ConfigTest, DotenvErrorsPointAtTheLine) {
