@@ -284,29 +284,15 @@ class TapeParser {
   // that every string we hand out is valid UTF-8.
   bool SkipUtf8() {
     const auto b0 = static_cast<unsigned char>(s_[i_]);
-    int len = 0;
-    uint32_t min = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      len = 2, min = 0x80;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      len = 3, min = 0x800;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      len = 4, min = 0x10000;
-    } else {
+    const size_t len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2;
+    if (b0 < 0xC2 || b0 > 0xF4) {
       return Fail("invalid UTF-8 byte " + Describe(s_[i_]) + " in string");
     }
     if (i_ + len > s_.size()) {
       return Fail("truncated UTF-8 sequence in string");
     }
-    uint32_t cp = b0 & (0x7F >> len);
-    for (int k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s_[i_ + k]);
-      if ((b & 0xC0) != 0x80) {
-        return Fail("invalid UTF-8 sequence in string");
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    size_t ill_formed = 0;
+    if (Utf8SequenceAt(s_, i_, &ill_formed) != len) {
       return Fail("invalid UTF-8 sequence in string");
     }
     i_ += len;
