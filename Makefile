@@ -9,6 +9,10 @@
 #               with and without fsync per commit, PostgreSQL with and without fsync)
 
 JOBS ?= $(shell nproc)
+# ccache (CMakeLists.txt uses it when installed) hits across checkouts of the tree: paths are
+# hashed relative to here, and the working directory is left out.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 GEN := -G Ninja
 FUZZ_SECONDS ?= 60
 LUA_FUZZ_SECONDS ?= 30
