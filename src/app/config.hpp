@@ -1,4 +1,4 @@
-// The server's configuration, from the environment and a `.env` file (DESIGN §3). Every
+// The server's configuration, from the environment and a `.env` file. Every
 // key, its default and meaning are listed in docs/configuration.md; keep the two in step.
 //
 // Precedence: a variable set in the process environment wins over the same key in `.env`

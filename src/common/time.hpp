@@ -1,5 +1,5 @@
 // Time as a dependency. Everything in parley takes a TimePoint or a Clock; only
-// system_clock.cpp reads the real clock (style habit 4).
+// system_clock.cpp reads the real clock (docs/architecture.md, "The flow library is pure").
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,5 @@
 // Carrier-compliance keywords (STOP / START / HELP) recognised before a message reaches the
-// flow (DESIGN.md §2 "Compliance before the flow"; twilio-protocol.md §6).
+// flow (README, "Connecting Twilio"; docs/architecture.md, "Life of an event").
 //
 // Pure and thread-safe.
 #pragma once

@@ -70,22 +70,8 @@ constexpr char kFinishFlow[] = R"({
   ]
 })";
 
-std::unique_ptr<parley::testing::PgCluster>& ClusterSlot() {
-  static std::unique_ptr<parley::testing::PgCluster> cluster;
-  return cluster;
-}
-
 parley::testing::PgCluster* SharedCluster(std::string* error) {
-  auto& slot = ClusterSlot();
-  if (!slot) {
-    auto started = parley::testing::PgCluster::Start();
-    if (!started.ok()) {
-      *error = started.status().ToString();
-      return nullptr;
-    }
-    slot = std::move(started).value();
-  }
-  return slot.get();
+  return parley::testing::PgCluster::Shared(error);
 }
 
 Result<std::string> ReadSourceFile(const std::string& relative) {
@@ -100,7 +86,7 @@ Result<std::string> ReadSourceFile(const std::string& relative) {
 
 }  // namespace
 
-void ConversationTest::TearDownTestSuite() { ClusterSlot().reset(); }
+void ConversationTest::TearDownTestSuite() { parley::testing::PgCluster::StopShared(); }
 
 void ConversationTest::SetUp() {
   if (postgres()) {

@@ -99,7 +99,7 @@ struct OutboxDelivery {
   std::string error_code;
 };
 
-// A durable timer of a session (DESIGN §2). (session_id, name) is unique.
+// A durable timer of a session (docs/architecture.md, "Timers"). (session_id, name) is unique.
 struct TimerRecord {
   int64_t session_id = 0;
   std::string name;

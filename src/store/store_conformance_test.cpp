@@ -19,27 +19,11 @@ using flow::SessionStatus;
 
 // --- fixture -------------------------------------------------------------------------------
 
-namespace {
-std::unique_ptr<parley::testing::PgCluster>& ClusterSlot() {
-  static std::unique_ptr<parley::testing::PgCluster> cluster;
-  return cluster;
-}
-}  // namespace
-
 parley::testing::PgCluster* SharedCluster(std::string* error) {
-  auto& slot = ClusterSlot();
-  if (!slot) {
-    auto started = parley::testing::PgCluster::Start();
-    if (!started.ok()) {
-      *error = started.status().ToString();
-      return nullptr;
-    }
-    slot = std::move(started).value();
-  }
-  return slot.get();
+  return parley::testing::PgCluster::Shared(error);
 }
 
-void StoreTest::TearDownTestSuite() { ClusterSlot().reset(); }
+void StoreTest::TearDownTestSuite() { parley::testing::PgCluster::StopShared(); }
 
 void StoreTest::SetUp() {
   if (postgres()) {

@@ -99,6 +99,28 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start(bool durable) {
   return cluster;
 }
 
+namespace {
+std::unique_ptr<PgCluster>& SharedSlot() {
+  static std::unique_ptr<PgCluster> cluster;
+  return cluster;
+}
+}  // namespace
+
+PgCluster* PgCluster::Shared(std::string* error) {
+  auto& slot = SharedSlot();
+  if (!slot) {
+    auto started = Start();
+    if (!started.ok()) {
+      *error = started.status().ToString();
+      return nullptr;
+    }
+    slot = std::move(started).value();
+  }
+  return slot.get();
+}
+
+void PgCluster::StopShared() { SharedSlot().reset(); }
+
 PgCluster::~PgCluster() {
   if (running_) {
     (void)Stop();

@@ -26,6 +26,11 @@ class PgCluster {
   // default durability (fsync, synchronous_commit, full pages: for benchmarks); otherwise
   // all three are off (a test cluster is thrown away).
   static Result<std::unique_ptr<PgCluster>> Start(bool durable = false);
+  // One cluster per test process, started on first use: a suite's tests share it, each in a
+  // fresh database (CreateDatabase). Null, with the reason in *error, when it cannot start.
+  static PgCluster* Shared(std::string* error);
+  // Stops the shared cluster (a suite's TearDownTestSuite); the next Shared starts another.
+  static void StopShared();
   ~PgCluster();
   PgCluster(const PgCluster&) = delete;
   PgCluster& operator=(const PgCluster&) = delete;

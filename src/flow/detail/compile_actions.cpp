@@ -1,5 +1,5 @@
-// Action specs -> ActionList. Names resolve in the order of DESIGN §1: the flow's "actions"
-// section, the flow's Lua script, handlers registered from C++, built-ins ("end").
+// Action specs -> ActionList. Names resolve in the order of docs/flow-format.md: the flow's
+// "actions" section, the flow's Lua script, handlers registered from C++, built-ins ("end").
 #include "common/strings.hpp"
 #include "flow/detail/loader_context.hpp"
 #include "flow/template.hpp"

@@ -1,5 +1,5 @@
-// Condition specs -> Condition values. Names resolve in the order of DESIGN §1: the flow's
-// "conditions" section, the flow's Lua script, handlers registered from C++, built-ins.
+// Condition specs -> Condition values. Names resolve in the order of docs/flow-format.md: the
+// flow's "conditions" section, the flow's Lua script, handlers registered from C++, built-ins.
 #include <re2/re2.h>
 
 #include "flow/detail/loader_context.hpp"

@@ -1,6 +1,7 @@
 // Rows to records and back: the column orders of queries.cpp, JSON-in-text columns.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,31 @@ std::string MediaToJson(const std::vector<std::string>& media);
 Result<std::vector<std::string>> MediaFromJson(std::string_view text);
 
 const char* DirectionName(MessageRecord::Direction d);
+
+// A row callback that decodes a row with `decode` (a ...FromRow of records.hpp) into `*out`.
+template <typename T, typename Decode>
+auto DecodeInto(std::optional<T>& out, Decode decode) {
+  return [&out, decode](const Row& row) -> Status {
+    auto r = decode(row);
+    if (!r.ok()) {
+      return r.status();
+    }
+    out = std::move(r).value();
+    return Status::Ok();
+  };
+}
+
+// The same, appending every row to `*out`.
+template <typename T, typename Decode>
+auto DecodeAppend(std::vector<T>& out, Decode decode) {
+  return [&out, decode](const Row& row) -> Status {
+    auto r = decode(row);
+    if (!r.ok()) {
+      return r.status();
+    }
+    out.push_back(std::move(r).value());
+    return Status::Ok();
+  };
+}
 
 }  // namespace parley::store::detail
