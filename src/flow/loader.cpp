@@ -27,7 +27,6 @@ using detail::LoaderContext;
 using detail::Suggest;
 using json::TapeValue;
 
-constexpr uint32_t kNone = static_cast<uint32_t>(-1);
 const std::vector<std::string> kDocumentKeys = {
     "flow",   "version",  "start", "script",      "conditions",   "actions",         "otherwise",
     "states", "triggers", "tz",    "description", "expire_after", "on_missing_state"};
