@@ -1,6 +1,6 @@
 // X-Twilio-Signature: computing and verifying Twilio's webhook signature.
 //
-// Algorithm (twilio-protocol.md §2, identical in twilio-python and twilio-node):
+// Algorithm (Twilio's documented algorithm, identical in twilio-python and twilio-node):
 //   S = the full URL Twilio requested (scheme, host, optional port, path, query as sent)
 //   for each parameter name in byte order, without repeats:
 //     for each distinct value of that name in byte order: S += name + value

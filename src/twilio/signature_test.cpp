@@ -8,7 +8,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-// twilio-protocol.md §2 test vectors (twilio-node spec/validation.spec.js and twilio-python
+// Twilio's published test vectors (twilio-node spec/validation.spec.js and twilio-python
 // tests/unit/test_request_validator.py), token 12345.
 constexpr std::string_view kToken = "12345";
 constexpr std::string_view kUrl = "https://mycompany.com/myapp.php?foo=1&bar=2";

@@ -1,5 +1,5 @@
 // Plays Twilio's side of the messaging webhook against a running parley server: builds the
-// parameter sets Twilio sends for SMS, MMS and WhatsApp (twilio-protocol.md §1), encodes and
+// parameter sets Twilio sends for SMS, MMS and WhatsApp (docs/architecture.md), encodes and
 // signs them like Twilio (§2), posts them with Twilio's headers and timeouts (§3) over its
 // own small blocking Boost.Beast client, and parses the TwiML answer (§4).
 //

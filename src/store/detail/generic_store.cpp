@@ -1,6 +1,5 @@
 // The Store logic, once for both dialects, over backend.hpp.
 #include <algorithm>
-#include <map>
 #include <tuple>
 #include <utility>
 
@@ -117,21 +116,9 @@ class StoreImpl final : public Store {
 
   Result<std::vector<OutboxItem>> ClaimOutbox(TimePoint now, int limit, Duration lease) override {
     std::vector<OutboxItem> items;
-    auto conn = backend_->Acquire();
-    if (!conn.ok()) {
-      return conn.status();
-    }
-    Conn& c = **conn;
-    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
-    Status s =
-        c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, DecodeAppend(items, OutboxFromRow));
-    if (s.ok()) {
-      s = c.Commit();
-    }
-    if (!s.ok()) {
-      c.Rollback();
-      return s;
-    }
+    PARLEY_RETURN_IF_ERROR(InBookkeepingTransaction([&](Conn& c) {
+      return c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, DecodeAppend(items, OutboxFromRow));
+    }));
     std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
       return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
     });
@@ -157,30 +144,17 @@ class StoreImpl final : public Store {
 
   Status FinishOutbox(int64_t outbox_id, MessageStatus status, std::string_view provider_sid,
                       std::string_view error_code) override {
-    auto conn = backend_->Acquire();
-    if (!conn.ok()) {
-      return conn.status();
-    }
-    Conn& c = **conn;
-    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
-    std::optional<int64_t> message_id;
-    Status s = c.Exec(Q::kDeleteOutbox, {outbox_id}, [&](const Row& row) {
-      message_id = row.Int(0);
-      return Status::Ok();
+    return InBookkeepingTransaction([&](Conn& c) {
+      std::optional<int64_t> message_id;
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kDeleteOutbox, {outbox_id}, [&](const Row& row) {
+        message_id = row.Int(0);
+        return Status::Ok();
+      }));
+      if (!message_id) {
+        return Status::NotFound("no outbox row " + std::to_string(outbox_id));
+      }
+      return c.Exec(Q::kSetMessageDelivery, {*message_id, status, provider_sid, error_code});
     });
-    if (s.ok() && !message_id) {
-      s = Status::NotFound("no outbox row " + std::to_string(outbox_id));
-    }
-    if (s.ok()) {
-      s = c.Exec(Q::kSetMessageDelivery, {*message_id, status, provider_sid, error_code});
-    }
-    if (s.ok()) {
-      s = c.Commit();
-    }
-    if (!s.ok()) {
-      c.Rollback();
-    }
-    return s;
   }
 
   Status FinishOutboxBatch(const std::vector<OutboxDelivery>& deliveries) override {
@@ -204,24 +178,11 @@ class StoreImpl final : public Store {
       rows += ']';
     }
     rows += ']';
-    auto conn = backend_->Acquire();
-    if (!conn.ok()) {
-      return conn.status();
-    }
-    Conn& c = **conn;
-    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
     // Pipelined on PostgreSQL: both go out with the COMMIT, one round trip.
-    Status s = c.Send(Q::kSetDeliveries, {rows});
-    if (s.ok()) {
-      s = c.Send(Q::kDeleteOutboxRows, {rows});
-    }
-    if (s.ok()) {
-      s = c.Commit();
-    }
-    if (!s.ok()) {
-      c.Rollback();
-    }
-    return s;
+    return InBookkeepingTransaction([&](Conn& c) {
+      PARLEY_RETURN_IF_ERROR(c.Send(Q::kSetDeliveries, {rows}));
+      return c.Send(Q::kDeleteOutboxRows, {rows});
+    });
   }
 
   Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override {
@@ -305,6 +266,26 @@ class StoreImpl final : public Store {
   }
 
  private:
+  // Runs `body` in a transaction of the outbox bookkeeping (relaxed durability: see
+  // Store::ClaimOutbox), committed when it succeeds and rolled back otherwise.
+  template <typename Body>
+  Status InBookkeepingTransaction(Body body) {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin(Conn::Durability::kRelaxed));
+    Status s = body(c);
+    if (s.ok()) {
+      s = c.Commit();
+    }
+    if (!s.ok()) {
+      c.Rollback();
+    }
+    return s;
+  }
+
   Status Read(Q q, std::initializer_list<Param> params, RowFn on_row) {
     auto conn = backend_->Acquire();
     if (!conn.ok()) {
