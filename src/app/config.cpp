@@ -10,6 +10,7 @@
 
 #include "app/flow_files.hpp"
 #include "common/dotenv.hpp"
+#include "conversation/address.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -156,9 +157,10 @@ const std::map<std::string, Setter>& Keys() {
        }},
       {"PARLEY_DEFAULT_REGION",
        [](Config& c, const std::string& key, const std::string& v) {
-         if (v.size() != 2 || !std::isupper(static_cast<unsigned char>(v[0])) ||
-             !std::isupper(static_cast<unsigned char>(v[1]))) {
-           return Bad(key, "expected a two-letter region code such as US or GB, got '" + v + "'");
+         // Any two letters used to pass ("XX"), and then no national number parsed.
+         if (!conversation::IsSupportedRegion(v)) {
+           return Bad(key, "expected a region code libphonenumber knows, such as US or GB, got '" +
+                               v + "'");
          }
          c.default_region = v;
          return Status::Ok();
@@ -224,10 +226,15 @@ Status ApplyListen(Config& config, const std::string& listen, const std::string&
 }
 
 Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
-                          const std::string& dotenv_path) {
+                          const std::string& dotenv_path, Dotenv dotenv) {
   std::map<std::string, std::string> values;  // key -> value, .env first, env overrides
   std::map<std::string, std::string> origin;  // key -> where it came from, for messages
-  if (!dotenv_path.empty() && std::filesystem::exists(dotenv_path)) {
+  std::error_code ec;
+  if (dotenv == Dotenv::kRequired && !std::filesystem::exists(dotenv_path, ec)) {
+    return Status::NotFound("--env " + dotenv_path + ": " +
+                            (ec ? ec.message() : std::string("No such file or directory")));
+  }
+  if (!dotenv_path.empty() && std::filesystem::exists(dotenv_path, ec)) {
     auto text = ReadFile(dotenv_path);
     if (!text.ok()) {
       return text.status();
@@ -272,6 +279,11 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
     }
   }
   return config;
+}
+
+Result<Config> LoadCommandConfig(const std::string& env_flag) {
+  return env_flag.empty() ? LoadConfig(ProcessEnvironment(), ".env", Dotenv::kIfPresent)
+                          : LoadConfig(ProcessEnvironment(), env_flag, Dotenv::kRequired);
 }
 
 std::map<std::string, std::string> ProcessEnvironment() {

@@ -53,10 +53,20 @@ struct Config {
   std::string Describe() const;
 };
 
+// Whether the .env file must exist: the default `.env` may be absent; a file named with
+// `--env FILE` must be there (a typo must not start a server on defaults).
+enum class Dotenv { kIfPresent, kRequired };
+
 // Builds the configuration from `env` (the process environment) and, when `dotenv_path`
-// names a file that exists, that file. A missing .env is not an error.
+// names a file that exists, that file. A missing file is NotFound naming it when `dotenv`
+// is kRequired, and is skipped otherwise.
 Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
-                          const std::string& dotenv_path = ".env");
+                          const std::string& dotenv_path = ".env",
+                          Dotenv dotenv = Dotenv::kIfPresent);
+
+// The configuration of a command with an `--env FILE` flag (serve, migrate, start): the
+// process environment, plus FILE (required) when the flag was given, else `.env` if present.
+Result<Config> LoadCommandConfig(const std::string& env_flag);
 
 // The process environment as a map.
 std::map<std::string, std::string> ProcessEnvironment();

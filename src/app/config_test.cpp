@@ -44,6 +44,19 @@ TEST_F(ConfigTest, DefaultsNeedNoConfiguration) {
   EXPECT_THAT(c->allowed_hosts, ElementsAre("localhost", "127.0.0.1", "[::1]"));
 }
 
+// Issue 8 item 11: a .env file named with --env must exist; the default one may be absent.
+TEST_F(ConfigTest, ARequiredDotenvThatIsMissingIsAnError) {
+  const std::string missing = (dir_ / "typo.env").string();
+  auto c = LoadConfig({}, missing, Dotenv::kRequired);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(c.status().message(), HasSubstr("--env " + missing + ": No such file"));
+  EXPECT_TRUE(LoadConfig({}, missing, Dotenv::kIfPresent).ok());
+  auto present = LoadConfig({}, WriteEnv("PARLEY_REPLY_MODE=twiml\n"), Dotenv::kRequired);
+  ASSERT_TRUE(present.ok()) << present.status().ToString();
+  EXPECT_EQ(present->reply_mode, ReplyMode::kTwiml);
+}
+
 TEST_F(ConfigTest, EnvironmentWinsOverDotenvAndLimaKeysWork) {
   const std::string env_file = WriteEnv(
       "TWILIO_ACCOUNT_SID=AC1\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
@@ -82,6 +95,11 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
               HasSubstr("PARLEY_SQLITE_SYNC: expected 'full' or 'normal', got 'off'"));
   EXPECT_THAT(error({{"PARLEY_MAX_BODY_BYTES", "12"}}), HasSubstr("PARLEY_MAX_BODY_BYTES"));
   EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "usa"}}), HasSubstr("PARLEY_DEFAULT_REGION"));
+  // Issue 8 item 12: two letters are not enough; the region must be one libphonenumber knows.
+  EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "XX"}}),
+              HasSubstr("PARLEY_DEFAULT_REGION: expected a region code libphonenumber knows, "
+                        "such as US or GB, got 'XX'"));
+  EXPECT_EQ(error({{"PARLEY_DEFAULT_REGION", "GB"}}), "ok");
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
   EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
 }
