@@ -44,7 +44,8 @@ struct Server::Impl {
       : state(std::move(options), std::move(router)),
         acceptor(net::make_strand(state.io())),
         retry_timer(acceptor.get_executor()),
-        accept_log(clock, kAcceptLogInterval) {}
+        accept_log(clock, kAcceptLogInterval),
+        accept_recovery_log(clock, kAcceptLogInterval) {}
 
   void Accept();
   void OnAccept(error_code ec, tcp::socket socket);
@@ -54,9 +55,13 @@ struct Server::Impl {
   tcp::acceptor acceptor;         // used on its strand only, once the workers run
   net::steady_timer retry_timer;  // on the acceptor's strand
   SystemClock clock;
-  RateLimiter accept_log;                           // issue 8 item 16
-  std::chrono::milliseconds accept_retry_delay{0};  // on the acceptor's strand
-  uint64_t accept_failures = 0;                     // in a row; on the acceptor's strand
+  // Issue 8 item 16: failures and recoveries are each logged at most once a second.
+  RateLimiter accept_log;
+  RateLimiter accept_recovery_log;
+  // On the acceptor's strand: the wait before the next accept (0 after a success), and
+  // the failures since the last "accepting again" line.
+  std::chrono::milliseconds accept_retry_delay{0};
+  uint64_t accept_failures = 0;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> workers;
   uint16_t port = 0;
@@ -103,12 +108,14 @@ void Server::Impl::OnAccept(error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (accept_failures > 0) {  // the first success after failures: the end of the episode
-    accept_log.TakeSuppressed();
-    state.LogWarning("http accepting again after " + std::to_string(accept_failures) +
-                     " failed accepts");
-    accept_failures = 0;
+  if (accept_retry_delay.count() > 0) {  // the first success after failures
     accept_retry_delay = std::chrono::milliseconds(0);
+    // Rate limited too: near the descriptor limit accepts can alternate with failures.
+    if (accept_recovery_log.Allow()) {
+      state.LogWarning("http accepting again after " + std::to_string(accept_failures) +
+                       " failed accepts");
+      accept_failures = 0;
+    }
   }
   auto session = std::make_shared<detail::Session>(state, std::move(socket));
   if (auto registration = state.Register(session)) {
