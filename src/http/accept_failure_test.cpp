@@ -99,7 +99,25 @@ uint64_t FailuresIn(const std::string& line) {
   return count;
 }
 
+// Whether the sanitizers run (PARLEY_SANITIZE turns on ASan and UBSan together).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 TEST(AcceptFailureTest, OutOfDescriptorsLogsOneWarningASecondWithACountAndRecovers) {
+  if (kSanitized) {
+    // UBSan's vptr check probes memory through a pipe: with no descriptor left it reports
+    // every virtual call it has not cached as an error.
+    GTEST_SKIP() << "needs a process that can run out of descriptors; not under sanitizers";
+  }
   Router router;
   router.Add("GET", "/hello", [](const Request&) { return Response::Text(200, "hello"); });
   ServerOptions options;
