@@ -12,6 +12,7 @@
 #include "app/config.hpp"
 #include "app/runtime.hpp"
 #include "app/server_app.hpp"
+#include "common/log.hpp"
 
 namespace parley::app {
 
@@ -31,6 +32,9 @@ int Serve(const ServeOptions& o) {
     std::cerr << "parley serve: " << config.status().message() << "\n";
     return kExitFailure;
   }
+  // Before anything logs: the first line already has the operator's format.
+  SetLogFormat(config->log_format);
+  SetLogLevel(config->log_level);
   if (!o.listen.empty()) {
     if (Status s = ApplyListen(*config, o.listen, "--listen"); !s.ok()) {
       std::cerr << "parley serve: " << s.message() << "\n";

@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/runtime.hpp"
+#include "common/log.hpp"
 #include "conversation/address.hpp"
 
 namespace parley::app {
@@ -30,6 +31,8 @@ int StartConversation(const StartOptions& o) {
   if (!config.ok()) {
     return fail(config.status());
   }
+  SetLogFormat(config->log_format);
+  SetLogLevel(config->log_level);
   auto address = conversation::ParseAddress(o.phone, config->default_region);
   if (!address.ok()) {
     std::cerr << "parley start: " << o.phone << ": " << address.status().message() << "\n";

@@ -202,6 +202,24 @@ const std::map<std::string, Setter>& Keys() {
          }
          return Status::Ok();
        }},
+      {"PARLEY_LOG_FORMAT",
+       [](Config& c, const std::string& key, const std::string& v) {
+         const auto format = ParseLogFormat(v);
+         if (!format) {
+           return Bad(key, "expected 'text' or 'json', got '" + v + "'");
+         }
+         c.log_format = *format;
+         return Status::Ok();
+       }},
+      {"PARLEY_LOG_LEVEL",
+       [](Config& c, const std::string& key, const std::string& v) {
+         const auto level = ParseLogLevel(v);
+         if (!level) {
+           return Bad(key, "expected 'debug', 'info', 'warn' or 'error', got '" + v + "'");
+         }
+         c.log_level = *level;
+         return Status::Ok();
+       }},
   };
   return *keys;
 }
@@ -310,6 +328,11 @@ std::string Config::Describe() const {
       << " start_flow=" << (start_flow.empty() ? "(none)" : start_flow)
       << " reply_mode=" << (reply_mode == ReplyMode::kTwiml ? "twiml" : "rest")
       << " sqlite_sync=" << (sqlite_full_sync ? "full" : "normal")
+      << " log=" << (log_format == LogFormat::kJson ? "json" : "text") << "/"
+      << (log_level == LogLevel::kDebug     ? "debug"
+          : log_level == LogLevel::kInfo    ? "info"
+          : log_level == LogLevel::kWarning ? "warn"
+                                            : "error")
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

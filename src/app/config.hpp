@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.hpp"
 #include "common/status.hpp"
 
 namespace parley::app {
@@ -45,6 +46,8 @@ struct Config {
   int pipeline_lanes = 0;             // PostgreSQL event lanes; 0: sized to the machine
   bool sqlite_full_sync = true;       // PARLEY_SQLITE_SYNC=full (default) or normal
   size_t max_body_bytes = 64 * 1024;
+  LogFormat log_format = LogFormat::kText;  // PARLEY_LOG_FORMAT: text or json
+  LogLevel log_level = LogLevel::kInfo;     // PARLEY_LOG_LEVEL: debug, info, warn, error
 
   bool has_twilio_credentials() const {
     return !twilio_account_sid.empty() && !twilio_auth_token.empty();

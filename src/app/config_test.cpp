@@ -101,6 +101,12 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
                         "such as US or GB, got 'XX'"));
   EXPECT_EQ(error({{"PARLEY_DEFAULT_REGION", "GB"}}), "ok");
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
+  // Issue 8 item 15: the log format and level are checked like every other key.
+  EXPECT_THAT(error({{"PARLEY_LOG_FORMAT", "JSON"}}),
+              HasSubstr("PARLEY_LOG_FORMAT: expected 'text' or 'json', got 'JSON'"));
+  EXPECT_THAT(error({{"PARLEY_LOG_LEVEL", "trace"}}),
+              HasSubstr("PARLEY_LOG_LEVEL: expected 'debug', 'info', 'warn' or 'error', got "
+                        "'trace'"));
   EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
 }
 
@@ -114,6 +120,20 @@ TEST_F(ConfigTest, PipelineAndSqliteDurability) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->pipeline_lanes, 3);
   EXPECT_FALSE(c->sqlite_full_sync);
+}
+
+// Issue 8 item 15.
+TEST_F(ConfigTest, LogFormatAndLevel) {
+  auto defaults = LoadConfig({}, "");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->log_format, LogFormat::kText);
+  EXPECT_EQ(defaults->log_level, LogLevel::kInfo);
+  EXPECT_THAT(defaults->Describe(), HasSubstr("log=text/info"));
+  auto c = LoadConfig({{"PARLEY_LOG_FORMAT", "json"}, {"PARLEY_LOG_LEVEL", "debug"}}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log_format, LogFormat::kJson);
+  EXPECT_EQ(c->log_level, LogLevel::kDebug);
+  EXPECT_THAT(c->Describe(), HasSubstr("log=json/debug"));
 }
 
 TEST_F(ConfigTest, DotenvErrorsPointAtTheLine) {

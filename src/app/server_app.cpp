@@ -92,6 +92,8 @@ Status ServerApp::Start() {
   server_options.max_body_bytes = config_.max_body_bytes;
   server_options.allowed_hosts = config_.allowed_hosts;
   server_options.access_log = [](std::string_view line) { Log(LogLevel::kInfo, line); };
+  server_options.error_log = [](std::string_view line) { Log(LogLevel::kError, line); };
+  server_options.warning_log = [](std::string_view line) { Log(LogLevel::kWarning, line); };
   server_options.observe = parts->http_metrics->Observer();
   parts->server = std::make_unique<http::Server>(server_options, std::move(router));
   rt.Start();
