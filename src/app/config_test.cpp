@@ -46,7 +46,7 @@ TEST_F(ConfigTest, DefaultsNeedNoConfiguration) {
 
 TEST_F(ConfigTest, EnvironmentWinsOverDotenvAndLimaKeysWork) {
   const std::string env_file = WriteEnv(
-      "TWILIO_ACCOUNT_SID=AC1\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
+      "TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
       "PUBLIC_URL=https://Parley.Example.com/\nPARLEY_REPLY_MODE=twiml\n");
   auto c =
       LoadConfig({{"TWILIO_AUTH_TOKEN", "from-env"}, {"PARLEY_LISTEN", "0.0.0.0:9000"}}, env_file);
@@ -82,6 +82,9 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
               HasSubstr("PARLEY_SQLITE_SYNC: expected 'full' or 'normal', got 'off'"));
   EXPECT_THAT(error({{"PARLEY_MAX_BODY_BYTES", "12"}}), HasSubstr("PARLEY_MAX_BODY_BYTES"));
   EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "usa"}}), HasSubstr("PARLEY_DEFAULT_REGION"));
+  // Issue 8 item 1: webhooks are checked against it, so a malformed one stops the start.
+  EXPECT_THAT(error({{"TWILIO_ACCOUNT_SID", "AC1"}}),
+              HasSubstr("TWILIO_ACCOUNT_SID: expected AC followed by 32 lower-case hex digits"));
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
   EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
 }

@@ -9,7 +9,8 @@
 // when the pipeline calls back, so a webhook waiting for the database holds no thread.
 //
 // Answers (what Twilio sees; the detail goes to the log, never to the caller):
-//   400 malformed form encoding, missing From/MessageSid, or a From that is not a number
+//   400 malformed form encoding, parameters Twilio would not send (twilio/inbound_params.hpp:
+//       the answer names the parameter; nothing is written), or a From that is not a number
 //   403 signature missing or wrong (nothing is written)
 //   415 a body that is not application/x-www-form-urlencoded
 //   503 the database is unavailable, or the pipeline's queue stayed full (Twilio retries;
@@ -32,6 +33,8 @@ struct InboundOptions {
   // kInline (PARLEY_REPLY_MODE=twiml): replies go back in the answer as TwiML.
   conversation::ReplyMode reply_mode = conversation::ReplyMode::kQueued;
   std::string auth_token;
+  // TWILIO_ACCOUNT_SID: webhooks of another account are refused (400). Empty: any account.
+  std::string account_sid;
   std::string public_url;  // what Twilio signs: scheme://host[:port], no trailing slash
   bool validate_signature = true;
   std::string default_region = "US";

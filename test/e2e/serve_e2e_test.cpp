@@ -81,8 +81,13 @@ class ServeTest : public ::testing::TestWithParam<std::string> {
             {"PARLEY_REPLY_MODE", reply_mode}};
   }
   // Starts a server; returns its index in servers_.
-  ServeProcess& Serve(const std::string& reply_mode = "twiml") {
-    auto p = ServeProcess::Start(PARLEY_BINARY, dir_.string(), Env(reply_mode),
+  ServeProcess& Serve(const std::string& reply_mode = "twiml",
+                      const std::map<std::string, std::string>& extra_env = {}) {
+    auto env = Env(reply_mode);
+    for (const auto& [key, value] : extra_env) {
+      env[key] = value;
+    }
+    auto p = ServeProcess::Start(PARLEY_BINARY, dir_.string(), env,
                                  "serve" + std::to_string(servers_.size()));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     if (!p.ok()) {
@@ -197,6 +202,58 @@ TEST_P(ServeTest, ARepeatedMessageSidIsAnsweredAlikeAndAppliedOnce) {
   EXPECT_EQ(Session(kAna)->session.step, 1u);  // one transition, not two
   Sms(d, kAna, "yes", sid);
   EXPECT_EQ(Counts(), counts);
+}
+
+// Issue 8 item 1: a captured webhook replayed with one parameter boundary moved keeps its
+// signature. Each shift of an SMS and of a WhatsApp message is refused (400 naming the
+// parameter) or, where only free text moved, keeps the MessageSid and is answered as the
+// repeat it is: nothing is applied twice.
+TEST_P(ServeTest, ABoundaryShiftedReplayIsRefusedOrDeduplicated) {
+  constexpr char kAccount[] = "AC0123456789abcdef0123456789abcdef";
+  auto& server = Serve("twiml", {{"TWILIO_ACCOUNT_SID", kAccount}});
+  auto d = Driver(server);
+  ASSERT_EQ(d.options().account_sid, kAccount);
+  Sms(d, kAna, "JOIN");
+  const twilio::Form originals[] = {
+      d.SmsParams(kAna, kOurNumber, "yes", d.NewMessageSid()),
+      d.WhatsAppParams(kAna, kOurNumber, "JOIN", d.NewMessageSid(), "Ana W")};
+  const std::string url = d.PublicUrl("/twilio/messages");
+  int refused = 0;
+  for (const twilio::Form& original : originals) {
+    ASSERT_EQ(d.Post("/twilio/messages", original)->status, 200);
+    const std::string counts = Counts();
+    const auto sms_step = Session(kAna)->session.step;
+    for (const auto& [name, value] : original) {
+      const twilio::Form shifted = TwilioDriver::AbsorbNextParameter(original, name);
+      if (shifted.size() == original.size()) {
+        continue;
+      }
+      ASSERT_EQ(d.Sign(url, shifted), d.Sign(url, original)) << name;
+      auto r = d.Post("/twilio/messages", shifted);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      if (r->status == 400) {
+        ++refused;
+        EXPECT_THAT(r->body, HasSubstr("Bad Request: ")) << name;
+      } else {
+        EXPECT_EQ(r->status, 200) << name << ": " << r->body;
+        EXPECT_EQ(shifted.Get("MessageSid"), original.Get("MessageSid")) << name;
+      }
+    }
+    EXPECT_EQ(Counts(), counts);
+    EXPECT_EQ(Session(kAna)->session.step, sms_step);
+  }
+  EXPECT_GT(refused, 10);
+  // The issue's replay, by name.
+  const twilio::Form replay = TwilioDriver::AbsorbNextParameter(originals[0], "MessageSid");
+  auto r = d.Post("/twilio/messages", replay);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("MessageSid: expected SM or MM"));
+  // Another account's webhook (signed with this token, say a shared one): refused.
+  twilio::Form other = d.SmsParams(kAna, kOurNumber, "yes", d.NewMessageSid());
+  other.Set("AccountSid", "ACffffffffffffffffffffffffffffffff");
+  r = d.Post("/twilio/messages", other);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("AccountSid"));
 }
 
 TEST_P(ServeTest, BadRequestsGetTheirStatusAndChangeNothing) {
