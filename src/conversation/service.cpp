@@ -1,5 +1,6 @@
 #include "conversation/service.hpp"
 
+#include <optional>
 #include <variant>
 
 #include "common/json.hpp"
@@ -72,6 +73,8 @@ struct Service::EventContext {
   const Event& event;
   TimePoint now;
   std::string reply_from;  // sender address for outbound messages
+  // The inbound message being answered (its id), which outbound messages name as reply_to.
+  std::optional<int64_t> inbound_id;
   Applied applied;
 };
 
@@ -87,7 +90,7 @@ Result<Applied> Service::Apply(store::Transaction& tx, const Event& event, TimeP
   if (!contact.ok()) {
     return contact.status();
   }
-  EventContext cx{tx, std::move(*contact), event, now, {}, {}};
+  EventContext cx{tx, std::move(*contact), event, now, {}, std::nullopt, {}};
   // No catch-all: an event kind without an Apply overload does not compile.
   Status s = std::visit([&](const auto& body) { return Apply(cx, body); }, event.body);
   if (!s.ok()) {
@@ -109,6 +112,7 @@ Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
   m.body = text;
   m.media = media;
   m.created_at = cx.now;
+  m.reply_to = cx.inbound_id;
   cx.applied.outcome.replies.push_back({text, media});
   if (cx.event.reply_mode == ReplyMode::kInline) {
     m.status = store::MessageStatus::kTwiml;
@@ -209,9 +213,10 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     counters_->duplicates.Inc();
     cx.applied.outcome.duplicate = true;
     cx.applied.keep = false;  // nothing of the repeat is kept
-    return Status::Ok();
+    return AnswerRepeat(cx, message);
   }
   counters_->inbound.Inc();
+  cx.inbound_id = in.id;
 
   cx.contact.last_inbound_at = cx.now;
   if (!message.profile_name.empty()) {
@@ -276,6 +281,24 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     }
   }
   return cx.tx.UpdateContact(cx.contact);
+}
+
+// A webhook retry (Twilio retries when the first answer never arrived) must carry what the
+// first delivery answered: inline, the replies recorded for the original event. The original
+// is committed, or an earlier event of this batch (the contact's lock orders the two, across
+// instances too), so its replies are all there.
+Status Service::AnswerRepeat(EventContext& cx, const InboundMessage& message) const {
+  if (cx.event.reply_mode != ReplyMode::kInline) {
+    return Status::Ok();  // queued: the outbox delivered them; the answer is empty both times
+  }
+  auto replies = cx.tx.RepliesTo(message.message_sid);
+  if (!replies.ok()) {
+    return replies.status();
+  }
+  for (store::MessageRecord& m : *replies) {
+    cx.applied.outcome.replies.push_back({std::move(m.body), std::move(m.media)});
+  }
+  return Status::Ok();
 }
 
 Status Service::Apply(EventContext& cx, const StartFlow& start) const {

@@ -180,6 +180,45 @@ TEST_P(ServiceTest, ARepeatedMessageSidIsFlaggedDuplicateAndWritesNothing) {
   EXPECT_EQ(MetricValue("parley_inbound_messages_total"), 2);
 }
 
+// Issue 8 item 4: in twiml mode Twilio's retry (the first answer never arrived) must carry
+// the same <Message>s; the repeat writes nothing.
+TEST_P(ServiceTest, AnInlineRepeatIsAnsweredWithTheOriginalsReplies) {
+  const auto inline_sms = [](std::string_view from, std::string body, std::string sid) {
+    Event e = Sms(from, std::move(body), std::move(sid));
+    e.reply_mode = ReplyMode::kInline;
+    return e;
+  };
+  const std::string join_sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome join, Run(inline_sms(kAna, "JOIN", join_sid)));
+  const std::string yes_sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome first, Run(inline_sms(kAna, "yes", yes_sid)));
+  EXPECT_THAT(Bodies(first), ElementsAre("Great! What is your first name?"));
+  // No session and no trigger: answered with nothing.
+  const std::string hello_sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome hello, Run(inline_sms(kBob, "hello", hello_sid)));
+  EXPECT_THAT(hello.replies, IsEmpty());
+  const std::string counts = Counts();
+
+  clock_.Advance(std::chrono::seconds(15));
+  ASSERT_OK_AND_ASSIGN(Outcome retry, Run(inline_sms(kAna, "yes", yes_sid)));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(Bodies(retry), Bodies(first));
+  ASSERT_OK_AND_ASSIGN(Outcome join_retry, Run(inline_sms(kAna, "JOIN", join_sid)));
+  EXPECT_THAT(Bodies(join_retry), ElementsAre(kOptInQuestion));
+  EXPECT_EQ(Bodies(join_retry), Bodies(join));
+  ASSERT_OK_AND_ASSIGN(Outcome hello_retry, Run(inline_sms(kBob, "hello", hello_sid)));
+  EXPECT_TRUE(hello_retry.duplicate);
+  EXPECT_THAT(hello_retry.replies, IsEmpty());
+  // Queued mode answers a repeat with nothing, as it answered the original.
+  ASSERT_OK_AND_ASSIGN(Outcome queued_retry, Run(Sms(kAna, "yes", yes_sid)));
+  EXPECT_TRUE(queued_retry.duplicate);
+  EXPECT_THAT(queued_retry.replies, IsEmpty());
+
+  EXPECT_EQ(Counts(), counts);
+  EXPECT_EQ(Session(kAna)->session.state, "ASK_NAME");
+  EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 4);
+}
+
 TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
   EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
   EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));

@@ -198,9 +198,12 @@ TEST_P(ServeTest, ARepeatedMessageSidIsAnsweredAlikeAndAppliedOnce) {
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(retry.status, 200);
   EXPECT_THAT(Replies(first), ::testing::ElementsAre("Great! What is your first name?"));
+  // Issue 8 item 4: Twilio retries when the first answer never arrived, so the retry must
+  // carry the same <Message>s, byte for byte.
+  EXPECT_EQ(retry.body, first.body);
   const std::string counts = Counts();
   EXPECT_EQ(Session(kAna)->session.step, 1u);  // one transition, not two
-  Sms(d, kAna, "yes", sid);
+  EXPECT_EQ(Sms(d, kAna, "yes", sid).body, first.body);
   EXPECT_EQ(Counts(), counts);
 }
 

@@ -43,6 +43,7 @@ enum class Q : int {
   kTimers,
   kClaimTimers,
   kFindOutboundBySid,
+  kRepliesTo,  // the outbound messages answering the inbound message with sid $1
   kClaimOutbox,
   kDeleteOutbox,
   kSetMessageDelivery,
@@ -63,6 +64,6 @@ std::string_view QuerySql(Dialect d, Q q);
 // Column lists shared by the SELECTs and RETURNINGs above, decoded by records.cpp.
 inline constexpr int kContactColumns = 12;
 inline constexpr int kSessionColumns = 12;
-inline constexpr int kMessageColumns = 12;
+inline constexpr int kMessageColumns = 13;
 
 }  // namespace parley::store::detail
