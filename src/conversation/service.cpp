@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "common/json.hpp"
+#include "common/utf8.hpp"
 #include "flow/engine.hpp"
 
 namespace parley::conversation {
@@ -109,11 +110,16 @@ Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
   m.direction = store::MessageRecord::Direction::kOutbound;
   m.from = cx.reply_from;
   m.to = cx.contact.address;
-  m.body = text;
-  m.media = media;
+  // What a script builds may hold U+0000 (or, from C++ handlers, ill-formed UTF-8): the
+  // inline answer carries the text as stored, so a retry's answer (read back from the
+  // store) is the same (common/utf8.hpp, ToStorableText).
+  m.body = ToStorableText(text);
+  for (const std::string& url : media) {
+    m.media.push_back(ToStorableText(url));
+  }
   m.created_at = cx.now;
   m.reply_to = cx.inbound_id;
-  cx.applied.outcome.replies.push_back({text, media});
+  cx.applied.outcome.replies.push_back({m.body, m.media});
   if (cx.event.reply_mode == ReplyMode::kInline) {
     m.status = store::MessageStatus::kTwiml;
     return cx.tx.RecordOutbound(m);

@@ -467,6 +467,50 @@ TEST_P(StoreTest, InboundWithoutSidIsNeverARepeat) {
 
 // --- sessions ------------------------------------------------------------------------------
 
+// Issue 8 item 9: PostgreSQL's text refuses U+0000 (and ill-formed UTF-8), so an event that
+// wrote one failed on every retry there while SQLite kept it. Both now store U+FFFD, for
+// every writer (the webhook normalizes first; flow replies and the CLI come here directly).
+TEST_P(StoreTest, NulAndIllFormedTextAreStoredAsReplacementCharacters) {
+  using namespace std::string_literals;
+  const std::string r = "\xEF\xBF\xBD";
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230009"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    c.name = "Ana\0"s;
+    c.wa_id = "\xFF";
+    ASSERT_OK(txn->UpdateContact(c));
+    MessageRecord in = Inbound(c.id, "SM00000000000000000000000000000009", "a\0b"s);
+    in.to = "+1500\0"s;
+    in.media = {"https://example.com/\0"s};
+    ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(in));
+    ASSERT_TRUE(inserted);
+    MessageRecord out = Inbound(c.id, "", "\0reply\xC0\xAF"s);
+    out.direction = MessageRecord::Direction::kOutbound;
+    out.reply_to = in.id;
+    ASSERT_OK(txn->EnqueueOutbound(out));
+    SessionRecord session = NewSession(c.id, SessionStatus::kActive);
+    session.session.vars.Set("said", json::Value("x\0y"s));
+    ASSERT_OK(txn->SaveSession(session));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto contact, store_->FindContact("+15551230009"));
+  ASSERT_TRUE(contact.has_value());
+  EXPECT_EQ(contact->name, "Ana" + r);
+  EXPECT_EQ(contact->wa_id, r);
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].body, "a" + r + "b");
+  EXPECT_EQ(messages[0].to, "+1500" + r);
+  EXPECT_EQ(messages[1].body, r + "reply" + r + r);
+  ASSERT_OK_AND_ASSIGN(auto outbox, store_->ClaimOutbox(kT0, 10, std::chrono::minutes(1)));
+  ASSERT_EQ(outbox.size(), 1u);
+  EXPECT_EQ(outbox[0].body, messages[1].body);
+  // Variables are JSON text: a U+0000 in a value is an escape there and comes back as it was.
+  ASSERT_OK_AND_ASSIGN(auto session, store_->LatestSession(c.id));
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(session->session.vars.Find("said")->as_string(), "x\0y"s);
+}
+
 TEST_P(StoreTest, SessionRoundTripsVariables) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230004"));
   SessionRecord s = NewSession(c.id, SessionStatus::kActive);

@@ -259,6 +259,42 @@ TEST_P(ServeTest, ABoundaryShiftedReplayIsRefusedOrDeduplicated) {
   EXPECT_THAT(r->body, HasSubstr("AccountSid"));
 }
 
+// Issue 8 item 9: a U+0000 in Body or ProfileName made PostgreSQL refuse the event (500 on
+// every retry, the message never stored) while SQLite kept it. Both now store U+FFFD, as
+// for ill-formed UTF-8; a To holding one is not an address (400).
+TEST_P(ServeTest, NulInWebhookTextIsStoredAsAReplacementCharacter) {
+  using namespace std::string_literals;
+  const std::string r = "\xEF\xBF\xBD";
+  auto& server = Serve("twiml");
+  auto d = Driver(server);
+  const auto post = [&](const twilio::Form& params) {
+    auto response = d.Post("/twilio/messages", params);
+    EXPECT_TRUE(response.ok()) << response.status().ToString();
+    return response.ok() ? response->status : 0;
+  };
+  EXPECT_EQ(post(d.WhatsAppParams(kAna, kOurNumber, "hi\0there\xFF"s, d.NewMessageSid(),
+                                  "Ana\0W"s)),
+            200);
+  EXPECT_EQ(post(d.SmsParams(kAna, kOurNumber, "\0"s, d.NewMessageSid())), 200);
+  const std::string counts = Counts();
+  EXPECT_EQ(post(d.SmsParams(kAna, "+15005550006\0"s, "x", d.NewMessageSid())), 400);
+  EXPECT_EQ(Counts(), counts);
+
+  auto wa = store_->FindContact(std::string("whatsapp:") + kAna);
+  ASSERT_TRUE(wa.ok() && wa->has_value());
+  EXPECT_EQ((*wa)->name, "Ana" + r + "W");
+  auto wa_messages = store_->Messages((*wa)->id);
+  ASSERT_TRUE(wa_messages.ok());
+  ASSERT_EQ(wa_messages->size(), 1u);
+  EXPECT_EQ(wa_messages->front().body, "hi" + r + "there" + r);
+  auto sms = store_->FindContact(kAna);
+  ASSERT_TRUE(sms.ok() && sms->has_value());
+  auto sms_messages = store_->Messages((*sms)->id);
+  ASSERT_TRUE(sms_messages.ok());
+  ASSERT_EQ(sms_messages->size(), 1u);
+  EXPECT_EQ(sms_messages->front().body, r);
+}
+
 TEST_P(ServeTest, BadRequestsGetTheirStatusAndChangeNothing) {
   auto& server = Serve("twiml");
   auto d = Driver(server);
