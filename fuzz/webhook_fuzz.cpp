@@ -35,8 +35,8 @@ std::optional<parley::twilio::Form> ShiftMessageSidEnd(const parley::twilio::For
     return std::nullopt;
   }
   const auto next = *(it + 1);
-  const std::string sid = std::string(it->second) + std::string(next.first) +
-                          std::string(next.second);
+  const std::string sid =
+      std::string(it->second) + std::string(next.first) + std::string(next.second);
   parley::twilio::Form out;
   for (const auto& [name, value] : form) {
     if (name == next.first && value == next.second) {
@@ -71,8 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto form = parley::twilio::DecodeForm(input);
   if (form.ok()) {
-    const std::string signature = parley::twilio::ComputeSignature(
-        "token", kUrl, *form);
+    const std::string signature = parley::twilio::ComputeSignature("token", kUrl, *form);
     if (!parley::twilio::VerifySignature("token", kUrl, *form, signature)) {
       __builtin_trap();  // a signature we computed must verify
     }

@@ -46,7 +46,8 @@ TEST_F(ConfigTest, DefaultsNeedNoConfiguration) {
 
 TEST_F(ConfigTest, EnvironmentWinsOverDotenvAndLimaKeysWork) {
   const std::string env_file = WriteEnv(
-      "TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
+      "TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef\n"
+      "TWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
       "PUBLIC_URL=https://Parley.Example.com/\nPARLEY_REPLY_MODE=twiml\n");
   auto c =
       LoadConfig({{"TWILIO_AUTH_TOKEN", "from-env"}, {"PARLEY_LISTEN", "0.0.0.0:9000"}}, env_file);

@@ -57,8 +57,8 @@ struct Outcome {
   // What the event sent (queued, or to answer inline). For a duplicate in inline mode: the
   // replies recorded for the original delivery, so a retry is answered alike.
   std::vector<Reply> replies;
-  std::string session_state;   // after the event; empty when there is no session
-  std::string flow_error;      // a handler error that failed the event's step, if any
+  std::string session_state;  // after the event; empty when there is no session
+  std::string flow_error;     // a handler error that failed the event's step, if any
 };
 
 }  // namespace parley::conversation

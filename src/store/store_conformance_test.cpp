@@ -301,15 +301,16 @@ TEST_P(StoreTest, UpgradesAVersionTwoDatabaseWithMessagesInPlace) {
   const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
   ASSERT_GE(migrations.size(), 3u);
   ASSERT_EQ(migrations[1].version, 2);
-  ASSERT_OK(RawExec(std::string(migrations[0].sql) + ";" + std::string(migrations[1].sql) +
-                    "; INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (2, 0);"
-                    "INSERT INTO contacts (address, channel, phone, created_at) "
-                    "VALUES ('+15551230041', 'sms', '+15551230041', 0);"
-                    "INSERT INTO messages (contact_id, direction, provider_sid, from_addr, "
-                    "to_addr, body, status, created_at) VALUES "
-                    "(1, 'inbound', 'SM00000000000000000000000000000041', '+15551230041', "
-                    "'+15005550006', 'yes', 'received', 0), "
-                    "(1, 'outbound', '', '+15005550006', '+15551230041', 'old reply', 'twiml', 0);"));
+  ASSERT_OK(
+      RawExec(std::string(migrations[0].sql) + ";" + std::string(migrations[1].sql) +
+              "; INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (2, 0);"
+              "INSERT INTO contacts (address, channel, phone, created_at) "
+              "VALUES ('+15551230041', 'sms', '+15551230041', 0);"
+              "INSERT INTO messages (contact_id, direction, provider_sid, from_addr, "
+              "to_addr, body, status, created_at) VALUES "
+              "(1, 'inbound', 'SM00000000000000000000000000000041', '+15551230041', "
+              "'+15005550006', 'yes', 'received', 0), "
+              "(1, 'outbound', '', '+15005550006', '+15551230041', 'old reply', 'twiml', 0);"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK(store->Migrate());
   ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());

@@ -75,7 +75,8 @@ TEST(InboundParamsTest, EachRuleNamesItsParameter) {
   EXPECT_THAT(with("NumMedia", "11"), HasSubstr("NumMedia: expected a number from 0 to 10"));
   EXPECT_THAT(with("NumMedia", "1"), HasSubstr("MediaUrl0: required by NumMedia"));
   EXPECT_THAT(with("MediaUrl0", "https://x"), HasSubstr("MediaUrl0: does not match NumMedia"));
-  EXPECT_THAT(with("MediaContentType01", "image/png"), HasSubstr("MediaContentType01: does not match"));
+  EXPECT_THAT(with("MediaContentType01", "image/png"),
+              HasSubstr("MediaContentType01: does not match"));
   EXPECT_THAT(with("NumSegments", "1x"), HasSubstr("NumSegments: expected a number"));
   EXPECT_THAT(with("WaId", "+1415"), HasSubstr("WaId: expected the sender's number"));
   EXPECT_THAT(with("ApiVersion", "2010-04-01Body"), HasSubstr("ApiVersion: expected a date"));

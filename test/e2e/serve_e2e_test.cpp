@@ -272,9 +272,9 @@ TEST_P(ServeTest, NulInWebhookTextIsStoredAsAReplacementCharacter) {
     EXPECT_TRUE(response.ok()) << response.status().ToString();
     return response.ok() ? response->status : 0;
   };
-  EXPECT_EQ(post(d.WhatsAppParams(kAna, kOurNumber, "hi\0there\xFF"s, d.NewMessageSid(),
-                                  "Ana\0W"s)),
-            200);
+  EXPECT_EQ(
+      post(d.WhatsAppParams(kAna, kOurNumber, "hi\0there\xFF"s, d.NewMessageSid(), "Ana\0W"s)),
+      200);
   EXPECT_EQ(post(d.SmsParams(kAna, kOurNumber, "\0"s, d.NewMessageSid())), 200);
   const std::string counts = Counts();
   EXPECT_EQ(post(d.SmsParams(kAna, "+15005550006\0"s, "x", d.NewMessageSid())), 400);
@@ -526,6 +526,35 @@ TEST_P(ServePostgresTest, ThreeServersOnOnePostgresKeepPerContactOrder) {
     drivers.push_back(Driver(Serve("twiml")));
   }
   FiftyAtOnce(*this, drivers, [&] { return Session(kAna); });
+}
+
+// Issue 8 item 4: Twilio's retry can reach another instance while the first delivery is
+// still being applied. Whichever applies it, both answers carry the same <Message>s (or a
+// 503, which Twilio retries), never an empty <Response/>.
+TEST_P(ServePostgresTest, ConcurrentDeliveriesOfOneMessageSidOnTwoServersGetTheSameAnswer) {
+  std::vector<TwilioDriver> drivers;
+  for (int i = 0; i < 2; ++i) {
+    drivers.push_back(Driver(Serve("twiml")));
+  }
+  ASSERT_EQ(Sms(drivers[0], kAna, "JOIN").status, 200);
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string sid = drivers[0].NewMessageSid();
+    const std::string body = round % 2 == 0 ? "hmm?" : "maybe";
+    testing::DriverResponse answers[2];
+    std::thread other([&] { answers[1] = Sms(drivers[1], kAna, body, sid); });
+    answers[0] = Sms(drivers[0], kAna, body, sid);
+    other.join();
+    for (const auto& answer : answers) {
+      if (answer.status == 503) {
+        continue;  // Twilio retries it
+      }
+      EXPECT_EQ(answer.status, 200) << answer.body;
+      EXPECT_THAT(Replies(answer), ::testing::ElementsAre("Please reply YES or NO."))
+          << "round " << round;
+    }
+  }
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
 }
 
 TEST_P(ServePostgresTest, DatabaseDownGets503AndWritesNothing) {

@@ -220,8 +220,7 @@ void TwilioDriver::AddMedia(twilio::Form& params, const std::vector<TwilioMedia>
   }
 }
 
-twilio::Form TwilioDriver::AbsorbNextParameter(const twilio::Form& params,
-                                               std::string_view name) {
+twilio::Form TwilioDriver::AbsorbNextParameter(const twilio::Form& params, std::string_view name) {
   std::vector<twilio::Form::Field> sorted(params.begin(), params.end());
   std::sort(sorted.begin(), sorted.end());
   auto it = std::find_if(sorted.begin(), sorted.end(),

@@ -106,7 +106,7 @@ class TransactionImpl final : public Transaction {
       return Status::Ok();
     };
     const std::initializer_list<Param> params = {
-        m.contact_id, m.session_id, m.provider_sid, m.from,       m.to,        m.body,
+        m.contact_id, m.session_id, m.provider_sid, m.from,       m.to,      m.body,
         media,        m.status,     m.error_code,   m.created_at, m.reply_to};
     Status s;
     if (batch_ != nullptr) {

@@ -108,9 +108,9 @@ class SqliteConn final : public Conn {
           const std::string_view text = detail::StorableParam(p.s, repaired);
           // Static: the text outlives the statement's use, which ends with Reset above;
           // repaired text is local, so SQLite copies it.
-          rc = sqlite3_bind_text64(st, index, text.data(), text.size(),
-                                   repaired.empty() ? SQLITE_STATIC : SQLITE_TRANSIENT,
-                                   SQLITE_UTF8);
+          rc =
+              sqlite3_bind_text64(st, index, text.data(), text.size(),
+                                  repaired.empty() ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
           break;
         }
       }
