@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "conversation/conversation_test_fixture.hpp"
+#include "flow/loader.hpp"
+#include "script/lua_script.hpp"
 #include "test/fakes/faulty_store.hpp"
 
 namespace parley::conversation::testing {
@@ -546,6 +548,52 @@ TEST_P(ServiceTest, ApplyTellsTheCallerWhatToKeepAndWhetherToWakeTheSender) {
   }
   EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
   EXPECT_THAT(Counts(), HasSubstr("messages=2 "));
+}
+
+// Issue 8 item 9: a script can build text with U+0000, which PostgreSQL's text refuses (the
+// event failed on every retry there). The reply is stored, and answered inline, with U+FFFD
+// on both backends, so the first answer and a retry's (read back from the store) agree.
+TEST_P(ServiceTest, AScriptsNulInAReplyBecomesAReplacementCharacterOnBothBackends) {
+  constexpr char kFlow[] = R"({
+    "flow": "nul", "script": "nul.lua", "triggers": ["NUL"],
+    "states": [{"name": "ONLY", "enter": "say_nul"}]
+  })";
+  constexpr char kScript[] = R"(
+function say_nul(ctx)
+  ctx:set("raw", "x\0y")
+  ctx:send("a\0b")
+end
+)";
+  flow::CompileOptions options;
+  options.revision = "nul-rev1";
+  options.load_script = [&](std::string_view) { return script::LoadLuaScript(kScript, "nul.lua"); };
+  flow::CompileResult compiled = flow::Compile(kFlow, options);
+  ASSERT_NE(compiled.flow, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const FlowCatalog> catalog,
+                       FlowCatalog::Build({compiled.flow}));
+  metrics::Registry registry;
+  Service service([catalog] { return catalog; }, DefaultServiceOptions(), registry);
+
+  const std::string sid = NewSid();
+  Event nul = Sms(kAna, "NUL", sid);
+  nul.reply_mode = ReplyMode::kInline;
+  std::vector<std::string> first;
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(Applied applied, service.Apply(*tx, nul, kT0));
+    EXPECT_EQ(applied.outcome.flow_error, "");
+    first = Bodies(applied.outcome);
+    ASSERT_OK(tx->Commit());
+  }
+  EXPECT_THAT(first, ElementsAre("a\xEF\xBF\xBD"
+                                 "b"));
+  EXPECT_THAT(Log(kAna), ElementsAre("in:NUL", HasSubstr("out:a\xEF\xBF\xBD"
+                                                         "b:")));
+  EXPECT_EQ(Session(kAna)->session.vars.Find("raw")->as_string(), std::string("x\0y", 3));
+  ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+  ASSERT_OK_AND_ASSIGN(Applied retry, service.Apply(*tx, nul, kT0));
+  EXPECT_TRUE(retry.outcome.duplicate);
+  EXPECT_EQ(Bodies(retry.outcome), first);
 }
 
 TEST_P(ServiceTest, AStoreErrorIsReturnedSoTheEventIsRolledBack) {
