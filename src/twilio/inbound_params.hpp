@@ -31,6 +31,13 @@
 //   - ApiVersion: optional, YYYY-MM-DD; SmsStatus: optional, lower-case letters.
 // Parameters not named here are not checked (Twilio adds new ones over time).
 //
+// What this does not close (the signature scheme is ambiguous by design): someone who can
+// read the signed webhook of a message whose Body THEY wrote can choose a body that, split
+// differently, holds a From and a fresh MessageSid of their choosing, the genuine fields
+// being swallowed by a free-text or unknown parameter that sorts after them. Defences are
+// outside this check: TLS all the way to parley, and never logging a webhook's body
+// together with its X-Twilio-Signature.
+//
 // Pure and thread-safe.
 #pragma once
 
