@@ -133,8 +133,8 @@ class TransactionImpl final : public Transaction {
   Result<std::vector<MessageRecord>> RepliesTo(std::string_view inbound_sid) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     std::vector<MessageRecord> replies;
-    // Exec, not Send: on PostgreSQL it flushes this event's pipelined writes first, so an
-    // earlier event of the batch is seen.
+    // Runs after everything sent before it on this connection, so it sees the writes of
+    // this transaction and of the batch's earlier events (the original of a retry).
     Status s = conn_->Exec(Q::kRepliesTo, {inbound_sid}, DecodeAppend(replies, MessageFromRow));
     if (!s.ok()) {
       return Track(Result<std::vector<MessageRecord>>(std::move(s)));
