@@ -11,6 +11,7 @@
 #include "app/flow_files.hpp"
 #include "common/dotenv.hpp"
 #include "conversation/address.hpp"
+#include "twilio/inbound_params.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -125,7 +126,16 @@ const std::map<std::string, Setter>& Keys() {
          c.allowed_hosts = SplitList(v);
          return Status::Ok();
        }},
-      {"TWILIO_ACCOUNT_SID", Text(&Config::twilio_account_sid)},
+      // Webhooks must carry this AccountSid (twilio/inbound_params.hpp): a malformed value
+      // would refuse every one of them, so it stops the start instead.
+      {"TWILIO_ACCOUNT_SID",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!v.empty() && !twilio::IsAccountSid(v)) {
+           return Bad(key, "expected AC followed by 32 lower-case hex digits");
+         }
+         c.twilio_account_sid = v;
+         return Status::Ok();
+       }},
       {"TWILIO_AUTH_TOKEN", Text(&Config::twilio_auth_token)},
       {"TWILIO_PHONE_NUMBER", Text(&Config::twilio_phone_number)},
       {"TWILIO_WHATSAPP_NUMBER", Text(&Config::twilio_whatsapp_number)},

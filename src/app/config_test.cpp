@@ -59,7 +59,8 @@ TEST_F(ConfigTest, ARequiredDotenvThatIsMissingIsAnError) {
 
 TEST_F(ConfigTest, EnvironmentWinsOverDotenvAndLimaKeysWork) {
   const std::string env_file = WriteEnv(
-      "TWILIO_ACCOUNT_SID=AC1\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
+      "TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef\n"
+      "TWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
       "PUBLIC_URL=https://Parley.Example.com/\nPARLEY_REPLY_MODE=twiml\n");
   auto c =
       LoadConfig({{"TWILIO_AUTH_TOKEN", "from-env"}, {"PARLEY_LISTEN", "0.0.0.0:9000"}}, env_file);
@@ -100,6 +101,9 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
               HasSubstr("PARLEY_DEFAULT_REGION: expected a region code libphonenumber knows, "
                         "such as US or GB, got 'XX'"));
   EXPECT_EQ(error({{"PARLEY_DEFAULT_REGION", "GB"}}), "ok");
+  // Issue 8 item 1: webhooks are checked against it, so a malformed one stops the start.
+  EXPECT_THAT(error({{"TWILIO_ACCOUNT_SID", "AC1"}}),
+              HasSubstr("TWILIO_ACCOUNT_SID: expected AC followed by 32 lower-case hex digits"));
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
   // Issue 8 item 15: the log format and level are checked like every other key.
   EXPECT_THAT(error({{"PARLEY_LOG_FORMAT", "JSON"}}),

@@ -53,6 +53,7 @@ Status ServerApp::Start() {
                                    ? conversation::ReplyMode::kInline
                                    : conversation::ReplyMode::kQueued;
   inbound_options.auth_token = config_.twilio_auth_token;
+  inbound_options.account_sid = config_.twilio_account_sid;
   inbound_options.public_url = config_.public_url;
   inbound_options.validate_signature = config_.validate_signature;
   inbound_options.default_region = config_.default_region;

@@ -77,6 +77,19 @@ std::string ToValidUtf8(std::string_view bytes) {
   return out;
 }
 
+bool IsStorableText(std::string_view bytes) {
+  return bytes.find('\0') == std::string_view::npos && IsValidUtf8(bytes);
+}
+
+std::string ToStorableText(std::string_view bytes) {
+  std::string out = ToValidUtf8(bytes);
+  for (size_t nul = out.find('\0'); nul != std::string::npos; nul = out.find('\0', nul)) {
+    out.replace(nul, 1, kReplacementChar);
+    nul += kReplacementChar.size();
+  }
+  return out;
+}
+
 void AppendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);

@@ -29,6 +29,15 @@ bool IsValidUtf8(std::string_view bytes);
 // sequences. Valid input is returned unchanged.
 std::string ToValidUtf8(std::string_view bytes);
 
+// Text that every store keeps byte for byte (docs/flow-format.md, "Text parley stores"):
+// well-formed UTF-8 without U+0000. PostgreSQL's text type cannot hold U+0000 at all, and
+// SQLite would keep it, so the two would disagree; U+0000 is never meaningful in a message.
+bool IsStorableText(std::string_view bytes);
+// ToValidUtf8, and each U+0000 replaced by U+FFFD as well (the same substitution as for an
+// ill-formed byte, so one rule covers every byte a text column cannot keep). Storable input
+// is returned unchanged.
+std::string ToStorableText(std::string_view bytes);
+
 // Appends code point `cp` (precondition: a Unicode scalar value, <= U+10FFFF, not a
 // surrogate) encoded as UTF-8.
 void AppendUtf8(std::string& out, uint32_t cp);

@@ -55,4 +55,18 @@ TEST(Utf8Test, SequenceAtReportsLengthsAndSubparts) {
 }
 
 }  // namespace
+// Issue 8 item 9: PostgreSQL's text cannot hold U+0000; both stores get it as U+FFFD.
+TEST(Utf8Test, StorableTextReplacesNulLikeAnIllFormedByte) {
+  using namespace std::string_literals;
+  const std::string r(kReplacementChar);
+  EXPECT_TRUE(IsStorableText("plain caf\xC3\xA9"));
+  EXPECT_FALSE(IsStorableText("a\0b"s));
+  EXPECT_FALSE(IsStorableText("\xFF"));
+  EXPECT_EQ(ToStorableText("a\0b"s), "a" + r + "b");
+  EXPECT_EQ(ToStorableText("\0\0"s), r + r);
+  EXPECT_EQ(ToStorableText("\0\xFFz"s), r + r + "z");
+  EXPECT_EQ(ToStorableText("ok"), "ok");
+  EXPECT_TRUE(IsStorableText(ToStorableText("x\0\xC0\xAF\0"s)));
+}
+
 }  // namespace parley

@@ -53,10 +53,12 @@ struct Reply {
 };
 
 struct Outcome {
-  bool duplicate = false;      // a repeated MessageSid: nothing was written
-  std::vector<Reply> replies;  // what the event sent (queued, or to answer inline)
-  std::string session_state;   // after the event; empty when there is no session
-  std::string flow_error;      // a handler error that failed the event's step, if any
+  bool duplicate = false;  // a repeated MessageSid: nothing was written
+  // What the event sent (queued, or to answer inline). For a duplicate in inline mode: the
+  // replies recorded for the original delivery, so a retry is answered alike.
+  std::vector<Reply> replies;
+  std::string session_state;  // after the event; empty when there is no session
+  std::string flow_error;     // a handler error that failed the event's step, if any
 };
 
 }  // namespace parley::conversation

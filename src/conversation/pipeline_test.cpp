@@ -422,6 +422,29 @@ TEST_P(PipelineTest, StopAppliesWhatIsQueuedBeforeReturning) {
   pipeline_->Stop();  // idempotent
 }
 
+// Issue 8 item 4: a retry that arrives while the original is still in flight, so that both
+// are applied in one batch, is answered with the original's replies, never with nothing.
+TEST_P(PipelineTest, ARetryInTheOriginalsBatchGetsTheSameReplies) {
+  StartFaulty();
+  ASSERT_OK(Run(Sms(kAna, "JOIN")).status());
+  const std::string sid = NewSid();
+  Event yes = Sms(kAna, "yes", sid);
+  yes.reply_mode = ReplyMode::kInline;
+  Results results;
+  ASSERT_NO_FATAL_FAILURE(SubmitBehindABlockedBatch(Sms(kBob, "hello"), {yes, yes}, results));
+  const int batches_before = faulty_->Calls(StoreOp::kBatchCommit);
+  faulty_->Unblock(StoreOp::kBeginBatch);
+  ASSERT_TRUE(results.Wait(3));
+  EXPECT_EQ(faulty_->Calls(StoreOp::kBatchCommit) - batches_before, 2);  // the two together
+  ASSERT_OK_AND_ASSIGN(Outcome first, results.at(1));
+  ASSERT_OK_AND_ASSIGN(Outcome retry, results.at(2));
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_THAT(Bodies(first), ElementsAre("Great! What is your first name?"));
+  EXPECT_EQ(Bodies(retry), Bodies(first));
+  EXPECT_EQ(Session(kAna)->session.step, 1u);  // one transition, not two
+}
+
 TEST_P(PipelineTest, SubmitIsRefusedBeforeStartAndAfterStop) {
   const std::shared_ptr<const FlowCatalog> catalog = catalog_;
   registry_ = std::make_unique<metrics::Registry>();

@@ -1,8 +1,10 @@
 #include "conversation/service.hpp"
 
+#include <optional>
 #include <variant>
 
 #include "common/json.hpp"
+#include "common/utf8.hpp"
 #include "flow/engine.hpp"
 
 namespace parley::conversation {
@@ -72,6 +74,8 @@ struct Service::EventContext {
   const Event& event;
   TimePoint now;
   std::string reply_from;  // sender address for outbound messages
+  // The inbound message being answered (its id), which outbound messages name as reply_to.
+  std::optional<int64_t> inbound_id;
   Applied applied;
 };
 
@@ -87,7 +91,7 @@ Result<Applied> Service::Apply(store::Transaction& tx, const Event& event, TimeP
   if (!contact.ok()) {
     return contact.status();
   }
-  EventContext cx{tx, std::move(*contact), event, now, {}, {}};
+  EventContext cx{tx, std::move(*contact), event, now, {}, std::nullopt, {}};
   // No catch-all: an event kind without an Apply overload does not compile.
   Status s = std::visit([&](const auto& body) { return Apply(cx, body); }, event.body);
   if (!s.ok()) {
@@ -106,10 +110,16 @@ Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
   m.direction = store::MessageRecord::Direction::kOutbound;
   m.from = cx.reply_from;
   m.to = cx.contact.address;
-  m.body = text;
-  m.media = media;
+  // What a script builds may hold U+0000 (or, from C++ handlers, ill-formed UTF-8): the
+  // inline answer carries the text as stored, so a retry's answer (read back from the
+  // store) is the same (common/utf8.hpp, ToStorableText).
+  m.body = ToStorableText(text);
+  for (const std::string& url : media) {
+    m.media.push_back(ToStorableText(url));
+  }
   m.created_at = cx.now;
-  cx.applied.outcome.replies.push_back({text, media});
+  m.reply_to = cx.inbound_id;
+  cx.applied.outcome.replies.push_back({m.body, m.media});
   if (cx.event.reply_mode == ReplyMode::kInline) {
     m.status = store::MessageStatus::kTwiml;
     return cx.tx.RecordOutbound(m);
@@ -209,9 +219,10 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     counters_->duplicates.Inc();
     cx.applied.outcome.duplicate = true;
     cx.applied.keep = false;  // nothing of the repeat is kept
-    return Status::Ok();
+    return AnswerRepeat(cx, message);
   }
   counters_->inbound.Inc();
+  cx.inbound_id = in.id;
 
   cx.contact.last_inbound_at = cx.now;
   if (!message.profile_name.empty()) {
@@ -279,6 +290,24 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     }
   }
   return cx.tx.UpdateContact(cx.contact);
+}
+
+// A webhook retry (Twilio retries when the first answer never arrived) must carry what the
+// first delivery answered: inline, the replies recorded for the original event. The original
+// is committed, or an earlier event of this batch (the contact's lock orders the two, across
+// instances too), so its replies are all there.
+Status Service::AnswerRepeat(EventContext& cx, const InboundMessage& message) const {
+  if (cx.event.reply_mode != ReplyMode::kInline) {
+    return Status::Ok();  // queued: the outbox delivered them; the answer is empty both times
+  }
+  auto replies = cx.tx.RepliesTo(message.message_sid);
+  if (!replies.ok()) {
+    return replies.status();
+  }
+  for (store::MessageRecord& m : *replies) {
+    cx.applied.outcome.replies.push_back({std::move(m.body), std::move(m.media)});
+  }
+  return Status::Ok();
 }
 
 Status Service::Apply(EventContext& cx, const StartFlow& start) const {

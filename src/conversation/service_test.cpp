@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "conversation/conversation_test_fixture.hpp"
+#include "flow/loader.hpp"
+#include "script/lua_script.hpp"
 #include "test/fakes/faulty_store.hpp"
 
 namespace parley::conversation::testing {
@@ -178,6 +180,45 @@ TEST_P(ServiceTest, ARepeatedMessageSidIsFlaggedDuplicateAndWritesNothing) {
   EXPECT_EQ(Contact(kAna)->last_inbound_at, contact->last_inbound_at);
   EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 2);
   EXPECT_EQ(MetricValue("parley_inbound_messages_total"), 2);
+}
+
+// Issue 8 item 4: in twiml mode Twilio's retry (the first answer never arrived) must carry
+// the same <Message>s; the repeat writes nothing.
+TEST_P(ServiceTest, AnInlineRepeatIsAnsweredWithTheOriginalsReplies) {
+  const auto inline_sms = [](std::string_view from, std::string body, std::string sid) {
+    Event e = Sms(from, std::move(body), std::move(sid));
+    e.reply_mode = ReplyMode::kInline;
+    return e;
+  };
+  const std::string join_sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome join, Run(inline_sms(kAna, "JOIN", join_sid)));
+  const std::string yes_sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome first, Run(inline_sms(kAna, "yes", yes_sid)));
+  EXPECT_THAT(Bodies(first), ElementsAre("Great! What is your first name?"));
+  // No session and no trigger: answered with nothing.
+  const std::string hello_sid = NewSid();
+  ASSERT_OK_AND_ASSIGN(Outcome hello, Run(inline_sms(kBob, "hello", hello_sid)));
+  EXPECT_THAT(hello.replies, IsEmpty());
+  const std::string counts = Counts();
+
+  clock_.Advance(std::chrono::seconds(15));
+  ASSERT_OK_AND_ASSIGN(Outcome retry, Run(inline_sms(kAna, "yes", yes_sid)));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(Bodies(retry), Bodies(first));
+  ASSERT_OK_AND_ASSIGN(Outcome join_retry, Run(inline_sms(kAna, "JOIN", join_sid)));
+  EXPECT_THAT(Bodies(join_retry), ElementsAre(kOptInQuestion));
+  EXPECT_EQ(Bodies(join_retry), Bodies(join));
+  ASSERT_OK_AND_ASSIGN(Outcome hello_retry, Run(inline_sms(kBob, "hello", hello_sid)));
+  EXPECT_TRUE(hello_retry.duplicate);
+  EXPECT_THAT(hello_retry.replies, IsEmpty());
+  // Queued mode answers a repeat with nothing, as it answered the original.
+  ASSERT_OK_AND_ASSIGN(Outcome queued_retry, Run(Sms(kAna, "yes", yes_sid)));
+  EXPECT_TRUE(queued_retry.duplicate);
+  EXPECT_THAT(queued_retry.replies, IsEmpty());
+
+  EXPECT_EQ(Counts(), counts);
+  EXPECT_EQ(Session(kAna)->session.state, "ASK_NAME");
+  EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 4);
 }
 
 TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
@@ -523,6 +564,52 @@ TEST_P(ServiceTest, ApplyTellsTheCallerWhatToKeepAndWhetherToWakeTheSender) {
   }
   EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
   EXPECT_THAT(Counts(), HasSubstr("messages=2 "));
+}
+
+// Issue 8 item 9: a script can build text with U+0000, which PostgreSQL's text refuses (the
+// event failed on every retry there). The reply is stored, and answered inline, with U+FFFD
+// on both backends, so the first answer and a retry's (read back from the store) agree.
+TEST_P(ServiceTest, AScriptsNulInAReplyBecomesAReplacementCharacterOnBothBackends) {
+  constexpr char kFlow[] = R"({
+    "flow": "nul", "script": "nul.lua", "triggers": ["NUL"],
+    "states": [{"name": "ONLY", "enter": "say_nul"}]
+  })";
+  constexpr char kScript[] = R"(
+function say_nul(ctx)
+  ctx:set("raw", "x\0y")
+  ctx:send("a\0b")
+end
+)";
+  flow::CompileOptions options;
+  options.revision = "nul-rev1";
+  options.load_script = [&](std::string_view) { return script::LoadLuaScript(kScript, "nul.lua"); };
+  flow::CompileResult compiled = flow::Compile(kFlow, options);
+  ASSERT_NE(compiled.flow, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const FlowCatalog> catalog,
+                       FlowCatalog::Build({compiled.flow}));
+  metrics::Registry registry;
+  Service service([catalog] { return catalog; }, DefaultServiceOptions(), registry);
+
+  const std::string sid = NewSid();
+  Event nul = Sms(kAna, "NUL", sid);
+  nul.reply_mode = ReplyMode::kInline;
+  std::vector<std::string> first;
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(Applied applied, service.Apply(*tx, nul, kT0));
+    EXPECT_EQ(applied.outcome.flow_error, "");
+    first = Bodies(applied.outcome);
+    ASSERT_OK(tx->Commit());
+  }
+  EXPECT_THAT(first, ElementsAre("a\xEF\xBF\xBD"
+                                 "b"));
+  EXPECT_THAT(Log(kAna), ElementsAre("in:NUL", HasSubstr("out:a\xEF\xBF\xBD"
+                                                         "b:")));
+  EXPECT_EQ(Session(kAna)->session.vars.Find("raw")->as_string(), std::string("x\0y", 3));
+  ASSERT_OK_AND_ASSIGN(auto tx, store_->Begin());
+  ASSERT_OK_AND_ASSIGN(Applied retry, service.Apply(*tx, nul, kT0));
+  EXPECT_TRUE(retry.outcome.duplicate);
+  EXPECT_EQ(Bodies(retry.outcome), first);
 }
 
 TEST_P(ServiceTest, AStoreErrorIsReturnedSoTheEventIsRolledBack) {

@@ -76,6 +76,10 @@ struct MessageRecord {
   MessageStatus status = MessageStatus::kReceived;
   std::string error_code;  // provider error code on failure, e.g. "21610"
   TimePoint created_at{};
+  // Outbound only: the inbound message (its id) this one answers, so a webhook retry can be
+  // answered with the same replies (Transaction::RepliesTo). Empty for messages parley
+  // started, and for replies recorded before schema version 3.
+  std::optional<int64_t> reply_to;
 };
 
 // An outbound message waiting for delivery.
@@ -138,6 +142,10 @@ class Transaction {
   // inbound message with m.provider_sid exists already (a webhook retry). An empty
   // provider_sid (a simulated message) is never a repeat.
   virtual Result<bool> InsertInbound(MessageRecord& m) = 0;
+  // The outbound messages that answer the inbound message with this provider sid
+  // (MessageRecord::reply_to), oldest first; empty when there is none or no such inbound
+  // message. Sees this transaction's own writes (an earlier event of the same batch).
+  virtual Result<std::vector<MessageRecord>> RepliesTo(std::string_view inbound_sid) = 0;
   // Records an outbound message (status "queued") with its outbox row; sets m.id — except
   // in a Batch event on PostgreSQL, where both go out as one pipelined statement and m.id
   // stays 0.

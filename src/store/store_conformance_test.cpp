@@ -289,6 +289,48 @@ MessageRecord Inbound(int64_t contact_id, std::string sid, std::string body) {
   return m;
 }
 
+// A database of schema v2 with messages (the release before replies were linked) upgrades
+// in place: its messages read back with no reply_to, and new replies are linked.
+TEST_P(StoreTest, UpgradesAVersionTwoDatabaseWithMessagesInPlace) {
+  if (postgres()) {
+    std::string error;
+    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v2"));
+  } else {
+    url_ = "sqlite:" + sqlite_dir_ + "/v2.db";
+  }
+  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
+  ASSERT_GE(migrations.size(), 3u);
+  ASSERT_EQ(migrations[1].version, 2);
+  ASSERT_OK(
+      RawExec(std::string(migrations[0].sql) + ";" + std::string(migrations[1].sql) +
+              "; INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (2, 0);"
+              "INSERT INTO contacts (address, channel, phone, created_at) "
+              "VALUES ('+15551230041', 'sms', '+15551230041', 0);"
+              "INSERT INTO messages (contact_id, direction, provider_sid, from_addr, "
+              "to_addr, body, status, created_at) VALUES "
+              "(1, 'inbound', 'SM00000000000000000000000000000041', '+15551230041', "
+              "'+15005550006', 'yes', 'received', 0), "
+              "(1, 'outbound', '', '+15005550006', '+15551230041', 'old reply', 'twiml', 0);"));
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());
+  EXPECT_EQ(after, store->LatestSchemaVersion());
+  ASSERT_OK_AND_ASSIGN(auto messages, store->Messages(1));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_FALSE(messages[1].reply_to.has_value());
+  ASSERT_OK_AND_ASSIGN(auto txn, store->Begin());
+  // A reply recorded before v3 is not linked: a retry of it is answered with nothing.
+  ASSERT_OK_AND_ASSIGN(auto old, txn->RepliesTo("SM00000000000000000000000000000041"));
+  EXPECT_TRUE(old.empty());
+  MessageRecord out = Inbound(1, "", "new reply");
+  out.direction = MessageRecord::Direction::kOutbound;
+  out.reply_to = messages[0].id;
+  ASSERT_OK(txn->RecordOutbound(out));
+  ASSERT_OK_AND_ASSIGN(auto linked, txn->RepliesTo("SM00000000000000000000000000000041"));
+  ASSERT_EQ(linked.size(), 1u);
+  EXPECT_EQ(linked[0].body, "new reply");
+}
+
 TEST_P(StoreTest, InboundIsDedupedByProviderSid) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230002"));
   {
@@ -333,6 +375,86 @@ TEST_P(StoreTest, InboundIsDedupedByProviderSid) {
   EXPECT_TRUE(messages[1].media.empty());
 }
 
+// Issue 8 item 4: a webhook retry is answered with the replies of the original event, found
+// by the inbound MessageSid, inside the transaction that finds the repeat.
+TEST_P(StoreTest, RepliesToFindsTheOutboundMessagesAnsweringAnInboundSid) {
+  const std::string sid = "SM00000000000000000000000000000004";
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230004"));
+  const auto reply = [&](int64_t inbound_id, std::string body) {
+    MessageRecord m = Inbound(c.id, "", std::move(body));
+    m.direction = MessageRecord::Direction::kOutbound;
+    m.status = MessageStatus::kTwiml;
+    m.reply_to = inbound_id;
+    return m;
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord in = Inbound(c.id, sid, "yes");
+    ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(in));
+    ASSERT_TRUE(inserted);
+    MessageRecord first = reply(in.id, "first");
+    first.media = {"https://example.com/a.png"};
+    ASSERT_OK(txn->RecordOutbound(first));
+    MessageRecord second = reply(in.id, "second");
+    ASSERT_OK(txn->EnqueueOutbound(second));
+    MessageRecord unrelated = reply(0, "started by parley");
+    unrelated.reply_to.reset();
+    ASSERT_OK(txn->EnqueueOutbound(unrelated));
+    // The transaction's own writes are seen.
+    ASSERT_OK_AND_ASSIGN(auto mine, txn->RepliesTo(sid));
+    EXPECT_EQ(mine.size(), 2u);
+    ASSERT_OK(txn->Commit());
+  }
+  // Read before Begin: on SQLite an open transaction holds the store's only connection.
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  ASSERT_OK_AND_ASSIGN(auto replies, txn->RepliesTo(sid));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].body, "first");
+  EXPECT_EQ(replies[0].media, std::vector<std::string>{"https://example.com/a.png"});
+  EXPECT_EQ(replies[0].status, MessageStatus::kTwiml);
+  EXPECT_EQ(replies[1].body, "second");
+  EXPECT_EQ(replies[1].status, MessageStatus::kQueued);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_FALSE(messages[0].reply_to.has_value());
+  EXPECT_EQ(replies[0].reply_to, messages[0].id);
+  EXPECT_FALSE(messages[3].reply_to.has_value());
+  ASSERT_OK_AND_ASSIGN(auto none, txn->RepliesTo("SM00000000000000000000000000000005"));
+  EXPECT_TRUE(none.empty());
+  ASSERT_OK_AND_ASSIGN(auto empty_sid, txn->RepliesTo(""));
+  EXPECT_TRUE(empty_sid.empty());
+}
+
+// The same inside a batch: the retry is a later event of the original's batch, whose writes
+// are pipelined on PostgreSQL.
+TEST_P(StoreTest, RepliesToSeesAnEarlierEventOfTheBatch) {
+  const std::string sid = "SM00000000000000000000000000000006";
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230006"));
+  ASSERT_OK_AND_ASSIGN(auto batch, store_->BeginBatch());
+  ASSERT_OK(batch->LockContacts({c}));
+  {
+    ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
+    MessageRecord in = Inbound(c.id, sid, "yes");
+    ASSERT_OK_AND_ASSIGN(bool inserted, event->InsertInbound(in));
+    ASSERT_TRUE(inserted);
+    MessageRecord out = Inbound(c.id, "", "the reply");
+    out.direction = MessageRecord::Direction::kOutbound;
+    out.reply_to = in.id;
+    ASSERT_OK(event->EnqueueOutbound(out));
+    ASSERT_OK(event->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
+    MessageRecord again = Inbound(c.id, sid, "yes");
+    ASSERT_OK_AND_ASSIGN(bool inserted, event->InsertInbound(again));
+    EXPECT_FALSE(inserted);
+    ASSERT_OK_AND_ASSIGN(auto replies, event->RepliesTo(sid));
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(replies[0].body, "the reply");
+  }
+  ASSERT_OK(batch->Commit());
+}
+
 TEST_P(StoreTest, InboundWithoutSidIsNeverARepeat) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230003"));
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
@@ -345,6 +467,50 @@ TEST_P(StoreTest, InboundWithoutSidIsNeverARepeat) {
 }
 
 // --- sessions ------------------------------------------------------------------------------
+
+// Issue 8 item 9: PostgreSQL's text refuses U+0000 (and ill-formed UTF-8), so an event that
+// wrote one failed on every retry there while SQLite kept it. Both now store U+FFFD, for
+// every writer (the webhook normalizes first; flow replies and the CLI come here directly).
+TEST_P(StoreTest, NulAndIllFormedTextAreStoredAsReplacementCharacters) {
+  using namespace std::string_literals;
+  const std::string r = "\xEF\xBF\xBD";
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230009"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    c.name = "Ana\0"s;
+    c.wa_id = "\xFF";
+    ASSERT_OK(txn->UpdateContact(c));
+    MessageRecord in = Inbound(c.id, "SM00000000000000000000000000000009", "a\0b"s);
+    in.to = "+1500\0"s;
+    in.media = {"https://example.com/\0"s};
+    ASSERT_OK_AND_ASSIGN(bool inserted, txn->InsertInbound(in));
+    ASSERT_TRUE(inserted);
+    MessageRecord out = Inbound(c.id, "", "\0reply\xC0\xAF"s);
+    out.direction = MessageRecord::Direction::kOutbound;
+    out.reply_to = in.id;
+    ASSERT_OK(txn->EnqueueOutbound(out));
+    SessionRecord session = NewSession(c.id, SessionStatus::kActive);
+    session.session.vars.Set("said", json::Value("x\0y"s));
+    ASSERT_OK(txn->SaveSession(session));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto contact, store_->FindContact("+15551230009"));
+  ASSERT_TRUE(contact.has_value());
+  EXPECT_EQ(contact->name, "Ana" + r);
+  EXPECT_EQ(contact->wa_id, r);
+  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].body, "a" + r + "b");
+  EXPECT_EQ(messages[0].to, "+1500" + r);
+  EXPECT_EQ(messages[1].body, r + "reply" + r + r);
+  ASSERT_OK_AND_ASSIGN(auto outbox, store_->ClaimOutbox(kT0, 10, std::chrono::minutes(1)));
+  ASSERT_EQ(outbox.size(), 1u);
+  EXPECT_EQ(outbox[0].body, messages[1].body);
+  // Variables are JSON text: a U+0000 in a value is an escape there and comes back as it was.
+  ASSERT_OK_AND_ASSIGN(auto session, store_->LatestSession(c.id));
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(session->session.vars.Find("said")->as_string(), "x\0y"s);
+}
 
 TEST_P(StoreTest, SessionRoundTripsVariables) {
   ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230004"));

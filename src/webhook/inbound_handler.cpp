@@ -6,6 +6,7 @@
 #include "conversation/address.hpp"
 #include "conversation/compliance.hpp"
 #include "twilio/form.hpp"
+#include "twilio/inbound_params.hpp"
 #include "twilio/signature.hpp"
 #include "twilio/twiml.hpp"
 
@@ -14,9 +15,6 @@ namespace parley::webhook {
 namespace {
 
 using twilio::Form;
-
-// Twilio sends at most 10 media items; a larger NumMedia is not trusted for a loop bound.
-constexpr int kMaxMedia = 10;
 
 http::Response Twiml(const std::vector<conversation::Reply>& replies) {
   std::vector<twilio::TwimlMessage> messages;
@@ -47,16 +45,14 @@ bool IsFormContentType(std::string_view type) {
   return true;
 }
 
+// Precondition: CheckInboundParams accepted the form (NumMedia is 0..10, its URLs present).
 std::vector<std::string> MediaUrls(const Form& form) {
   std::vector<std::string> media;
   int count = 0;
   const std::string_view num = form.Get("NumMedia");
   std::from_chars(num.data(), num.data() + num.size(), count);
-  for (int i = 0; i < std::min(count, kMaxMedia); ++i) {
-    const std::string_view url = form.Get("MediaUrl" + std::to_string(i));
-    if (!url.empty()) {
-      media.push_back(ToValidUtf8(url));
-    }
+  for (int i = 0; i < count; ++i) {
+    media.push_back(ToStorableText(form.Get("MediaUrl" + std::to_string(i))));
   }
   return media;
 }
@@ -110,14 +106,13 @@ void InboundHandler::operator()(const http::Request& request, http::Responder re
       return;
     }
   }
-  const std::string_view from = form->Get("From");
-  const std::string_view sid = form->Get("MessageSid");
-  if (from.empty() || sid.empty()) {
+  // The signature does not pin where one parameter ends (twilio/inbound_params.hpp).
+  if (Status shape = twilio::CheckInboundParams(*form, options_.account_sid); !shape.ok()) {
     bad_requests_.Inc();
-    respond(Fail(400, "Bad Request: From and MessageSid are required", request.request_id,
-                 from.empty() ? "no From parameter" : "no MessageSid parameter"));
+    respond(Fail(400, "Bad Request: " + shape.message(), request.request_id, shape.message()));
     return;
   }
+  const std::string_view from = form->Get("From");
   auto address = conversation::ParseAddress(ToValidUtf8(from), options_.default_region);
   if (!address.ok()) {
     bad_requests_.Inc();
@@ -127,13 +122,15 @@ void InboundHandler::operator()(const http::Request& request, http::Responder re
     return;
   }
 
+  // Every text that reaches the store is storable text (common/utf8.hpp): ill-formed UTF-8
+  // and U+0000 become U+FFFD here, the same for SQLite and PostgreSQL.
   conversation::InboundMessage message;
-  message.to = ToValidUtf8(form->Get("To"));
-  message.message_sid = ToValidUtf8(sid);
-  message.body = ToValidUtf8(form->Get("Body"));
+  message.to = ToStorableText(form->Get("To"));
+  message.message_sid = std::string(form->Get("MessageSid"));
+  message.body = ToStorableText(form->Get("Body"));
   message.media = MediaUrls(*form);
-  message.profile_name = ToValidUtf8(form->Get("ProfileName"));
-  message.wa_id = ToValidUtf8(form->Get("WaId"));
+  message.profile_name = ToStorableText(form->Get("ProfileName"));
+  message.wa_id = std::string(form->Get("WaId"));
   message.compliance = conversation::ClassifyCompliance(message.body, form->Get("OptOutType"));
 
   std::string masked_from = conversation::MaskPhone(address->key);

@@ -1,21 +1,26 @@
 // POST /twilio/messages (and LIMA's /user-reply/): Twilio's incoming-message webhook.
 //
 //   decode the form → check X-Twilio-Signature over PUBLIC_URL + the raw request target →
-//   parse From (E.164, channel) → compliance keyword → the event to the conversation
-//   pipeline → (once its batch has committed) 200 text/xml: <Response/>, or the replies as
-//   TwiML <Message>s in twiml mode.
+//   check the parameters are what Twilio sends (twilio/inbound_params.hpp: the signature alone
+//   lets a captured webhook be replayed with a boundary moved) → parse From (E.164, channel) →
+//   compliance keyword → the event to the conversation pipeline → (once its batch has
+//   committed) 200 text/xml: <Response/>, or the replies as TwiML <Message>s in twiml mode.
 //
 // Asynchronous: the worker that decoded the request returns at once; the answer is written
 // when the pipeline calls back, so a webhook waiting for the database holds no thread.
 //
-// Answers (what Twilio sees; the detail goes to the log, never to the caller):
-//   400 malformed form encoding, missing From/MessageSid, or a From that is not a number
+// Answers (what Twilio sees; the detail goes to the log, not to the caller, except which
+// parameter a 400 refused):
+//   400 malformed form encoding, parameters Twilio would not send (twilio/inbound_params.hpp:
+//       the answer names the parameter; nothing is written), or a From that is not a number
 //   403 signature missing or wrong (nothing is written)
 //   415 a body that is not application/x-www-form-urlencoded
 //   503 the database is unavailable, or the pipeline's queue stayed full (Twilio retries;
 //       nothing was written)
 //   500 anything else
-// A repeated MessageSid gets the same 200 as the first delivery and changes nothing.
+// A repeated MessageSid gets the same 200 as the first delivery, with the same replies in
+// twiml mode, and changes nothing. Text reaches the pipeline as storable text (ill-formed
+// UTF-8 and U+0000 replaced by U+FFFD; common/utf8.hpp).
 #pragma once
 
 #include <functional>
@@ -32,6 +37,8 @@ struct InboundOptions {
   // kInline (PARLEY_REPLY_MODE=twiml): replies go back in the answer as TwiML.
   conversation::ReplyMode reply_mode = conversation::ReplyMode::kQueued;
   std::string auth_token;
+  // TWILIO_ACCOUNT_SID: webhooks of another account are refused (400). Empty: any account.
+  std::string account_sid;
   std::string public_url;  // what Twilio signs: scheme://host[:port], no trailing slash
   bool validate_signature = true;
   std::string default_region = "US";

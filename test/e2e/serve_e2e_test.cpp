@@ -81,8 +81,13 @@ class ServeTest : public ::testing::TestWithParam<std::string> {
             {"PARLEY_REPLY_MODE", reply_mode}};
   }
   // Starts a server; returns its index in servers_.
-  ServeProcess& Serve(const std::string& reply_mode = "twiml") {
-    auto p = ServeProcess::Start(PARLEY_BINARY, dir_.string(), Env(reply_mode),
+  ServeProcess& Serve(const std::string& reply_mode = "twiml",
+                      const std::map<std::string, std::string>& extra_env = {}) {
+    auto env = Env(reply_mode);
+    for (const auto& [key, value] : extra_env) {
+      env[key] = value;
+    }
+    auto p = ServeProcess::Start(PARLEY_BINARY, dir_.string(), env,
                                  "serve" + std::to_string(servers_.size()));
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     if (!p.ok()) {
@@ -193,10 +198,101 @@ TEST_P(ServeTest, ARepeatedMessageSidIsAnsweredAlikeAndAppliedOnce) {
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(retry.status, 200);
   EXPECT_THAT(Replies(first), ::testing::ElementsAre("Great! What is your first name?"));
+  // Issue 8 item 4: Twilio retries when the first answer never arrived, so the retry must
+  // carry the same <Message>s, byte for byte.
+  EXPECT_EQ(retry.body, first.body);
   const std::string counts = Counts();
   EXPECT_EQ(Session(kAna)->session.step, 1u);  // one transition, not two
-  Sms(d, kAna, "yes", sid);
+  EXPECT_EQ(Sms(d, kAna, "yes", sid).body, first.body);
   EXPECT_EQ(Counts(), counts);
+}
+
+// Issue 8 item 1: a captured webhook replayed with one parameter boundary moved keeps its
+// signature. Each shift of an SMS and of a WhatsApp message is refused (400 naming the
+// parameter) or, where only free text moved, keeps the MessageSid and is answered as the
+// repeat it is: nothing is applied twice.
+TEST_P(ServeTest, ABoundaryShiftedReplayIsRefusedOrDeduplicated) {
+  constexpr char kAccount[] = "AC0123456789abcdef0123456789abcdef";
+  auto& server = Serve("twiml", {{"TWILIO_ACCOUNT_SID", kAccount}});
+  auto d = Driver(server);
+  ASSERT_EQ(d.options().account_sid, kAccount);
+  Sms(d, kAna, "JOIN");
+  const twilio::Form originals[] = {
+      d.SmsParams(kAna, kOurNumber, "yes", d.NewMessageSid()),
+      d.WhatsAppParams(kAna, kOurNumber, "JOIN", d.NewMessageSid(), "Ana W")};
+  const std::string url = d.PublicUrl("/twilio/messages");
+  int refused = 0;
+  for (const twilio::Form& original : originals) {
+    ASSERT_EQ(d.Post("/twilio/messages", original)->status, 200);
+    const std::string counts = Counts();
+    const auto sms_step = Session(kAna)->session.step;
+    for (const auto& [name, value] : original) {
+      const twilio::Form shifted = TwilioDriver::AbsorbNextParameter(original, name);
+      if (shifted.size() == original.size()) {
+        continue;
+      }
+      ASSERT_EQ(d.Sign(url, shifted), d.Sign(url, original)) << name;
+      auto r = d.Post("/twilio/messages", shifted);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      if (r->status == 400) {
+        ++refused;
+        EXPECT_THAT(r->body, HasSubstr("Bad Request: ")) << name;
+      } else {
+        EXPECT_EQ(r->status, 200) << name << ": " << r->body;
+        EXPECT_EQ(shifted.Get("MessageSid"), original.Get("MessageSid")) << name;
+      }
+    }
+    EXPECT_EQ(Counts(), counts);
+    EXPECT_EQ(Session(kAna)->session.step, sms_step);
+  }
+  EXPECT_GT(refused, 10);
+  // The issue's replay, by name.
+  const twilio::Form replay = TwilioDriver::AbsorbNextParameter(originals[0], "MessageSid");
+  auto r = d.Post("/twilio/messages", replay);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("MessageSid: expected SM or MM"));
+  // Another account's webhook (signed with this token, say a shared one): refused.
+  twilio::Form other = d.SmsParams(kAna, kOurNumber, "yes", d.NewMessageSid());
+  other.Set("AccountSid", "ACffffffffffffffffffffffffffffffff");
+  r = d.Post("/twilio/messages", other);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("AccountSid"));
+}
+
+// Issue 8 item 9: a U+0000 in Body or ProfileName made PostgreSQL refuse the event (500 on
+// every retry, the message never stored) while SQLite kept it. Both now store U+FFFD, as
+// for ill-formed UTF-8; a To holding one is not an address (400).
+TEST_P(ServeTest, NulInWebhookTextIsStoredAsAReplacementCharacter) {
+  using namespace std::string_literals;
+  const std::string r = "\xEF\xBF\xBD";
+  auto& server = Serve("twiml");
+  auto d = Driver(server);
+  const auto post = [&](const twilio::Form& params) {
+    auto response = d.Post("/twilio/messages", params);
+    EXPECT_TRUE(response.ok()) << response.status().ToString();
+    return response.ok() ? response->status : 0;
+  };
+  EXPECT_EQ(
+      post(d.WhatsAppParams(kAna, kOurNumber, "hi\0there\xFF"s, d.NewMessageSid(), "Ana\0W"s)),
+      200);
+  EXPECT_EQ(post(d.SmsParams(kAna, kOurNumber, "\0"s, d.NewMessageSid())), 200);
+  const std::string counts = Counts();
+  EXPECT_EQ(post(d.SmsParams(kAna, "+15005550006\0"s, "x", d.NewMessageSid())), 400);
+  EXPECT_EQ(Counts(), counts);
+
+  auto wa = store_->FindContact(std::string("whatsapp:") + kAna);
+  ASSERT_TRUE(wa.ok() && wa->has_value());
+  EXPECT_EQ((*wa)->name, "Ana" + r + "W");
+  auto wa_messages = store_->Messages((*wa)->id);
+  ASSERT_TRUE(wa_messages.ok());
+  ASSERT_EQ(wa_messages->size(), 1u);
+  EXPECT_EQ(wa_messages->front().body, "hi" + r + "there" + r);
+  auto sms = store_->FindContact(kAna);
+  ASSERT_TRUE(sms.ok() && sms->has_value());
+  auto sms_messages = store_->Messages((*sms)->id);
+  ASSERT_TRUE(sms_messages.ok());
+  ASSERT_EQ(sms_messages->size(), 1u);
+  EXPECT_EQ(sms_messages->front().body, r);
 }
 
 TEST_P(ServeTest, BadRequestsGetTheirStatusAndChangeNothing) {
@@ -430,6 +526,35 @@ TEST_P(ServePostgresTest, ThreeServersOnOnePostgresKeepPerContactOrder) {
     drivers.push_back(Driver(Serve("twiml")));
   }
   FiftyAtOnce(*this, drivers, [&] { return Session(kAna); });
+}
+
+// Issue 8 item 4: Twilio's retry can reach another instance while the first delivery is
+// still being applied. Whichever applies it, both answers carry the same <Message>s (or a
+// 503, which Twilio retries), never an empty <Response/>.
+TEST_P(ServePostgresTest, ConcurrentDeliveriesOfOneMessageSidOnTwoServersGetTheSameAnswer) {
+  std::vector<TwilioDriver> drivers;
+  for (int i = 0; i < 2; ++i) {
+    drivers.push_back(Driver(Serve("twiml")));
+  }
+  ASSERT_EQ(Sms(drivers[0], kAna, "JOIN").status, 200);
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string sid = drivers[0].NewMessageSid();
+    const std::string body = round % 2 == 0 ? "hmm?" : "maybe";
+    testing::DriverResponse answers[2];
+    std::thread other([&] { answers[1] = Sms(drivers[1], kAna, body, sid); });
+    answers[0] = Sms(drivers[0], kAna, body, sid);
+    other.join();
+    for (const auto& answer : answers) {
+      if (answer.status == 503) {
+        continue;  // Twilio retries it
+      }
+      EXPECT_EQ(answer.status, 200) << answer.body;
+      EXPECT_THAT(Replies(answer), ::testing::ElementsAre("Please reply YES or NO."))
+          << "round " << round;
+    }
+  }
+  EXPECT_EQ(Session(kAna)->session.state, "OPTIN");
 }
 
 TEST_P(ServePostgresTest, DatabaseDownGets503AndWritesNothing) {

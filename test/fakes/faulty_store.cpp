@@ -36,6 +36,8 @@ const char* StoreOpName(StoreOp op) {
       return "UpdateContact";
     case StoreOp::kInsertInbound:
       return "InsertInbound";
+    case StoreOp::kRepliesTo:
+      return "RepliesTo";
     case StoreOp::kEnqueueOutbound:
       return "EnqueueOutbound";
     case StoreOp::kRecordOutbound:
@@ -105,6 +107,10 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
   Result<bool> InsertInbound(store::MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kInsertInbound));
     return Track(target_->InsertInbound(m));
+  }
+  Result<std::vector<store::MessageRecord>> RepliesTo(std::string_view inbound_sid) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kRepliesTo));
+    return Track(target_->RepliesTo(inbound_sid));
   }
   Status EnqueueOutbound(store::MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kEnqueueOutbound));

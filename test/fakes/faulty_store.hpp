@@ -54,6 +54,7 @@ enum class StoreOp {
   kLockContactById,
   kUpdateContact,
   kInsertInbound,
+  kRepliesTo,
   kEnqueueOutbound,
   kRecordOutbound,
   kActiveSession,

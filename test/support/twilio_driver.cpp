@@ -220,6 +220,27 @@ void TwilioDriver::AddMedia(twilio::Form& params, const std::vector<TwilioMedia>
   }
 }
 
+twilio::Form TwilioDriver::AbsorbNextParameter(const twilio::Form& params, std::string_view name) {
+  std::vector<twilio::Form::Field> sorted(params.begin(), params.end());
+  std::sort(sorted.begin(), sorted.end());
+  auto it = std::find_if(sorted.begin(), sorted.end(),
+                         [&](const twilio::Form::Field& f) { return f.first == name; });
+  if (it == sorted.end() || it + 1 == sorted.end()) {
+    return params;
+  }
+  const twilio::Form::Field absorbed = *(it + 1);
+  const std::string value =
+      std::string(it->second) + std::string(absorbed.first) + std::string(absorbed.second);
+  twilio::Form out;
+  for (const auto& [n, v] : params) {
+    if (n == absorbed.first && v == absorbed.second) {
+      continue;
+    }
+    out.Add(n, n == name ? std::string_view(value) : v);
+  }
+  return out;
+}
+
 std::string TwilioDriver::PublicUrl(std::string_view path) const {
   return options_.public_url + std::string(path);
 }

@@ -115,6 +115,12 @@ class TwilioDriver {
   // MediaUrl{i} for i < N; MessageType (WhatsApp only) becomes image/video/audio/document.
   void AddMedia(twilio::Form& params, const std::vector<TwilioMedia>& media);
 
+  // Issue 8 item 1's replay: `params` with the value of `name` extended by the name and
+  // value of the parameter that follows it in signing order (sorted by name), which is
+  // dropped. Its X-Twilio-Signature equals the original's, because the signed string is the
+  // names and values concatenated with no separator. Unchanged when `name` is absent or last.
+  static twilio::Form AbsorbNextParameter(const twilio::Form& params, std::string_view name);
+
   // A fresh Message SID: `prefix` ("SM", or "MM" for media) + 32 random lower-case hex.
   std::string NewMessageSid(std::string_view prefix = "SM");
   // A fresh random UUID (version 4), as Twilio's idempotency tokens look.

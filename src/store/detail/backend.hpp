@@ -13,6 +13,7 @@
 
 #include "common/status.hpp"
 #include "common/time.hpp"
+#include "common/utf8.hpp"
 #include "store/detail/queries.hpp"
 #include "store/store.hpp"
 
@@ -48,6 +49,20 @@ struct Param {
     }
   }
 };
+
+// What a backend binds for a text parameter: the text itself when it is storable (one scan,
+// no copy: the common case), else ToStorableText of it in `scratch` (common/utf8.hpp:
+// ill-formed UTF-8 and U+0000 become U+FFFD). Both dialects bind through this, so they keep
+// the same text: PostgreSQL's text type refuses both (an event would fail on every retry),
+// SQLite would keep them. The webhook normalizes at the edge already; this covers every
+// other writer (flow replies, flow files, the CLI).
+inline std::string_view StorableParam(std::string_view text, std::string& scratch) {
+  if (IsStorableText(text)) {
+    return text;
+  }
+  scratch = ToStorableText(text);
+  return scratch;
+}
 
 // One result row; valid only inside the RowFn call that receives it.
 class Row {

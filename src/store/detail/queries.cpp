@@ -13,10 +13,10 @@ namespace {
   "updated_at, ended_at, end_reason"
 #define PARLEY_MESSAGE_COLUMNS                                                             \
   "id, contact_id, session_id, direction, provider_sid, from_addr, to_addr, body, media, " \
-  "status, error_code, created_at"
+  "status, error_code, created_at, reply_to"
 #define PARLEY_MESSAGE_INSERT                                                          \
   "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
-  "to_addr, body, media, status, error_code, created_at) "
+  "to_addr, body, media, status, error_code, created_at, reply_to) "
 
 struct Entry {
   Q q;
@@ -88,13 +88,13 @@ constexpr Entry kEntries[] = {
      "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id = $1 FOR UPDATE"},
     {Q::kInsertInbound, "InsertInbound",
      PARLEY_MESSAGE_INSERT
-     "VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8, $9, $10) "
+     "VALUES ($1, $2, 'inbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) "
      "ON CONFLICT (provider_sid) WHERE direction = 'inbound' AND provider_sid <> '' "
      "DO NOTHING RETURNING id",
      ""},
     {Q::kInsertOutbound, "InsertOutbound",
      PARLEY_MESSAGE_INSERT
-     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
      ""},
     {Q::kInsertOutbox, "InsertOutbox",
      "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
@@ -103,7 +103,7 @@ constexpr Entry kEntries[] = {
     // SQLite has no INSERT inside WITH: there the two inserts run one after the other.
     {Q::kEnqueueOutbound, "EnqueueOutbound", "SELECT 'PostgreSQL only'",
      "WITH m AS (" PARLEY_MESSAGE_INSERT
-     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) "
+     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id) "
      "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
      "next_attempt_at, locked_until) SELECT id, $1, $4, $5, $6, $7, 0, $10, 0 FROM m"},
     {Q::kActiveSession, "ActiveSession",
@@ -148,6 +148,13 @@ constexpr Entry kEntries[] = {
     {Q::kFindOutboundBySid, "FindOutboundBySid",
      "SELECT " PARLEY_MESSAGE_COLUMNS
      " FROM messages WHERE provider_sid = $1 AND direction = 'outbound' AND provider_sid <> ''",
+     ""},
+    // The inbound row is found through messages_inbound_sid, its replies through
+    // messages_replies (schema v3).
+    {Q::kRepliesTo, "RepliesTo",
+     "SELECT " PARLEY_MESSAGE_COLUMNS
+     " FROM messages WHERE direction = 'outbound' AND reply_to = (SELECT id FROM messages "
+     "WHERE provider_sid = $1 AND direction = 'inbound' AND provider_sid <> '') ORDER BY id",
      ""},
     {Q::kClaimOutbox, "ClaimOutbox",
      "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "

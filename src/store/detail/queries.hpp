@@ -45,6 +45,7 @@ enum class Q : int {
   kTimers,
   kClaimTimers,
   kFindOutboundBySid,
+  kRepliesTo,  // the outbound messages answering the inbound message with sid $1
   kClaimOutbox,
   kDeleteOutbox,
   kSetMessageDelivery,
@@ -65,6 +66,6 @@ std::string_view QuerySql(Dialect d, Q q);
 // Column lists shared by the SELECTs and RETURNINGs above, decoded by records.cpp.
 inline constexpr int kContactColumns = 12;
 inline constexpr int kSessionColumns = 12;
-inline constexpr int kMessageColumns = 12;
+inline constexpr int kMessageColumns = 13;
 
 }  // namespace parley::store::detail

@@ -79,6 +79,9 @@ Result<MessageRecord> MessageFromRow(const Row& row) {
   m.status = *status;
   m.error_code = row.Text(10);
   m.created_at = row.Time(11);
+  if (!row.IsNull(12)) {
+    m.reply_to = row.Int(12);
+  }
   return m;
 }
 

@@ -106,8 +106,8 @@ class TransactionImpl final : public Transaction {
       return Status::Ok();
     };
     const std::initializer_list<Param> params = {
-        m.contact_id, m.session_id, m.provider_sid, m.from,       m.to,
-        m.body,       media,        m.status,       m.error_code, m.created_at};
+        m.contact_id, m.session_id, m.provider_sid, m.from,       m.to,      m.body,
+        media,        m.status,     m.error_code,   m.created_at, m.reply_to};
     Status s;
     if (batch_ != nullptr) {
       // What comes next is the contact's active session: read it in the same round trip
@@ -130,6 +130,18 @@ class TransactionImpl final : public Transaction {
     return inserted;
   }
 
+  Result<std::vector<MessageRecord>> RepliesTo(std::string_view inbound_sid) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::vector<MessageRecord> replies;
+    // Runs after everything sent before it on this connection, so it sees the writes of
+    // this transaction and of the batch's earlier events (the original of a retry).
+    Status s = conn_->Exec(Q::kRepliesTo, {inbound_sid}, DecodeAppend(replies, MessageFromRow));
+    if (!s.ok()) {
+      return Track(Result<std::vector<MessageRecord>>(std::move(s)));
+    }
+    return replies;
+  }
+
   Status EnqueueOutbound(MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     m.status = MessageStatus::kQueued;
@@ -139,7 +151,7 @@ class TransactionImpl final : public Transaction {
       m.id = 0;  // not known until the pipeline is read; the event does not need it
       return Track(conn_->Send(Q::kEnqueueOutbound,
                                {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body,
-                                media, m.status, m.error_code, m.created_at}));
+                                media, m.status, m.error_code, m.created_at, m.reply_to}));
     }
     Status s = InsertOutbound(m, media);
     if (s.ok()) {
@@ -265,7 +277,7 @@ class TransactionImpl final : public Transaction {
     m.direction = MessageRecord::Direction::kOutbound;
     return conn_->Exec(Q::kInsertOutbound,
                        {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media,
-                        m.status, m.error_code, m.created_at},
+                        m.status, m.error_code, m.created_at, m.reply_to},
                        [&](const Row& row) {
                          m.id = row.Int(0);
                          return Status::Ok();

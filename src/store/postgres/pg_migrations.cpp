@@ -98,7 +98,14 @@ CREATE INDEX messages_outbound_sid ON messages (provider_sid)
   WHERE direction = 'outbound' AND provider_sid <> '';
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+// v3: see sqlite_migrations.cpp. Adding a nullable column without a default rewrites
+// nothing, so it is quick on a large table.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE messages ADD COLUMN reply_to BIGINT REFERENCES messages (id);
+CREATE INDEX messages_replies ON messages (reply_to) WHERE reply_to IS NOT NULL;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
 
 }  // namespace
 

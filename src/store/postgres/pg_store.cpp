@@ -255,6 +255,7 @@ class PgConn final : public Conn {
     int lengths[kMaxParams];
     int formats[kMaxParams];
     char ints[kMaxParams][24];
+    std::string repaired[kMaxParams];  // storable copies of texts that were not
     int n = 0;
     for (const Param& p : params) {
       values[n] = nullptr;
@@ -266,8 +267,9 @@ class PgConn final : public Conn {
         values[n] = ints[n];
       } else if (p.kind == Param::Kind::kText) {
         // Binary format: the text goes as its bytes with a length, no NUL needed.
-        values[n] = p.s.empty() ? "" : p.s.data();
-        lengths[n] = static_cast<int>(p.s.size());
+        const std::string_view text = detail::StorableParam(p.s, repaired[n]);
+        values[n] = text.empty() ? "" : text.data();
+        lengths[n] = static_cast<int>(text.size());
         formats[n] = 1;
       }
       ++n;

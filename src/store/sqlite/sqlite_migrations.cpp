@@ -99,7 +99,15 @@ CREATE INDEX messages_outbound_sid ON messages (provider_sid)
   WHERE direction = 'outbound' AND provider_sid <> '';
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+// v3: an outbound message names the inbound message it answers, so a webhook retry gets the
+// replies of the first delivery (docs/architecture.md, "Life of an event"). Replies recorded
+// before v3 have none.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE messages ADD COLUMN reply_to INTEGER REFERENCES messages (id);
+CREATE INDEX messages_replies ON messages (reply_to) WHERE reply_to IS NOT NULL;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
 
 }  // namespace
 

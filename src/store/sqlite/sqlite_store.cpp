@@ -103,10 +103,16 @@ class SqliteConn final : public Conn {
         case Param::Kind::kInt:
           rc = sqlite3_bind_int64(st, index, p.i);
           break;
-        case Param::Kind::kText:
-          // Static: the text outlives the statement's use, which ends with Reset above.
-          rc = sqlite3_bind_text64(st, index, p.s.data(), p.s.size(), SQLITE_STATIC, SQLITE_UTF8);
+        case Param::Kind::kText: {
+          std::string repaired;
+          const std::string_view text = detail::StorableParam(p.s, repaired);
+          // Static: the text outlives the statement's use, which ends with Reset above;
+          // repaired text is local, so SQLite copies it.
+          rc =
+              sqlite3_bind_text64(st, index, text.data(), text.size(),
+                                  repaired.empty() ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
           break;
+        }
       }
       if (rc != SQLITE_OK) {
         return SqliteError(rc, db_, detail::QueryName(q));
