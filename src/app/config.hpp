@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "common/time.hpp"
 
 namespace parley::app {
 
@@ -45,6 +46,9 @@ struct Config {
   int pipeline_lanes = 0;             // PostgreSQL event lanes; 0: sized to the machine
   bool sqlite_full_sync = true;       // PARLEY_SQLITE_SYNC=full (default) or normal
   size_t max_body_bytes = 64 * 1024;
+  // Wall-clock deadline of each Lua handler call in the server (PARLEY_SCRIPT_TIMEOUT); a
+  // flow's limits.script_timeout_ms wins.
+  Duration script_timeout = std::chrono::milliseconds(100);
 
   bool has_twilio_credentials() const {
     return !twilio_account_sid.empty() && !twilio_auth_token.empty();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/flow_files.hpp"
 #include "common/status.hpp"
 #include "flow/model.hpp"
 
@@ -20,6 +21,7 @@ struct FolderFlow {
 // InvalidArgument listing every diagnostic of every invalid file ("file:line:col: error:
 // ...") when any file is invalid; NotFound when the folder does not exist. An empty folder
 // is not an error (the server then only records messages).
-Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir);
+Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
+                                               const ScriptSettings& scripts = {});
 
 }  // namespace parley::app
