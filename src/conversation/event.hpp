@@ -53,10 +53,13 @@ struct Reply {
 };
 
 struct Outcome {
-  bool duplicate = false;      // a repeated MessageSid: nothing was written
-  std::vector<Reply> replies;  // what the event sent (queued, or to answer inline)
-  std::string session_state;   // after the event; empty when there is no session
-  std::string flow_error;      // a handler error that failed the event's step, if any
+  bool duplicate = false;          // a repeated MessageSid: nothing was written
+  std::vector<Reply> replies;      // what the event sent (queued, or to answer inline)
+  std::string session_state;       // after the event; empty when there is no session
+  std::string flow_error;          // a handler error that failed the event's step, if any: may
+                                   // quote message text, so only for DEBUG logs and the CLI
+  std::string flow_error_summary;  // the same without the script's words, for the log
+                                   // (flow_error.hpp)
 };
 
 }  // namespace parley::conversation
