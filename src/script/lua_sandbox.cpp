@@ -296,9 +296,9 @@ void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   a->used = a->used - old + nsize;
   if (nsize > old) {
     a->allocated += nsize - old;
-    // The hook charges allocation every 1,000 instructions, which may be gigabytes of
-    // string.rep; past the budget, make it run at the next instruction. (lua_sethook only
-    // sets fields: it is safe here, as in a signal handler.)
+    // The hook charges allocation every 100 or 1,000 instructions, which may be many
+    // megabytes of string.rep; past the budget, make it run at the next instruction.
+    // (lua_sethook only sets fields: it is safe here, as in a signal handler.)
     CallState* call = a->L != nullptr ? CallOf(a->L) : nullptr;
     if (call != nullptr && !call->budget_exceeded &&
         AddSaturated(call->used, (a->allocated - call->bytes_seen) /
