@@ -48,7 +48,10 @@ std::string_view FlowErrorClass(const Status& error) {
       if (m.find("the longest string a script may build") != std::string_view::npos) {
         return "string cap";
       }
-      return "memory cap";
+      if (m.find("not enough memory") != std::string_view::npos) {
+        return "memory cap";
+      }
+      return "resource limit";
     case StatusCode::kInvalidArgument:
       return "runtime error";
     case StatusCode::kNotFound:

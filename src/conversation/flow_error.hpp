@@ -12,7 +12,8 @@
 namespace parley::conversation {
 
 // The class of a step error: "timed out", "instruction budget exceeded", "memory cap",
-// "string cap", "runtime error", "handler not defined", "step refused" or "error".
+// "string cap", "resource limit", "runtime error", "handler not defined", "step refused" or
+// "error".
 std::string_view FlowErrorClass(const Status& error);
 
 // "flow 'tally' state 'ASK' handler 'count': timed out". The handler is named when the

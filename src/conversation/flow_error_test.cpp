@@ -29,6 +29,7 @@ TEST(FlowError, SummaryNamesHandlerAndClassButNoScriptText) {
             "string cap");
   EXPECT_EQ(FlowErrorClass(Status::ResourceExhausted("x.lua: error in 'f': not enough memory")),
             "memory cap");
+  EXPECT_EQ(FlowErrorClass(Status::ResourceExhausted("native: out of quota")), "resource limit");
   EXPECT_EQ(
       SummarizeFlowError(Status::NotFound("x.lua: Lua function 'gone' is not defined"), "f", ""),
       "flow 'f' handler 'gone': handler not defined");
