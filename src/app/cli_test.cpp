@@ -152,6 +152,25 @@ TEST_F(Cli, MissingFileIsAClearError) {
   EXPECT_THAT(r.out, HasSubstr("No such file or directory"));
 }
 
+// Issue 8 item 11: `--env FILE` naming a missing file is an error (it used to be skipped, and
+// the server started on defaults); only the default .env may be absent.
+TEST_F(Cli, EnvFlagNamingAMissingFileIsAnError) {
+  const std::string in_dir =
+      "cd " + dir_.string() + " && DATABASE_URL=sqlite:" + (dir_ / "parley.db").string();
+  for (const std::string command :
+       {"serve --listen 127.0.0.1:0", "migrate", "start +14155550101 --flow demo"}) {
+    const Outcome r = Parley(command + " --env nope.env", "", in_dir);
+    EXPECT_EQ(r.code, 1) << command << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr("--env nope.env: No such file or directory")) << command;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "parley.db"));  // nothing was opened
+  // Without --env a missing .env is fine: migrate runs on the environment alone.
+  const Outcome ok = Parley("migrate", "", in_dir);
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  Write(".env", "PARLEY_REPLY_MODE=twiml\n");
+  EXPECT_EQ(Parley("migrate --env .env", "", in_dir).code, 0);
+}
+
 TEST_F(Cli, ChatWithPipedInputShowsRepliesStatesAndTimers) {
   const Outcome r =
       Parley("chat " + Write("demo.json", kFlow), "hmm\n/wait 1h\n/state\nyes\n/vars\n/quit\n");

@@ -12,6 +12,7 @@
 #include "app/config.hpp"
 #include "app/runtime.hpp"
 #include "app/server_app.hpp"
+#include "common/log.hpp"
 
 namespace parley::app {
 
@@ -21,16 +22,19 @@ constexpr int kMallocTrimThreshold = 32 << 20;
 
 struct ServeOptions {
   std::string listen;
-  std::string env_file = ".env";
+  std::string env_file;  // --env; empty: .env if present
   bool migrate = false;
 };
 
 int Serve(const ServeOptions& o) {
-  auto config = LoadConfig(ProcessEnvironment(), o.env_file);
+  auto config = LoadCommandConfig(o.env_file);
   if (!config.ok()) {
     std::cerr << "parley serve: " << config.status().message() << "\n";
     return kExitFailure;
   }
+  // Before anything logs: the first line already has the operator's format.
+  SetLogFormat(config->log_format);
+  SetLogLevel(config->log_level);
   if (!o.listen.empty()) {
     if (Status s = ApplyListen(*config, o.listen, "--listen"); !s.ok()) {
       std::cerr << "parley serve: " << s.message() << "\n";
@@ -75,17 +79,19 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the server: Twilio webhooks drive sessions");
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (PARLEY_LISTEN)");
-  cmd->add_option("--env", options->env_file, "the .env file to read (default .env)");
+  cmd->add_option("--env", options->env_file,
+                  "the .env file to read; it must exist (default: .env, if present)");
   cmd->add_flag("--migrate", options->migrate, "apply database migrations before starting");
   cmd->callback([options, &exit_code] { exit_code = Serve(*options); });
 }
 
 void AddMigrateCommand(CLI::App& app, int& exit_code) {
-  auto env_file = std::make_shared<std::string>(".env");
+  auto env_file = std::make_shared<std::string>();  // empty: .env if present
   CLI::App* cmd = app.add_subcommand("migrate", "Apply the database migrations (DATABASE_URL)");
-  cmd->add_option("--env", *env_file, "the .env file to read (default .env)");
+  cmd->add_option("--env", *env_file,
+                  "the .env file to read; it must exist (default: .env, if present)");
   cmd->callback([env_file, &exit_code] {
-    auto config = LoadConfig(ProcessEnvironment(), *env_file);
+    auto config = LoadCommandConfig(*env_file);
     if (!config.ok()) {
       std::cerr << "parley migrate: " << config.status().message() << "\n";
       exit_code = kExitFailure;

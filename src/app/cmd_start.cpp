@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/runtime.hpp"
+#include "common/log.hpp"
 #include "conversation/address.hpp"
 
 namespace parley::app {
@@ -18,7 +19,7 @@ namespace {
 struct StartOptions {
   std::string phone;
   std::string flow;
-  std::string env_file = ".env";
+  std::string env_file;  // --env; empty: .env if present
 };
 
 int StartConversation(const StartOptions& o) {
@@ -26,10 +27,12 @@ int StartConversation(const StartOptions& o) {
     std::cerr << "parley start: " << s.message() << "\n";
     return kExitFailure;
   };
-  auto config = LoadConfig(ProcessEnvironment(), o.env_file);
+  auto config = LoadCommandConfig(o.env_file);
   if (!config.ok()) {
     return fail(config.status());
   }
+  SetLogFormat(config->log_format);
+  SetLogLevel(config->log_level);
   auto address = conversation::ParseAddress(o.phone, config->default_region);
   if (!address.ok()) {
     std::cerr << "parley start: " << o.phone << ": " << address.status().message() << "\n";
@@ -74,7 +77,8 @@ void AddStartCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("start", "Start a flow for a contact");
   cmd->add_option("PHONE", options->phone, "+E164, or whatsapp:+E164")->required();
   cmd->add_option("--flow", options->flow, "the flow id")->required();
-  cmd->add_option("--env", options->env_file, "the .env file to read (default .env)");
+  cmd->add_option("--env", options->env_file,
+                  "the .env file to read; it must exist (default: .env, if present)");
   cmd->callback([options, &exit_code] { exit_code = StartConversation(*options); });
 }
 

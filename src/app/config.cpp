@@ -10,6 +10,7 @@
 
 #include "app/flow_files.hpp"
 #include "common/dotenv.hpp"
+#include "conversation/address.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -182,9 +183,10 @@ const std::map<std::string, Setter>& Keys() {
        }},
       {"PARLEY_DEFAULT_REGION",
        [](Config& c, const std::string& key, const std::string& v) {
-         if (v.size() != 2 || !std::isupper(static_cast<unsigned char>(v[0])) ||
-             !std::isupper(static_cast<unsigned char>(v[1]))) {
-           return Bad(key, "expected a two-letter region code such as US or GB, got '" + v + "'");
+         // Any two letters used to pass ("XX"), and then no national number parsed.
+         if (!conversation::IsSupportedRegion(v)) {
+           return Bad(key, "expected a region code libphonenumber knows, such as US or GB, got '" +
+                               v + "'");
          }
          c.default_region = v;
          return Status::Ok();
@@ -234,6 +236,24 @@ const std::map<std::string, Setter>& Keys() {
          }
          return Status::Ok();
        }},
+      {"PARLEY_LOG_FORMAT",
+       [](Config& c, const std::string& key, const std::string& v) {
+         const auto format = ParseLogFormat(v);
+         if (!format) {
+           return Bad(key, "expected 'text' or 'json', got '" + v + "'");
+         }
+         c.log_format = *format;
+         return Status::Ok();
+       }},
+      {"PARLEY_LOG_LEVEL",
+       [](Config& c, const std::string& key, const std::string& v) {
+         const auto level = ParseLogLevel(v);
+         if (!level) {
+           return Bad(key, "expected 'debug', 'info', 'warn' or 'error', got '" + v + "'");
+         }
+         c.log_level = *level;
+         return Status::Ok();
+       }},
   };
   return *keys;
 }
@@ -258,10 +278,15 @@ Status ApplyListen(Config& config, const std::string& listen, const std::string&
 }
 
 Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
-                          const std::string& dotenv_path) {
+                          const std::string& dotenv_path, Dotenv dotenv) {
   std::map<std::string, std::string> values;  // key -> value, .env first, env overrides
   std::map<std::string, std::string> origin;  // key -> where it came from, for messages
-  if (!dotenv_path.empty() && std::filesystem::exists(dotenv_path)) {
+  std::error_code ec;
+  if (dotenv == Dotenv::kRequired && !std::filesystem::exists(dotenv_path, ec)) {
+    return Status::NotFound("--env " + dotenv_path + ": " +
+                            (ec ? ec.message() : std::string("No such file or directory")));
+  }
+  if (!dotenv_path.empty() && std::filesystem::exists(dotenv_path, ec)) {
     auto text = ReadFile(dotenv_path);
     if (!text.ok()) {
       return text.status();
@@ -308,6 +333,11 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
   return config;
 }
 
+Result<Config> LoadCommandConfig(const std::string& env_flag) {
+  return env_flag.empty() ? LoadConfig(ProcessEnvironment(), ".env", Dotenv::kIfPresent)
+                          : LoadConfig(ProcessEnvironment(), env_flag, Dotenv::kRequired);
+}
+
 std::map<std::string, std::string> ProcessEnvironment() {
   std::map<std::string, std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -333,6 +363,11 @@ std::string Config::Describe() const {
       << " reply_mode=" << (reply_mode == ReplyMode::kTwiml ? "twiml" : "rest")
       << " sqlite_sync=" << (sqlite_full_sync ? "full" : "normal")
       << " script_timeout=" << script_timeout.count() << "ms"
+      << " log=" << (log_format == LogFormat::kJson ? "json" : "text") << "/"
+      << (log_level == LogLevel::kDebug     ? "debug"
+          : log_level == LogLevel::kInfo    ? "info"
+          : log_level == LogLevel::kWarning ? "warn"
+                                            : "error")
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

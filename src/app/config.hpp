@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
 
@@ -49,6 +50,8 @@ struct Config {
   // Wall-clock deadline of each Lua handler call in the server (PARLEY_SCRIPT_TIMEOUT); a
   // flow's limits.script_timeout_ms wins.
   Duration script_timeout = std::chrono::milliseconds(100);
+  LogFormat log_format = LogFormat::kText;  // PARLEY_LOG_FORMAT: text or json
+  LogLevel log_level = LogLevel::kInfo;     // PARLEY_LOG_LEVEL: debug, info, warn, error
 
   bool has_twilio_credentials() const {
     return !twilio_account_sid.empty() && !twilio_auth_token.empty();
@@ -57,10 +60,20 @@ struct Config {
   std::string Describe() const;
 };
 
+// Whether the .env file must exist: the default `.env` may be absent; a file named with
+// `--env FILE` must be there (a typo must not start a server on defaults).
+enum class Dotenv { kIfPresent, kRequired };
+
 // Builds the configuration from `env` (the process environment) and, when `dotenv_path`
-// names a file that exists, that file. A missing .env is not an error.
+// names a file that exists, that file. A missing file is NotFound naming it when `dotenv`
+// is kRequired, and is skipped otherwise.
 Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
-                          const std::string& dotenv_path = ".env");
+                          const std::string& dotenv_path = ".env",
+                          Dotenv dotenv = Dotenv::kIfPresent);
+
+// The configuration of a command with an `--env FILE` flag (serve, migrate, start): the
+// process environment, plus FILE (required) when the flag was given, else `.env` if present.
+Result<Config> LoadCommandConfig(const std::string& env_flag);
 
 // The process environment as a map.
 std::map<std::string, std::string> ProcessEnvironment();

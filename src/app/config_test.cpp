@@ -46,6 +46,19 @@ TEST_F(ConfigTest, DefaultsNeedNoConfiguration) {
   EXPECT_THAT(c->allowed_hosts, ElementsAre("localhost", "127.0.0.1", "[::1]"));
 }
 
+// Issue 8 item 11: a .env file named with --env must exist; the default one may be absent.
+TEST_F(ConfigTest, ARequiredDotenvThatIsMissingIsAnError) {
+  const std::string missing = (dir_ / "typo.env").string();
+  auto c = LoadConfig({}, missing, Dotenv::kRequired);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(c.status().message(), HasSubstr("--env " + missing + ": No such file"));
+  EXPECT_TRUE(LoadConfig({}, missing, Dotenv::kIfPresent).ok());
+  auto present = LoadConfig({}, WriteEnv("PARLEY_REPLY_MODE=twiml\n"), Dotenv::kRequired);
+  ASSERT_TRUE(present.ok()) << present.status().ToString();
+  EXPECT_EQ(present->reply_mode, ReplyMode::kTwiml);
+}
+
 TEST_F(ConfigTest, EnvironmentWinsOverDotenvAndLimaKeysWork) {
   const std::string env_file = WriteEnv(
       "TWILIO_ACCOUNT_SID=AC1\nTWILIO_AUTH_TOKEN=from-file\nDEBUG=True\n"
@@ -84,7 +97,18 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
               HasSubstr("PARLEY_SQLITE_SYNC: expected 'full' or 'normal', got 'off'"));
   EXPECT_THAT(error({{"PARLEY_MAX_BODY_BYTES", "12"}}), HasSubstr("PARLEY_MAX_BODY_BYTES"));
   EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "usa"}}), HasSubstr("PARLEY_DEFAULT_REGION"));
+  // Issue 8 item 12: two letters are not enough; the region must be one libphonenumber knows.
+  EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "XX"}}),
+              HasSubstr("PARLEY_DEFAULT_REGION: expected a region code libphonenumber knows, "
+                        "such as US or GB, got 'XX'"));
+  EXPECT_EQ(error({{"PARLEY_DEFAULT_REGION", "GB"}}), "ok");
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
+  // Issue 8 item 15: the log format and level are checked like every other key.
+  EXPECT_THAT(error({{"PARLEY_LOG_FORMAT", "JSON"}}),
+              HasSubstr("PARLEY_LOG_FORMAT: expected 'text' or 'json', got 'JSON'"));
+  EXPECT_THAT(error({{"PARLEY_LOG_LEVEL", "trace"}}),
+              HasSubstr("PARLEY_LOG_LEVEL: expected 'debug', 'info', 'warn' or 'error', got "
+                        "'trace'"));
   EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
 }
 
@@ -117,6 +141,20 @@ TEST_F(ConfigTest, ScriptTimeout) {
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_SCRIPT_TIMEOUT: expected a duration"));
   }
+}
+
+// Issue 8 item 15.
+TEST_F(ConfigTest, LogFormatAndLevel) {
+  auto defaults = LoadConfig({}, "");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->log_format, LogFormat::kText);
+  EXPECT_EQ(defaults->log_level, LogLevel::kInfo);
+  EXPECT_THAT(defaults->Describe(), HasSubstr("log=text/info"));
+  auto c = LoadConfig({{"PARLEY_LOG_FORMAT", "json"}, {"PARLEY_LOG_LEVEL", "debug"}}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->log_format, LogFormat::kJson);
+  EXPECT_EQ(c->log_level, LogLevel::kDebug);
+  EXPECT_THAT(c->Describe(), HasSubstr("log=json/debug"));
 }
 
 TEST_F(ConfigTest, DotenvErrorsPointAtTheLine) {

@@ -11,16 +11,34 @@ namespace parley::app {
 Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
                                                const ScriptSettings& scripts) {
   namespace fs = std::filesystem;
+  // Every failure names the folder and the OS's reason: a folder that cannot be read must
+  // stop the start, not look like an empty one.
+  const auto cannot = [&dir](const std::error_code& ec) {
+    return Status::Unavailable("cannot read the flows folder '" + dir +
+                               "' (PARLEY_FLOWS): " + ec.message());
+  };
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
+  const fs::file_status status = fs::status(dir, ec);
+  if (status.type() == fs::file_type::not_found) {
     return Status::NotFound("flows folder '" + dir +
                             "' does not exist (set PARLEY_FLOWS to the folder of your flows)");
   }
+  if (ec) {
+    return cannot(ec);
+  }
+  if (!fs::is_directory(status)) {
+    return Status::InvalidArgument("the flows folder '" + dir + "' (PARLEY_FLOWS) is not a folder");
+  }
   std::vector<std::string> paths;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".json" && entry.is_regular_file(ec)) {
-      paths.push_back(entry.path().string());
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->path().extension() == ".json" && it->is_regular_file(type_ec)) {
+      paths.push_back(it->path().string());
     }
+  }
+  if (ec) {
+    return cannot(ec);
   }
   std::sort(paths.begin(), paths.end());
 

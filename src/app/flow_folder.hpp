@@ -19,8 +19,10 @@ struct FolderFlow {
 };
 
 // InvalidArgument listing every diagnostic of every invalid file ("file:line:col: error:
-// ...") when any file is invalid; NotFound when the folder does not exist. An empty folder
-// is not an error (the server then only records messages).
+// ...") when any file is invalid; NotFound when the folder does not exist; InvalidArgument
+// when it is not a folder; Unavailable with the OS's reason when it cannot be read
+// (permissions, a symlink loop). A folder without *.json files is not an error: it loads no
+// flows (the server warns, records messages only, and /readyz answers 503).
 Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
                                                const ScriptSettings& scripts = {});
 

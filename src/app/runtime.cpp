@@ -86,6 +86,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
     return catalog.status();
   }
   rt->flows_ = std::move(*catalog);
+  if (rt->flows_->flows().empty()) {
+    Warn("no flows loaded: the flows folder '" + config.flows_dir +
+         "' (PARLEY_FLOWS) has no *.json flow files; messages are only recorded, never answered "
+         "(and the server's /readyz answers 503)");
+  }
   if (!config.start_flow.empty() && !rt->flows_->Find(config.start_flow)) {
     return Status::InvalidArgument("configuration: PARLEY_START_FLOW: no flow '" +
                                    config.start_flow + "' in " + config.flows_dir);

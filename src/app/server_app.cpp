@@ -1,5 +1,6 @@
 #include "app/server_app.hpp"
 
+#include "app/readiness.hpp"
 #include "app/runtime.hpp"
 #include "common/log.hpp"
 #include "http/http_metrics.hpp"
@@ -19,6 +20,7 @@ struct ServerApp::Parts {
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<http::HttpMetrics> http_metrics;
   std::unique_ptr<webhook::InboundHandler> inbound;
+  std::unique_ptr<Readiness> readiness;
   std::unique_ptr<http::Server> server;
 };
 
@@ -69,14 +71,13 @@ Status ServerApp::Start() {
   router.AddAsync("POST", "/user-reply/", webhook);  // LIMA's URL, so Twilio needs no change
   router.Add("GET", "/healthz",
              [](const http::Request&) { return http::Response::Text(200, "ok\n"); });
+  ReadinessOptions readiness_options;
+  readiness_options.log = [](std::string_view m) { Log(LogLevel::kWarning, m); };
+  parts->readiness = std::make_unique<Readiness>(
+      rt.store(), [&rt] { return rt.flows()->flows().size(); }, clock_, readiness_options);
   router.Add("GET", "/readyz", [p](const http::Request&) {
-    if (Status s = p->runtime->store().Ping(); !s.ok()) {
-      return http::Response::Text(503, "database unreachable\n");
-    }
-    if (Status s = CheckSchema(p->runtime->store()); !s.ok()) {
-      return http::Response::Text(503, "database schema not current\n");
-    }
-    return http::Response::Text(200, "ready\n");
+    const Readiness::Verdict v = p->readiness->Check();
+    return http::Response::Text(v.ready ? 200 : 503, v.reason + "\n");
   });
   router.Add("GET", "/metrics", [p](const http::Request&) {
     http::Response r;
@@ -92,6 +93,8 @@ Status ServerApp::Start() {
   server_options.max_body_bytes = config_.max_body_bytes;
   server_options.allowed_hosts = config_.allowed_hosts;
   server_options.access_log = [](std::string_view line) { Log(LogLevel::kInfo, line); };
+  server_options.error_log = [](std::string_view line) { Log(LogLevel::kError, line); };
+  server_options.warning_log = [](std::string_view line) { Log(LogLevel::kWarning, line); };
   server_options.observe = parts->http_metrics->Observer();
   parts->server = std::make_unique<http::Server>(server_options, std::move(router));
   rt.Start();

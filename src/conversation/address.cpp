@@ -3,6 +3,7 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
+#include <set>
 #include <unordered_map>
 
 namespace parley::conversation {
@@ -190,6 +191,17 @@ Result<Address> ParseAddressUncached(std::string_view raw, std::string_view defa
   address.key =
       address.channel == "whatsapp" ? std::string(kWhatsAppPrefix) + address.phone : address.phone;
   return address;
+}
+
+bool IsSupportedRegion(std::string_view region) {
+  static const auto* regions = [] {
+    auto* out = new std::set<std::string, std::less<>>();
+    std::set<std::string> supported;
+    PhoneNumberUtil::GetInstance()->GetSupportedRegions(&supported);
+    out->insert(supported.begin(), supported.end());
+    return out;
+  }();
+  return regions->find(region) != regions->end();
 }
 
 std::string MaskPhone(std::string_view raw) {

@@ -47,6 +47,10 @@ Result<Address> ParseAddress(std::string_view raw, std::string_view default_regi
 // The same without the per-thread cache (tests compare the two).
 Result<Address> ParseAddressUncached(std::string_view raw, std::string_view default_region = "US");
 
+// Whether libphonenumber has metadata for `region`, an upper-case ISO 3166 alpha-2 code ("US",
+// "GB"; not "us", "XX" or the non-geographic "001"): only those can be a default region.
+bool IsSupportedRegion(std::string_view region);
+
 // A phone number or channel address for logs: the "whatsapp:" prefix (if any), the '+' and
 // country-code-ish leading digits (one for +1 and +7, two otherwise), and the last two
 // characters are kept; every other byte becomes '*', so the length is preserved:

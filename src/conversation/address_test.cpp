@@ -97,6 +97,18 @@ TEST(ParseAddressTest, ErrorsDoNotLeakTheNumber) {
   EXPECT_THAT(message, HasSubstr("+1*************45"));
 }
 
+// Issue 8 item 12: PARLEY_DEFAULT_REGION is checked against libphonenumber's regions.
+TEST(IsSupportedRegionTest, OnlyRegionsLibphonenumberKnows) {
+  EXPECT_TRUE(IsSupportedRegion("US"));
+  EXPECT_TRUE(IsSupportedRegion("GB"));
+  EXPECT_TRUE(IsSupportedRegion("PE"));
+  EXPECT_FALSE(IsSupportedRegion("XX"));
+  EXPECT_FALSE(IsSupportedRegion("ZZ"));
+  EXPECT_FALSE(IsSupportedRegion("001"));  // non-geographic entities have no national numbers
+  EXPECT_FALSE(IsSupportedRegion("us"));
+  EXPECT_FALSE(IsSupportedRegion(""));
+}
+
 TEST(MaskPhoneTest, KeepsCountryCodeAndLastDigits) {
   EXPECT_EQ(MaskPhone("+15551234567"), "+1********67");
   EXPECT_EQ(MaskPhone("+51987654321"), "+51*******21");

@@ -269,36 +269,38 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     if (compliance == ComplianceKind::kHelp) {
       PARLEY_RETURN_IF_ERROR(
           Deliver(cx, session.value_or(store::SessionRecord{}), options_.help_text, {}));
-    } else if (session) {
+    } else {
       const auto catalog = flows_();
-      const auto flow = catalog ? catalog->Find(session->session.flow_id) : nullptr;
-      if (flow == nullptr) {
-        counters_->flow_errors.Inc();
-        cx.applied.outcome.flow_error = "the session's flow '" + session->session.flow_id +
-                                        "' is not loaded; the message was recorded only";
-        cx.applied.outcome.flow_error_summary = cx.applied.outcome.flow_error;  // names only
-      } else {
+      std::shared_ptr<const flow::Flow> flow;
+      if (session) {
+        flow = catalog ? catalog->Find(session->session.flow_id) : nullptr;
+        if (flow == nullptr) {
+          // The session's flow file was removed: the session could never move again, and
+          // would keep the contact from every trigger until STOP. End it; the message is
+          // then handled as for a contact with no session.
+          PARLEY_RETURN_IF_ERROR(
+              EndSession(cx.tx, *session, flow::SessionStatus::kEnded, "flow_removed", cx.now));
+          session.reset();
+        }
+      }
+      if (session) {
         const flow::Event event =
             flow::Event::Message(message.body, ToFlowContact(cx.contact), message.media);
         PARLEY_RETURN_IF_ERROR(RunStep(cx, *flow, *session, event, false));
-      }
-    } else {
-      // No session: a keyword trigger, else the configured start flow. The message that
-      // starts a session is consumed by the start.
-      const auto catalog = flows_();
-      std::shared_ptr<const flow::Flow> flow;
-      if (catalog) {
+      } else if (catalog) {
+        // No session: a keyword trigger, else the configured start flow. The message that
+        // starts a session is consumed by the start.
         flow = catalog->FindByTrigger(message.body);
         if (!flow && !options_.start_flow.empty()) {
           flow = catalog->Find(options_.start_flow);
         }
-      }
-      if (flow) {
-        store::SessionRecord fresh;
-        fresh.contact_id = cx.contact.id;
-        fresh.session.flow_id = flow->id;
-        PARLEY_RETURN_IF_ERROR(
-            RunStep(cx, *flow, fresh, flow::Event::Start(ToFlowContact(cx.contact)), true));
+        if (flow) {
+          store::SessionRecord fresh;
+          fresh.contact_id = cx.contact.id;
+          fresh.session.flow_id = flow->id;
+          PARLEY_RETURN_IF_ERROR(
+              RunStep(cx, *flow, fresh, flow::Event::Start(ToFlowContact(cx.contact)), true));
+        }
       }
     }
   }

@@ -420,8 +420,12 @@ TEST_P(ServiceTest, ABuiltInHandlerErrorAtATriggerStartsNoSession) {
   EXPECT_EQ(Counts(), "contacts=1 sessions=0 messages=1 outbox=0 timers=0 flows=0");
 }
 
-TEST_P(ServiceTest, ASessionWhoseFlowIsNoLongerLoadedRecordsTheMessageOnly) {
+// Issue 8 item 14: a session whose flow file was removed used to stay stuck ("not loaded;
+// recorded only") and kept the contact from every trigger until STOP. Its next event ends it
+// as flow_removed and is then handled as for a contact with no session.
+TEST_P(ServiceTest, ASessionWhoseFlowWasRemovedEndsAndTheMessageStartsAfresh) {
   EXPECT_THAT(Replies(Sms(kAna, "TALLY")), ElementsAre("counting"));
+  EXPECT_THAT(Replies(Sms(kBob, "TALLY")), ElementsAre("counting"));
   std::vector<std::shared_ptr<const flow::Flow>> without_tally;
   for (const auto& f : catalog_->flows()) {
     if (f->id != "tally") {
@@ -429,12 +433,24 @@ TEST_P(ServiceTest, ASessionWhoseFlowIsNoLongerLoadedRecordsTheMessageOnly) {
     }
   }
   ASSERT_OK_AND_ASSIGN(catalog_, FlowCatalog::Build(std::move(without_tally)));
-  StartPipeline();
-  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "one")));
-  EXPECT_THAT(outcome.flow_error, HasSubstr("'tally' is not loaded"));
-  EXPECT_THAT(outcome.replies, IsEmpty());
-  EXPECT_EQ(Log(kAna).back(), "in:one");
-  EXPECT_EQ(Session(kAna)->session.step, 0u);
+  ServiceOptions options = DefaultServiceOptions();
+  options.start_flow = "checkin";
+  StartPipeline({}, options);
+
+  // A keyword trigger applies again.
+  ASSERT_OK_AND_ASSIGN(Outcome ana, Run(Sms(kAna, "checkin")));
+  EXPECT_EQ(ana.flow_error, "");
+  EXPECT_THAT(Bodies(ana), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(AllSessions(kAna),
+              ElementsAre("tally/COUNTING/ended/flow_removed", "checkin/OPTIN/active/"));
+  // So does the start flow, for a message that is no trigger.
+  EXPECT_THAT(Replies(Sms(kBob, "one")), ElementsAre(kOptInQuestion));
+  EXPECT_THAT(AllSessions(kBob),
+              ElementsAre("tally/COUNTING/ended/flow_removed", "checkin/OPTIN/active/"));
+  EXPECT_EQ(Log(kBob).back(), "out:" + std::string(kOptInQuestion) + ":queued");
+  EXPECT_EQ(MetricValue("parley_flow_errors_total"), 0);
+  // The new sessions run on.
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
 }
 
 TEST_P(ServiceTest, ACompletedSessionEndsAndCancelsItsTimers) {

@@ -90,6 +90,7 @@ Response Router::Dispatch(const Request& request) const {
 
 void Router::Dispatch(const Request& request, Responder respond) const {
   std::string allow;
+  const Route* get = nullptr;
   for (const Route& route : routes_) {
     if (route.path != request.path) {
       continue;
@@ -102,6 +103,16 @@ void Router::Dispatch(const Request& request, Responder respond) const {
       allow += ", ";
     }
     allow += route.method;
+    if (route.method == "GET") {
+      get = &route;
+      allow += ", HEAD";
+    }
+  }
+  // RFC 9110 §9.3.2: HEAD is the GET without its body (the server drops the body and keeps
+  // its Content-Length).
+  if (get != nullptr && request.method == "HEAD") {
+    get->handler(request, std::move(respond));
+    return;
   }
   if (allow.empty()) {
     respond(Response::Text(404, "Not Found\n"));

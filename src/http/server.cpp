@@ -2,6 +2,7 @@
 // detail/session.cpp.
 #include "http/server.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -17,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "common/rate_limiter.hpp"
 #include "http/detail/server_state.hpp"
 #include "http/detail/session.hpp"
 
@@ -27,8 +29,13 @@ namespace net = boost::asio;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-// After a failed accept (out of file descriptors, say), wait this long before the next.
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+// After a failed accept (out of file descriptors, say) the next waits, twice as long after
+// each further failure up to the maximum, so a process out of descriptors neither spins
+// nor stops accepting for long once some are free again. A success resets the delay.
+constexpr auto kAcceptRetryMinDelay = std::chrono::milliseconds(20);
+constexpr auto kAcceptRetryMaxDelay = std::chrono::milliseconds(500);
+// Accept failures are logged at most this often, with a count of the ones left out.
+constexpr auto kAcceptLogInterval = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -36,7 +43,9 @@ struct Server::Impl {
   Impl(ServerOptions options, Router router)
       : state(std::move(options), std::move(router)),
         acceptor(net::make_strand(state.io())),
-        retry_timer(acceptor.get_executor()) {}
+        retry_timer(acceptor.get_executor()),
+        accept_log(clock, kAcceptLogInterval),
+        accept_recovery_log(clock, kAcceptLogInterval) {}
 
   void Accept();
   void OnAccept(error_code ec, tcp::socket socket);
@@ -45,6 +54,14 @@ struct Server::Impl {
   detail::ServerState state;
   tcp::acceptor acceptor;         // used on its strand only, once the workers run
   net::steady_timer retry_timer;  // on the acceptor's strand
+  SystemClock clock;
+  // Issue 8 item 16: failures and recoveries are each logged at most once a second.
+  RateLimiter accept_log;
+  RateLimiter accept_recovery_log;
+  // On the acceptor's strand: the wait before the next accept (0 after a success), and
+  // the failures since the last "accepting again" line.
+  std::chrono::milliseconds accept_retry_delay{0};
+  uint64_t accept_failures = 0;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> workers;
   uint16_t port = 0;
@@ -72,14 +89,33 @@ void Server::Impl::OnAccept(error_code ec, tcp::socket socket) {
     return;
   }
   if (ec) {
-    state.LogError("http accept failed: " + ec.message());
-    retry_timer.expires_after(kAcceptRetryDelay);
+    ++accept_failures;
+    if (std::optional<uint64_t> held_back = accept_log.Allow()) {
+      std::string line = "http accept failed: " + ec.message();
+      if (*held_back > 0) {
+        line += " (" + std::to_string(*held_back) + " more since the last report)";
+      }
+      state.LogWarning(line);
+    }
+    accept_retry_delay =
+        std::clamp(accept_retry_delay * 2, std::chrono::milliseconds(kAcceptRetryMinDelay),
+                   std::chrono::milliseconds(kAcceptRetryMaxDelay));
+    retry_timer.expires_after(accept_retry_delay);
     retry_timer.async_wait([this](error_code wait_ec) {
       if (!wait_ec && acceptor.is_open()) {
         Accept();
       }
     });
     return;
+  }
+  if (accept_retry_delay.count() > 0) {  // the first success after failures
+    accept_retry_delay = std::chrono::milliseconds(0);
+    // Rate limited too: near the descriptor limit accepts can alternate with failures.
+    if (accept_recovery_log.Allow()) {
+      state.LogWarning("http accepting again after " + std::to_string(accept_failures) +
+                       " failed accepts");
+      accept_failures = 0;
+    }
   }
   auto session = std::make_shared<detail::Session>(state, std::move(socket));
   if (auto registration = state.Register(session)) {

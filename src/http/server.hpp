@@ -15,7 +15,11 @@
 //
 // Limits and answers the server gives without calling a handler: header larger than
 // max_header_bytes: 431; body larger than max_body_bytes: 413; malformed request: 400;
-// Host not allowed or missing on HTTP/1.1: 400. These close the connection. A request
+// Host not allowed or missing on HTTP/1.1: 400; framing that is not one Content-Length or
+// one `Transfer-Encoding: chunked` (any other coding, both, duplicates, TE on HTTP/1.0):
+// 400. These close the connection. An absolute-form target (`POST http://host/p HTTP/1.1`)
+// is routed by its path; its authority must pass the Host allow-list and agree with the
+// Host header. A response to HEAD never carries a body. A request
 // whose header or body does not arrive within header_timeout: the connection is closed
 // without an answer. Every response carries Content-Length (except 1xx/204),
 // Content-Type, `Server: parley` and `X-Request-Id`.
@@ -37,9 +41,12 @@ namespace parley::http {
 
 struct Request {
   std::string method;  // "GET", "POST", ...
-  std::string target;  // the raw request-target, exactly as sent ("/twilio/messages?a=1")
-  std::string path;    // target up to '?', undecoded
-  std::string query;   // after '?', undecoded; empty if none
+  // The request-target in origin form ("/twilio/messages?a=1"): as sent, except that an
+  // absolute-form target ("http://host/twilio/messages?a=1") is reduced to its path and
+  // query (what a webhook signature covers after PUBLIC_URL).
+  std::string target;
+  std::string path;                                          // target up to '?', undecoded
+  std::string query;                                         // after '?', undecoded; empty if none
   std::vector<std::pair<std::string, std::string>> headers;  // in arrival order
   std::string body;
   std::string remote;      // peer "ip:port"
@@ -79,7 +86,9 @@ class Responder {
 using AsyncHandler = std::function<void(const Request&, Responder)>;
 
 // Exact-path routing. A path with no route: 404; a path with routes but none for the
-// method: 405 with an Allow header.
+// method: 405 with an Allow header. HEAD on a path with a GET route and no HEAD route
+// calls the GET's handler; the server sends its status and headers (Content-Length of
+// the GET's body included) without the body.
 class Router {
  public:
   void Add(std::string method, std::string path, Handler handler);
@@ -125,6 +134,10 @@ struct ServerOptions {
   // Server-side errors worth a human's attention (a handler that threw, with its what();
   // accept failures). Null: they go to access_log instead, if set. Called on workers.
   std::function<void(std::string_view line)> error_log;
+  // Conditions the server rides out by itself, rate limited to one line a second with a
+  // count of the ones left out (accept failures: out of file descriptors). Null: they go
+  // to error_log instead, if set. Called on workers.
+  std::function<void(std::string_view line)> warning_log;
   // Called once per answered request with its route path ("" when unrouted), status and
   // latency: feeds /metrics. Also called for the server's own answers (400/413/431) with
   // path "". Latency runs from the request's first byte to its answer handed to the socket. Called

@@ -16,84 +16,20 @@
 
 #include "http/detail/host.hpp"
 #include "http/testing/client.hpp"
+#include "http/testing/test_server.hpp"
 
 namespace parley::http {
 namespace {
 
 using testing::Connection;
+using testing::Eventually;
 using ::testing::HasSubstr;
 using testing::Headers;
+using testing::kHost;
 using ::testing::Not;
 using testing::Send;
+using testing::TestServer;
 using namespace std::chrono_literals;
-
-constexpr const char* kHost = "127.0.0.1";
-
-// Polls `done` until it holds or `timeout` passes.
-template <typename Pred>
-bool Eventually(Pred done, std::chrono::milliseconds timeout = 2s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
-// A server on a free port whose logs and observations the test can read.
-class TestServer {
- public:
-  explicit TestServer(Router router, ServerOptions options = {}) {
-    options.port = 0;
-    if (options.threads == 0) {
-      options.threads = 4;
-    }
-    options.access_log = [this](std::string_view line) {
-      std::lock_guard lock(mu_);
-      access_.emplace_back(line);
-    };
-    options.error_log = [this](std::string_view line) {
-      std::lock_guard lock(mu_);
-      errors_.emplace_back(line);
-    };
-    options.observe = [this](std::string_view path, int status, std::chrono::nanoseconds) {
-      std::lock_guard lock(mu_);
-      observed_.emplace_back(std::string(path) + " " + std::to_string(status));
-    };
-    server_ = std::make_unique<Server>(std::move(options), std::move(router));
-    Status status = server_->Start();
-    EXPECT_TRUE(status.ok()) << status.ToString();
-  }
-
-  Server& server() { return *server_; }
-  uint16_t port() const { return server_->port(); }
-  std::vector<std::string> access() {
-    std::lock_guard lock(mu_);
-    return access_;
-  }
-  std::vector<std::string> errors() {
-    std::lock_guard lock(mu_);
-    return errors_;
-  }
-  std::vector<std::string> observed() {
-    std::lock_guard lock(mu_);
-    return observed_;
-  }
-
-  Result<testing::ClientResponse> Get(std::string_view target, const Headers& headers = {}) {
-    return Send(kHost, port(), "GET", target, headers);
-  }
-  Result<Connection> Connect() { return Connection::Open(kHost, port()); }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> access_;
-  std::vector<std::string> errors_;
-  std::vector<std::string> observed_;
-  std::unique_ptr<Server> server_;
-};
 
 Router HelloRouter() {
   Router router;
@@ -156,7 +92,7 @@ TEST(RouterTest, DispatchesExactPathsAndReportsAllow) {
   Response response = router.Dispatch(request);
   EXPECT_EQ(response.status, 405);
   ASSERT_EQ(response.headers.size(), 1u);
-  EXPECT_EQ(response.headers[0].second, "GET, POST");
+  EXPECT_EQ(response.headers[0].second, "GET, HEAD, POST");
   EXPECT_TRUE(router.HasPath("/hello"));
   EXPECT_FALSE(router.HasPath("/nope"));
 }
@@ -192,7 +128,7 @@ TEST(ServerTest, NotFoundAndMethodNotAllowed) {
   auto wrong = Send(kHost, server.port(), "DELETE", "/hello");
   ASSERT_TRUE(wrong.ok());
   EXPECT_EQ(wrong->status, 405);
-  EXPECT_EQ(wrong->Header("Allow"), "GET, POST");
+  EXPECT_EQ(wrong->Header("Allow"), "GET, HEAD, POST");
   EXPECT_TRUE(wrong->keep_alive);
 }
 

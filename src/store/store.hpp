@@ -212,6 +212,12 @@ class Store {
   virtual Result<std::unique_ptr<Batch>> BeginBatch() = 0;
   // A cheap round trip: is the database reachable?
   virtual Status Ping() = 0;
+  // Can an event's writes commit now? Commits, with an event's durability, a transaction
+  // that writes about a page (a row of the flows table) and removes it again, so nothing is
+  // left: it fails as an event would on a full disk (SQLite: SQLITE_FULL once the file must
+  // grow), a read-only database or standby, or a database that is down (kUnavailable).
+  // Costs a commit (an fsync): for readiness checks, at most about once a second.
+  virtual Status ProbeWrite() = 0;
 
   // Migrations. Versions count from 1; 0 is an empty database.
   virtual Result<int> SchemaVersion() = 0;

@@ -271,6 +271,8 @@ Status FaultyStore::Ping() {
   return target_.Ping();
 }
 
+Status FaultyStore::ProbeWrite() { return target_.ProbeWrite(); }
+
 Result<int> FaultyStore::SchemaVersion() { return target_.SchemaVersion(); }
 
 int FaultyStore::LatestSchemaVersion() const { return target_.LatestSchemaVersion(); }

@@ -103,6 +103,7 @@ class FaultyStore final : public store::Store {
   Result<std::unique_ptr<store::Transaction>> Begin() override;
   Result<std::unique_ptr<store::Batch>> BeginBatch() override;
   Status Ping() override;
+  Status ProbeWrite() override;  // passed through, no faults of its own
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Status Migrate() override;

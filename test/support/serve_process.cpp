@@ -43,7 +43,7 @@ Result<std::unique_ptr<ServeProcess>> ServeProcess::Start(
   }
   envp.push_back(nullptr);
   std::string bin = binary, serve = "serve", listen = "--listen", addr = "127.0.0.1:0",
-              env_flag = "--env", no_env = workdir + "/no-such.env";
+              env_flag = "--env", no_env = "/dev/null";
   std::vector<char*> argv = {bin.data(),      serve.data(),  listen.data(), addr.data(),
                              env_flag.data(), no_env.data(), nullptr};
 

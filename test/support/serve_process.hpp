@@ -1,5 +1,5 @@
 // A `parley serve` child process for end-to-end tests: started with a given environment
-// (no .env is read: --env points at a file that does not exist), its stderr captured to a
+// (no .env is read: --env points at /dev/null, an empty file), its stderr captured to a
 // file, its port learned from the "listening on HOST:PORT" startup line.
 #pragma once
 

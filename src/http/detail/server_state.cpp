@@ -78,4 +78,12 @@ void ServerState::LogError(std::string_view line) const {
   }
 }
 
+void ServerState::LogWarning(std::string_view line) const {
+  if (options_.warning_log) {
+    options_.warning_log(line);
+  } else {
+    LogError(line);
+  }
+}
+
 }  // namespace parley::http::detail

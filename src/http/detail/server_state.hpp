@@ -44,6 +44,8 @@ class ServerState {
   bool WaitDrained(std::chrono::steady_clock::time_point deadline);
 
   void LogError(std::string_view line) const;
+  // To ServerOptions::warning_log, else LogError. The caller rate-limits.
+  void LogWarning(std::string_view line) const;
 
  private:
   ServerOptions options_;

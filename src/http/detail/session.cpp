@@ -198,6 +198,19 @@ void Session::OnHeader(error_code ec, size_t bytes) {
     Reject(400, "Bad Request: host not allowed\n");
     return;
   }
+  // Absolute form: RFC 9112 §3.2.2 makes the target's authority the host. It passes the
+  // same allow-list, and a Host header naming another host is refused rather than ignored,
+  // so neither can smuggle a host past the check.
+  if (const std::string& authority = parser_->authority(); !authority.empty()) {
+    if (!state_.hosts().Allows(authority)) {
+      Reject(400, "Bad Request: host not allowed\n");
+      return;
+    }
+    if (hosts == 1 && NormalizeHost(authority) != NormalizeHost(request_.Header("Host"))) {
+      Reject(400, "Bad Request: Host does not match the request target\n");
+      return;
+    }
+  }
   if (parser_->is_done()) {
     HandleRequest();
     return;
@@ -350,7 +363,8 @@ void Session::Write(Response response, bool close) {
   head_ += "\r\n\r\n";
 
   out_[0] = net::buffer(head_);
-  out_[1] = no_content ? net::const_buffer() : net::buffer(response_.body);
+  const bool head = parser_ && parser_->got_request_line() && request_.method == "HEAD";
+  out_[1] = no_content || head ? net::const_buffer() : net::buffer(response_.body);
   // Logged as the answer is handed to the socket, so a client that sends its next request
   // as soon as it has this answer finds this line already written.
   bytes_out_ = out_[0].size() + out_[1].size();

@@ -61,6 +61,27 @@ class StoreImpl final : public Store {
     return (*conn)->Exec(Q::kPing, {});
   }
 
+  Status ProbeWrite() override {
+    // A page of filler: with no free page left the row needs the file to grow, as an
+    // event's writes would.
+    static const std::string filler(4096, '0');
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin());
+    Status s = c.Exec(Q::kProbeWrite, {filler});
+    if (s.ok()) {
+      s = c.Exec(Q::kProbeWriteUndo, {});
+    }
+    if (s.ok()) {
+      return c.Commit();
+    }
+    c.Rollback();
+    return s;
+  }
+
   Result<int> SchemaVersion() override {
     auto conn = backend_->Acquire();
     if (!conn.ok()) {

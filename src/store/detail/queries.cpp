@@ -30,6 +30,11 @@ struct Entry {
 // SELECT list) or the catalog.
 constexpr Entry kEntries[] = {
     {Q::kPing, "Ping", "SELECT 1", ""},
+    {Q::kProbeWrite, "ProbeWrite",
+     "INSERT INTO flows (id, revision, source, loaded_at) VALUES ('', 'parley-write-probe', $1, 0)",
+     ""},
+    {Q::kProbeWriteUndo, "ProbeWriteUndo",
+     "DELETE FROM flows WHERE id = '' AND revision = 'parley-write-probe'", ""},
     {Q::kBegin, "Begin", "BEGIN IMMEDIATE", "BEGIN"},
     {Q::kCommit, "Commit", "COMMIT", ""},
     {Q::kRollback, "Rollback", "ROLLBACK", ""},

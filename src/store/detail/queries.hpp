@@ -12,6 +12,8 @@ enum class Dialect { kSqlite, kPostgres };
 // Parameters are written $1, $2, ... in both dialects (SQLite gets ?1, ?2, ...).
 enum class Q : int {
   kPing,
+  kProbeWrite,  // a row of about a page in flows, that kProbeWriteUndo removes again
+  kProbeWriteUndo,
   kBegin,
   kCommit,
   kRollback,
