@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -67,13 +68,19 @@ class ScriptLimitsTest : public ::testing::Test {
     auto store = store::OpenStore(url);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     ASSERT_TRUE((*store)->Migrate().ok());
-    auto server = ServeProcess::Start(PARLEY_BINARY, dir_.string(),
-                                      {{"DATABASE_URL", url},
-                                       {"PARLEY_FLOWS", "flows"},
-                                       {"PARLEY_START_FLOW", "echo"},
-                                       {"TWILIO_AUTH_TOKEN", kToken},
-                                       {"PUBLIC_URL", kPublicUrl},
-                                       {"PARLEY_REPLY_MODE", "twiml"}});
+    env_ = {{"DATABASE_URL", url},         {"PARLEY_FLOWS", "flows"},
+            {"PARLEY_START_FLOW", "echo"}, {"TWILIO_AUTH_TOKEN", kToken},
+            {"PUBLIC_URL", kPublicUrl},    {"PARLEY_REPLY_MODE", "twiml"}};
+    Restart({});
+  }
+  // (Re)starts the server with the fixture's environment plus `extra`.
+  void Restart(const std::map<std::string, std::string>& extra) {
+    server_.reset();
+    std::map<std::string, std::string> env = env_;
+    env.insert(extra.begin(), extra.end());
+    // A log file of its own: the port is read from the "listening on" line.
+    auto server =
+        ServeProcess::Start(PARLEY_BINARY, dir_.string(), env, "serve" + std::to_string(starts_++));
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     testing::TwilioDriverOptions o;
@@ -96,6 +103,8 @@ class ScriptLimitsTest : public ::testing::Test {
   static std::string Phone(int i) { return "+1415555" + std::to_string(1000 + i); }
 
   fs::path dir_;
+  std::map<std::string, std::string> env_;
+  int starts_ = 0;
   std::unique_ptr<ServeProcess> server_;
   std::unique_ptr<TwilioDriver> driver_;
 };
@@ -200,6 +209,12 @@ TEST_F(ScriptLimitsTest, HandlerErrorTextStaysOutOfTheLog) {
   EXPECT_THAT(log, HasSubstr("flow 'echo' state 'LOOP' handler 'answer': runtime error"));
   EXPECT_THAT(log, Not(HasSubstr("4111")));
   EXPECT_THAT(log, Not(HasSubstr("cannot handle")));
+
+  // At PARLEY_LOG_LEVEL=debug the text is there, for whoever debugs the script.
+  Restart({{"PARLEY_LOG_LEVEL", "debug"}});
+  ASSERT_EQ(Sms(ana, "leak again").status, 200);
+  ASSERT_TRUE(server_->Stop(SIGTERM).ok());
+  EXPECT_THAT(server_->Log(), HasSubstr("cannot handle: leak again"));
 }
 
 }  // namespace
