@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   script::LuaLimits limits;
   limits.instructions_per_call = 20'000;
   limits.memory_bytes = size_t{4} << 20;
+  limits.max_string_bytes = size_t{64} << 10;
   auto host = script::LoadLuaScript(source, "fuzz.lua", limits);
   if (!host.ok()) {
     return 0;

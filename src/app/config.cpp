@@ -23,6 +23,7 @@ constexpr size_t kMinBodyBytes = 1024;
 constexpr size_t kMaxBodyBytes = size_t{16} << 20;
 constexpr int kMaxWorkers = 1024;
 constexpr int kMaxLanes = 64;
+constexpr Duration kMaxScriptTimeout = std::chrono::seconds(10);  // a whole event's budget
 
 Status Bad(const std::string& key, const std::string& why) {
   return Status::InvalidArgument("configuration: " + key + ": " + why);
@@ -85,6 +86,31 @@ std::string HostOf(std::string_view url) {
   std::transform(host.begin(), host.end(), host.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return host;
+}
+
+// "100ms", "0.5s", "2s": a duration of at least a millisecond, in whole milliseconds.
+bool ParseMillis(std::string_view v, Duration& out) {
+  double scale = 0;
+  if (v.ends_with("ms")) {
+    scale = 1;
+    v.remove_suffix(2);
+  } else if (v.ends_with("s")) {
+    scale = 1000;
+    v.remove_suffix(1);
+  } else {
+    return false;
+  }
+  double amount = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), amount);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || !(amount >= 0)) {
+    return false;
+  }
+  const double ms = amount * scale;
+  if (ms < 1 || ms > 1e9 || ms != static_cast<double>(static_cast<int64_t>(ms))) {
+    return false;
+  }
+  out = Duration(static_cast<int64_t>(ms));
+  return true;
 }
 
 using Setter = std::function<Status(Config&, const std::string& key, const std::string& value)>;
@@ -200,6 +226,14 @@ const std::map<std::string, Setter>& Keys() {
            c.sqlite_full_sync = false;
          } else {
            return Bad(key, "expected 'full' or 'normal', got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_SCRIPT_TIMEOUT",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseMillis(v, c.script_timeout) || c.script_timeout > kMaxScriptTimeout) {
+           return Bad(key,
+                      "expected a duration from 1ms to 10s such as 100ms or 0.5s, got '" + v + "'");
          }
          return Status::Ok();
        }},
@@ -338,6 +372,7 @@ std::string Config::Describe() const {
       << " start_flow=" << (start_flow.empty() ? "(none)" : start_flow)
       << " reply_mode=" << (reply_mode == ReplyMode::kTwiml ? "twiml" : "rest")
       << " sqlite_sync=" << (sqlite_full_sync ? "full" : "normal")
+      << " script_timeout=" << script_timeout.count() << "ms"
       << " log=" << (log_format == LogFormat::kJson ? "json" : "text") << "/"
       << (log_level == LogLevel::kDebug     ? "debug"
           : log_level == LogLevel::kInfo    ? "info"

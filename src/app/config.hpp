@@ -16,6 +16,7 @@
 
 #include "common/log.hpp"
 #include "common/status.hpp"
+#include "common/time.hpp"
 
 namespace parley::app {
 
@@ -46,6 +47,9 @@ struct Config {
   int pipeline_lanes = 0;             // PostgreSQL event lanes; 0: sized to the machine
   bool sqlite_full_sync = true;       // PARLEY_SQLITE_SYNC=full (default) or normal
   size_t max_body_bytes = 64 * 1024;
+  // Wall-clock deadline of each Lua handler call in the server (PARLEY_SCRIPT_TIMEOUT); a
+  // flow's limits.script_timeout_ms wins.
+  Duration script_timeout = std::chrono::milliseconds(100);
   LogFormat log_format = LogFormat::kText;  // PARLEY_LOG_FORMAT: text or json
   LogLevel log_level = LogLevel::kInfo;     // PARLEY_LOG_LEVEL: debug, info, warn, error
 

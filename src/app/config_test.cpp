@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 namespace parley::app {
 namespace {
@@ -124,6 +126,25 @@ TEST_F(ConfigTest, PipelineAndSqliteDurability) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->pipeline_lanes, 3);
   EXPECT_FALSE(c->sqlite_full_sync);
+}
+
+// Issue 8 item 5: the server's handler deadline.
+TEST_F(ConfigTest, ScriptTimeout) {
+  auto defaults = LoadConfig({}, "");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->script_timeout, std::chrono::milliseconds(100));
+  EXPECT_THAT(defaults->Describe(), HasSubstr("script_timeout=100ms"));
+  for (const auto& [text, ms] : std::vector<std::pair<std::string, int>>{
+           {"250ms", 250}, {"0.5s", 500}, {"2s", 2000}, {"1ms", 1}, {"10s", 10000}}) {
+    auto c = LoadConfig({{"PARLEY_SCRIPT_TIMEOUT", text}}, "");
+    ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
+    EXPECT_EQ(c->script_timeout, std::chrono::milliseconds(ms)) << text;
+  }
+  for (const char* bad : {"100", "0ms", "0.5ms", "11s", "-1s", "abc", "ms", "1.5", "1e3ms x"}) {
+    auto c = LoadConfig({{"PARLEY_SCRIPT_TIMEOUT", bad}}, "");
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_SCRIPT_TIMEOUT: expected a duration"));
+  }
 }
 
 // Issue 8 item 15.

@@ -49,7 +49,8 @@ void PrintDiagnostics(const LoadedFlow& flow, std::ostream& out) {
   }
 }
 
-LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry) {
+LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry,
+                        const ScriptSettings& scripts) {
   LoadedFlow loaded;
   loaded.path = path;
   auto text = ReadFile(path);
@@ -65,8 +66,8 @@ LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* re
   options.default_script = file.stem().string() + ".lua";
   options.revision = Fnv1a64Hex(*text);
   options.registry = registry;
-  options.load_script =
-      [dir](std::string_view name) -> Result<std::shared_ptr<const flow::ScriptHost>> {
+  options.load_script = [dir, scripts](std::string_view name, const flow::FlowLimits& limits)
+      -> Result<std::shared_ptr<const flow::ScriptHost>> {
     const std::filesystem::path relative{std::string(name)};
     // Scripts live beside their flow: no absolute paths, no way out of the flow's folder.
     if (relative.is_absolute() || std::any_of(relative.begin(), relative.end(),
@@ -78,7 +79,10 @@ LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* re
     if (!source.ok()) {
       return source.status();
     }
-    return script::LoadLuaScript(*source, std::string(name));
+    script::LuaLimits lua;
+    lua.clock = scripts.clock;
+    lua.max_call_time = limits.script_timeout.value_or(scripts.timeout);
+    return script::LoadLuaScript(*source, std::string(name), lua);
   };
   loaded.result = flow::Compile(*text, options);
   return loaded;

@@ -5,9 +5,18 @@
 #include <ostream>
 #include <string>
 
+#include "common/time.hpp"
 #include "flow/loader.hpp"
 
 namespace parley::app {
+
+// How flow scripts run. The CLI tools (check, chat, test, graph) keep the defaults: no
+// wall-clock deadline, so their results never depend on how busy the machine is; the
+// server sets a clock (docs/configuration.md, PARLEY_SCRIPT_TIMEOUT).
+struct ScriptSettings {
+  const Clock* clock = nullptr;  // set: every handler call gets a deadline; must outlive flows
+  Duration timeout = std::chrono::milliseconds(100);  // a flow's limits.script_timeout_ms wins
+};
 
 struct LoadedFlow {
   std::string path;            // as given
@@ -17,7 +26,8 @@ struct LoadedFlow {
 // Reads and compiles `path`. A missing or unreadable file is reported as a diagnostic at
 // the document ("cannot read ...: No such file or directory"), like any other error.
 // The revision is the FNV-1a 64-bit hash of the file's bytes, in hex.
-LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry = nullptr);
+LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry = nullptr,
+                        const ScriptSettings& scripts = {});
 
 // Writes every diagnostic as "file:line:col: error: path: message", one per line.
 void PrintDiagnostics(const LoadedFlow& flow, std::ostream& out);

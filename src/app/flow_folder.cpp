@@ -8,7 +8,8 @@
 
 namespace parley::app {
 
-Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir) {
+Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
+                                               const ScriptSettings& scripts) {
   namespace fs = std::filesystem;
   // Every failure names the folder and the OS's reason: a folder that cannot be read must
   // stop the start, not look like an empty one.
@@ -44,7 +45,7 @@ Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir) {
   std::vector<FolderFlow> flows;
   std::ostringstream errors;
   for (const std::string& path : paths) {
-    LoadedFlow loaded = LoadFlowFile(path);
+    LoadedFlow loaded = LoadFlowFile(path, nullptr, scripts);
     if (!loaded.result.flow) {
       PrintDiagnostics(loaded, errors);
       continue;

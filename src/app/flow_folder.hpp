@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/flow_files.hpp"
 #include "common/status.hpp"
 #include "flow/model.hpp"
 
@@ -22,6 +23,7 @@ struct FolderFlow {
 // when it is not a folder; Unavailable with the OS's reason when it cannot be read
 // (permissions, a symlink loop). A folder without *.json files is not an error: it loads no
 // flows (the server warns, records messages only, and /readyz answers 503).
-Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir);
+Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
+                                               const ScriptSettings& scripts = {});
 
 }  // namespace parley::app

@@ -39,10 +39,9 @@ Status CheckSchema(store::Store& store) {
   return Status::Ok();
 }
 
-Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(const std::string& dir,
-                                                                     store::Store& store,
-                                                                     TimePoint now) {
-  auto folder = LoadFlowFolder(dir);
+Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(
+    const std::string& dir, store::Store& store, TimePoint now, const ScriptSettings& scripts) {
+  auto folder = LoadFlowFolder(dir, scripts);
   if (!folder.ok()) {
     return folder.status();
   }
@@ -78,7 +77,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   rt->store_ = std::move(*store);
   PARLEY_RETURN_IF_ERROR(CheckSchema(*rt->store_));
 
-  auto catalog = LoadCatalog(config.flows_dir, *rt->store_, clock.Now());
+  // Handler deadlines are wall-clock time whatever clock the events are stamped with (tests
+  // stamp them with a manual one): the real clock, which has no state to outlive.
+  static const SystemClock kDeadlineClock;
+  auto catalog = LoadCatalog(config.flows_dir, *rt->store_, clock.Now(),
+                             ScriptSettings{&kDeadlineClock, config.script_timeout});
   if (!catalog.ok()) {
     return catalog.status();
   }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "app/flow_files.hpp"
 #include "channel/channel.hpp"
 #include "channel/outbox_sender.hpp"
 #include "common/metrics.hpp"
@@ -65,9 +66,8 @@ class Runtime {
 Status CheckSchema(store::Store& store);
 
 // The flows of `dir` as a catalog, each saved in the store as a revision.
-Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(const std::string& dir,
-                                                                     store::Store& store,
-                                                                     TimePoint now);
+Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(
+    const std::string& dir, store::Store& store, TimePoint now, const ScriptSettings& scripts = {});
 
 // `parley migrate`: applies the missing migrations. Prints what it did.
 Status MigrateDatabase(const std::string& database_url);

@@ -58,6 +58,7 @@ Status ServerApp::Start() {
   inbound_options.validate_signature = config_.validate_signature;
   inbound_options.default_region = config_.default_region;
   inbound_options.log = [](std::string_view m) { Log(LogLevel::kWarning, m); };
+  inbound_options.debug_log = [](std::string_view m) { Log(LogLevel::kDebug, m); };
   parts->inbound =
       std::make_unique<webhook::InboundHandler>(rt.pipeline(), inbound_options, rt.registry());
   parts->http_metrics = std::make_unique<http::HttpMetrics>(rt.registry());

@@ -115,7 +115,8 @@ void ConversationTest::SetUp() {
     options.revision = id + "-rev1";
     options.registry = &handlers_;
     options.load_script =
-        [](std::string_view name) -> Result<std::shared_ptr<const flow::ScriptHost>> {
+        [](std::string_view name,
+           const flow::FlowLimits&) -> Result<std::shared_ptr<const flow::ScriptHost>> {
       if (name != "boom.lua") {
         return Status::NotFound("no script " + std::string(name));
       }

@@ -58,7 +58,11 @@ struct Outcome {
   // replies recorded for the original delivery, so a retry is answered alike.
   std::vector<Reply> replies;
   std::string session_state;  // after the event; empty when there is no session
-  std::string flow_error;     // a handler error that failed the event's step, if any
+  // A handler error that failed the event's step, if any: may quote message text, so only
+  // for DEBUG logs and the CLI.
+  std::string flow_error;
+  std::string flow_error_summary;  // the same without the script's words, for the log
+                                   // (flow_error.hpp)
 };
 
 }  // namespace parley::conversation

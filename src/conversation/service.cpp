@@ -5,6 +5,7 @@
 
 #include "common/json.hpp"
 #include "common/utf8.hpp"
+#include "conversation/flow_error.hpp"
 #include "flow/engine.hpp"
 
 namespace parley::conversation {
@@ -57,7 +58,13 @@ struct Service::Counters {
         sessions_started(r.AddCounter("parley_sessions_started_total", "Sessions started.")),
         opt_outs(r.AddCounter("parley_opt_outs_total", "STOP-family opt-outs.")),
         flow_errors(
-            r.AddCounter("parley_flow_errors_total", "Events failed by a flow handler error.")) {}
+            r.AddCounter("parley_flow_errors_total", "Events failed by a flow handler error.")),
+        limit_errors(r.AddCounter("parley_flow_limit_errors_total",
+                                  "Flow steps failed by a handler limit (deadline, instruction "
+                                  "budget, memory); each pauses the contact's handlers.")),
+        paused(r.AddCounter("parley_flow_paused_events_total",
+                            "Events failed without running the flow: the contact's handlers "
+                            "were paused after hitting a limit.")) {}
   metrics::Counter& inbound;
   metrics::Counter& duplicates;
   metrics::Counter& transitions;
@@ -65,6 +72,8 @@ struct Service::Counters {
   metrics::Counter& sessions_started;
   metrics::Counter& opt_outs;
   metrics::Counter& flow_errors;
+  metrics::Counter& limit_errors;
+  metrics::Counter& paused;
 };
 
 // The state of one event while it runs: its transaction, contact and what it produced.
@@ -82,7 +91,8 @@ struct Service::EventContext {
 Service::Service(CatalogSource flows, ServiceOptions options, metrics::Registry& registry)
     : flows_(std::move(flows)),
       options_(std::move(options)),
-      counters_(std::make_unique<Counters>(registry)) {}
+      counters_(std::make_unique<Counters>(registry)),
+      breaker_(std::make_unique<HandlerBreaker>(options_.breaker)) {}
 
 Service::~Service() = default;
 
@@ -143,12 +153,28 @@ Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
 // recorded in the outcome and the session is left as it was.
 Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                         const flow::Event& event, bool starting) const {
+  const std::string& address = cx.contact.address;
+  if (const auto until = breaker_->PausedUntil(address, cx.now)) {
+    counters_->flow_errors.Inc();
+    counters_->paused.Inc();
+    cx.applied.outcome.flow_error =
+        "the contact's handlers are paused until " + FormatUtc(*until) + " (a handler hit a limit)";
+    cx.applied.outcome.flow_error_summary = "flow '" + flow.id + "': paused after a limit";
+    return Status::Ok();
+  }
   auto step = flow::Step(flow, session.session, event, cx.now);
   if (!step.ok()) {
     counters_->flow_errors.Inc();
+    if (step.status().code() == StatusCode::kResourceExhausted) {
+      counters_->limit_errors.Inc();
+      breaker_->Failed(address, cx.now);
+    }
     cx.applied.outcome.flow_error = step.status().ToString();
+    cx.applied.outcome.flow_error_summary =
+        SummarizeFlowError(step.status(), flow.id, session.session.state);
     return Status::Ok();
   }
+  breaker_->Succeeded(address);
   session.session = std::move(step->session);
   session.flow_revision = flow.revision;
   session.updated_at = cx.now;

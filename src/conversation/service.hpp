@@ -11,7 +11,9 @@
 // event's writes must be rolled back: a store error (kUnavailable: the database is down, the
 // webhook answers 503 so Twilio retries), or a refused start. A flow handler error is not an
 // error here: the inbound message is kept, the session stays as it was, and the Outcome says
-// so (flow_error).
+// so (flow_error, and flow_error_summary for logs). A step that fails on a handler limit
+// (deadline, budget, memory) pauses the contact's handlers for a back-off: its next events
+// are handler errors of that kind without the flow running (HandlerBreaker).
 //
 // Thread-safe: Apply may run on any number of threads at once (one per pipeline lane).
 #pragma once
@@ -25,6 +27,7 @@
 #include "common/time.hpp"
 #include "conversation/event.hpp"
 #include "conversation/flow_catalog.hpp"
+#include "conversation/handler_breaker.hpp"
 #include "store/store.hpp"
 
 namespace parley::conversation {
@@ -37,6 +40,8 @@ struct ServiceOptions {
   // received them.
   std::string sms_from;
   std::string whatsapp_from;
+  // Contacts whose handlers hit a limit are paused (handler_breaker.hpp).
+  HandlerBreakerOptions breaker;
 };
 
 // What applying one event produced, for the pipeline.
@@ -78,6 +83,7 @@ class Service {
   CatalogSource flows_;
   ServiceOptions options_;
   std::unique_ptr<Counters> counters_;
+  std::unique_ptr<HandlerBreaker> breaker_;
 };
 
 }  // namespace parley::conversation

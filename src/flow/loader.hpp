@@ -36,9 +36,12 @@ struct CompileOptions {
   // Copied into Flow::revision (the caller's hash of the file).
   std::string revision;
   // Resolves a script name to a loaded script. Called at most once, with the document's
-  // "script" value, or with `default_script` for a tree-form file when that is set. For
-  // the default script, NotFound means "there is none" and is not an error.
-  std::function<Result<std::shared_ptr<const ScriptHost>>(std::string_view name)> load_script;
+  // "script" value, or with `default_script` for a tree-form file when that is set, and the
+  // flow's "limits" (script_timeout for the script's calls). For the default script,
+  // NotFound means "there is none" and is not an error.
+  std::function<Result<std::shared_ptr<const ScriptHost>>(std::string_view name,
+                                                          const FlowLimits& limits)>
+      load_script;
   std::string default_script;                 // "lima.lua" for "lima.json"
   const HandlerRegistry* registry = nullptr;  // must outlive every Flow compiled with it
 };

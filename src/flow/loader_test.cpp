@@ -311,7 +311,8 @@ TEST(Loader, Warnings) {
 
 TEST(Loader, ScriptIsLoadedThroughTheCallerAndItsErrorsReported) {
   CompileOptions options;
-  options.load_script = [](std::string_view name) -> Result<std::shared_ptr<const ScriptHost>> {
+  options.load_script = [](std::string_view name,
+                           const FlowLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
     return Status::InvalidArgument(std::string(name) + ":3: syntax error near 'end'");
   };
   const auto r = Compile(R"({"script": "x.lua", "states": [{"name": "A"}]})", options);
@@ -319,10 +320,43 @@ TEST(Loader, ScriptIsLoadedThroughTheCallerAndItsErrorsReported) {
 
   // A tree-form file without a script beside it is fine.
   options.default_script = "lima.lua";
-  options.load_script = [](std::string_view) -> Result<std::shared_ptr<const ScriptHost>> {
+  options.load_script = [](std::string_view,
+                           const FlowLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
     return Status::NotFound("no such file");
   };
   EXPECT_EQ(Compile(R"([{"name": "A"}])", options).error_count(), 0u);
+}
+
+// Issue 8 item 5: a flow may set its handlers' deadline; the script loader receives it.
+TEST(Loader, LimitsReachTheScriptLoader) {
+  std::optional<std::chrono::milliseconds> seen;
+  CompileOptions options;
+  options.load_script = [&seen](
+                            std::string_view,
+                            const FlowLimits& limits) -> Result<std::shared_ptr<const ScriptHost>> {
+    seen = limits.script_timeout;
+    return Status::InvalidArgument("not loaded");
+  };
+  const auto r = Compile(
+      R"({"script": "x.lua", "limits": {"script_timeout_ms": 250}, "states": [{"name": "A"}]})",
+      options);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(*seen, std::chrono::milliseconds(250));
+  const auto ok = Compile(R"({"limits": {"script_timeout_ms": 40}, "states": [{"name": "A"}]})");
+  ASSERT_NE(ok.flow, nullptr) << Joined(ok);
+  EXPECT_EQ(ok.flow->limits.script_timeout, std::chrono::milliseconds(40));
+  EXPECT_FALSE(Compile(R"({"states": [{"name": "A"}]})").flow->limits.script_timeout);
+
+  for (const char* bad : {R"("fast")", "0", "10001", "1.5", "-3"}) {
+    const auto e = Compile(std::string(R"({"limits": {"script_timeout_ms": )") + bad +
+                           R"(}, "states": [{"name": "A"}]})");
+    EXPECT_THAT(Joined(e), HasSubstr("error: limits.script_timeout_ms: script_timeout_ms must be "
+                                     "a whole number of milliseconds from 1 to 10000"))
+        << bad;
+  }
+  EXPECT_THAT(Joined(Compile(R"({"limits": {"script_timeout": 5}, "states": [{"name": "A"}]})")),
+              HasSubstr("unknown limit 'script_timeout' (did you mean 'script_timeout_ms'?)"));
+  EXPECT_THAT(Joined(Compile(R"({"limits": 5, "states": [{"name": "A"}]})")), HasSubstr("limits"));
 }
 
 TEST(Loader, DocumentKeys) {

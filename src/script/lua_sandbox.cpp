@@ -12,7 +12,11 @@ namespace parley::script::detail {
 
 namespace {
 
-constexpr int kHookEvery = 1000;           // instructions between budget checks
+constexpr int kHookEvery = 1000;  // instructions between budget checks
+// With a deadline: one instruction may compare two strings of the longest length a script
+// can build (1 MiB: some tens of microseconds), so 1,000 of them could overrun a 100 ms
+// deadline by tens of milliseconds. Reading the clock costs about as much as 20 instructions.
+constexpr int kTimedHookEvery = 100;
 constexpr const char* kLocked = "locked";  // what getmetatable() shows for sandbox objects
 
 uint64_t AddSaturated(uint64_t a, uint64_t b) {
@@ -29,7 +33,7 @@ int RaiseLimit(lua_State* L, CallState* call, int level) {
   lua_sethook(L, CountHook, LUA_MASKCOUNT, 1);
   luaL_where(L, level);
   if (call->timed_out) {
-    lua_pushfstring(L, "call ran longer than %I ms",
+    lua_pushfstring(L, "timed out: the call ran longer than %I ms",
                     static_cast<LUAI_UACINT>(call->max_time.count()));
   } else {
     lua_pushfstring(L, "instruction budget exceeded (%I instructions)",
@@ -54,7 +58,7 @@ void CountHook(lua_State* L, lua_Debug*) {
   const uint64_t bytes = static_cast<Allocator*>(ud)->allocated - call->bytes_seen;
   const uint64_t charged = bytes / kAllocatedBytesPerInstruction;
   call->bytes_seen += charged * kAllocatedBytesPerInstruction;
-  call->used = AddSaturated(call->used, kHookEvery + charged);
+  call->used = AddSaturated(call->used, static_cast<uint64_t>(call->hook_every) + charged);
   if (call->used > call->budget) {
     RaiseLimit(L, call, 0);
     return;
@@ -108,7 +112,8 @@ int SafeSetmetatable(lua_State* L) {
 }
 
 // string.rep: an empty result is built without looping (string.rep("", 2^62) would spin in
-// C); anything else allocates its result, which the budget charges.
+// C); a result longer than the string cap is refused before any work; anything else
+// allocates its result, which the budget charges.
 int SafeRep(lua_State* L) {
   size_t len = 0;
   size_t sep_len = 0;
@@ -118,6 +123,20 @@ int SafeRep(lua_State* L) {
   if (n <= 0 || len + sep_len == 0) {
     lua_pushliteral(L, "");
     return 1;
+  }
+  void* ud = nullptr;
+  lua_getallocf(L, &ud);
+  const size_t cap = static_cast<Allocator*>(ud)->max_string;
+  // n copies of s and n - 1 separators, compared without overflowing.
+  const auto copies = static_cast<uint64_t>(n);
+  if (cap != 0 &&
+      (copies > cap || len > cap || sep_len > cap || copies * len + (copies - 1) * sep_len > cap)) {
+    static_cast<Allocator*>(ud)->refused_string = cap + 1;  // makes it ResourceExhausted
+    return cap % (size_t{1} << 20) == 0
+               ? luaL_error(L, "string.rep: the result would be longer than %d MiB, %s",
+                            static_cast<int>(cap >> 20), kStringCapNote)
+               : luaL_error(L, "string.rep: the result would be longer than %I bytes, %s",
+                            static_cast<LUAI_UACINT>(cap), kStringCapNote);
   }
   return lua_tocfunction(L, lua_upvalueindex(1))(L);
 }
@@ -235,6 +254,20 @@ void Remove(lua_State* L, const char* name) {
   lua_setfield(L, -2, name);
 }
 
+// Refuses an allocation: the running call pays for the garbage collection Lua runs before
+// raising "not enough memory" (the hook checks the budget at the next instruction).
+void* Refuse(Allocator* a) {
+  a->refused = true;
+  CallState* call = a->L != nullptr ? CallOf(a->L) : nullptr;
+  if (call != nullptr && !call->budget_exceeded) {
+    call->used = AddSaturated(call->used, kRefusedAllocationCost);
+    if (call->used > call->budget) {
+      lua_sethook(a->L, CountHook, LUA_MASKCOUNT, 1);
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
@@ -245,21 +278,27 @@ void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
     a->used -= old;
     return nullptr;
   }
+  // When ptr is null, osize is the type of the object Lua creates: a string longer than
+  // the cap is refused (a header of some 25 bytes comes with its characters).
+  constexpr size_t kStringHeader = 32;
+  if (ptr == nullptr && osize == LUA_TSTRING && a->max_string != 0 &&
+      nsize > a->max_string + kStringHeader) {
+    a->refused_string = nsize - kStringHeader;
+    return Refuse(a);
+  }
   if (nsize > old && nsize - old > a->limit - a->used) {
-    a->refused = true;
-    return nullptr;  // Lua collects garbage, retries, then raises "not enough memory"
+    return Refuse(a);  // Lua collects garbage, retries, then raises "not enough memory"
   }
   void* p = std::realloc(ptr, nsize);
   if (p == nullptr) {
-    a->refused = true;
-    return nullptr;
+    return Refuse(a);
   }
   a->used = a->used - old + nsize;
   if (nsize > old) {
     a->allocated += nsize - old;
-    // The hook charges allocation every 1,000 instructions, which may be gigabytes of
-    // string.rep; past the budget, make it run at the next instruction. (lua_sethook only
-    // sets fields: it is safe here, as in a signal handler.)
+    // The hook charges allocation every 100 or 1,000 instructions, which may be many
+    // megabytes of string.rep; past the budget, make it run at the next instruction.
+    // (lua_sethook only sets fields: it is safe here, as in a signal handler.)
     CallState* call = a->L != nullptr ? CallOf(a->L) : nullptr;
     if (call != nullptr && !call->budget_exceeded &&
         AddSaturated(call->used, (a->allocated - call->bytes_seen) /
@@ -277,9 +316,11 @@ void BeginCall(lua_State* L, CallState& call) {
   lua_getallocf(L, &ud);
   auto* alloc = static_cast<Allocator*>(ud);
   alloc->refused = false;
+  alloc->refused_string = 0;
   call.bytes_seen = alloc->allocated;
+  call.hook_every = call.clock != nullptr ? kTimedHookEvery : kHookEvery;
   CallOf(L) = &call;
-  lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookEvery);  // also restarts the count
+  lua_sethook(L, CountHook, LUA_MASKCOUNT, call.hook_every);  // also restarts the count
 }
 
 void EndCall(lua_State* L) {

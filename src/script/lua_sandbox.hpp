@@ -21,13 +21,24 @@ namespace parley::script::detail {
 inline constexpr uint64_t kAllocatedBytesPerInstruction = 16;
 inline constexpr uint64_t kScannedBytesPerInstruction = 8;
 
-// The lua_Alloc user data: refuses to grow past `limit` bytes in use.
+// How errors about the string cap (LuaLimits::max_string_bytes) end.
+inline constexpr const char* kStringCapNote = "the longest string a script may build";
+
+// A refused allocation costs the call this many instructions: Lua runs a full garbage
+// collection before it gives up, which the count does not see, and a script could retry
+// the refused request under pcall in a loop.
+inline constexpr uint64_t kRefusedAllocationCost = 50'000;
+
+// The lua_Alloc user data: refuses to grow past `limit` bytes in use, and to create a
+// string longer than `max_string` bytes (0: no cap).
 struct Allocator {
   size_t used = 0;
   size_t limit = 0;
-  uint64_t allocated = 0;  // bytes ever handed out, for charging allocations to calls
-  bool refused = false;    // set when a request was refused; cleared by BeginCall
-  lua_State* L = nullptr;  // the state, once created: allocations past the budget stop it
+  size_t max_string = 0;
+  uint64_t allocated = 0;     // bytes ever handed out, for charging allocations to calls
+  bool refused = false;       // set when a request was refused; cleared by BeginCall
+  size_t refused_string = 0;  // the length of a string refused by the cap; cleared likewise
+  lua_State* L = nullptr;     // the state, once created: allocations past the budget stop it
 };
 void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize);
 
@@ -43,6 +54,7 @@ struct CallState {
   bool budget_exceeded = false;  // or the deadline passed (then timed_out too)
   bool timed_out = false;
   bool not_found = false;  // the handler is not a global function
+  int hook_every = 0;      // instructions between two runs of the hook (set by BeginCall)
   const flow::HandlerContext* read = nullptr;
   flow::ActionContext* write = nullptr;  // null in conditions
 };
@@ -50,7 +62,9 @@ struct CallState {
 // The running call, or null between calls. Kept in the lua_State's extra space.
 CallState*& CallOf(lua_State* L);
 
-// Starts and ends metering `call`: installs the count hook and resets the counters. Neither
+// Starts and ends metering `call`: installs the count hook and resets the counters. With a
+// clock, the hook runs more often, so that a deadline is noticed within a few milliseconds
+// even when every instruction compares or hashes strings of the longest length. Neither
 // raises.
 void BeginCall(lua_State* L, CallState& call);
 void EndCall(lua_State* L);

@@ -8,6 +8,7 @@
 
 #include "script/lua_context.hpp"
 #include "script/lua_sandbox.hpp"
+#include "script/lua_values.hpp"
 
 namespace parley::script {
 
@@ -37,6 +38,99 @@ int Traceback(lua_State* L) {
   return 1;
 }
 
+// Registry key (by address) of the globals as the chunk left them (see FreezeGlobals).
+const char kLoadedGlobalsKey = 'g';
+
+// next() over the loaded globals, for pairs(_G).
+int LoadedNext(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  if (lua_next(L, 1) != 0) {
+    return 2;
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+// pairs(_G) walks the loaded globals (a call's own assignments are not listed).
+int GlobalsPairs(lua_State* L) {
+  lua_pushcfunction(L, LoadedNext);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kLoadedGlobalsKey);
+  lua_pushnil(L);
+  return 3;
+}
+
+// After loading: moves every global into a new table, the loaded globals, and leaves the
+// globals table (the _ENV every function of the chunk captured) empty, reading through to
+// them. So a handler's global assignments land in the empty table, which ResetGlobals
+// empties after every call: each call starts from the globals as loading left them. The
+// standard library tables are replaced by read-only proxies, so a call cannot change them
+// for the next one either. A metatable the script gave _G keeps working: its __index (and
+// everything else) moves to the loaded globals, its __newindex stays on _G.
+int FreezeGlobals(lua_State* L) {
+  lua_pushglobaltable(L);
+  const int globals = lua_gettop(L);
+  lua_newtable(L);
+  const int loaded = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, globals) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, loaded);
+  }
+  for (const char* lib : {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME}) {
+    if (lua_getfield(L, loaded, lib) == LUA_TTABLE) {
+      detail::MakeReadOnly(L);
+      lua_setfield(L, loaded, lib);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  lua_createtable(L, 0, 4);  // the globals' new metatable
+  const int meta = lua_gettop(L);
+  if (lua_getmetatable(L, globals) != 0) {
+    lua_getfield(L, -1, "__newindex");
+    lua_setfield(L, meta, "__newindex");
+    lua_setmetatable(L, loaded);
+  }
+  lua_pushvalue(L, loaded);
+  lua_setfield(L, meta, "__index");
+  lua_pushcfunction(L, GlobalsPairs);
+  lua_setfield(L, meta, "__pairs");
+  lua_pushliteral(L, "locked");
+  lua_setfield(L, meta, "__metatable");
+  lua_pushvalue(L, loaded);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kLoadedGlobalsKey);
+  // Tracebacks name global functions by searching the loaded modules' "_G".
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushvalue(L, loaded);
+  lua_setfield(L, -2, LUA_GNAME);
+  lua_pop(L, 1);
+  // Empty the globals: clearing fields during a traversal is allowed.
+  lua_pushnil(L);
+  while (lua_next(L, globals) != 0) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, globals);
+  }
+  lua_setmetatable(L, globals);
+  return 0;
+}
+
+// After each call: forgets the globals the call assigned.
+int ResetGlobals(lua_State* L) {
+  lua_pushglobaltable(L);
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, -4);
+  }
+  return 0;
+}
+
 struct Request {
   std::string_view name;
   int results;
@@ -46,7 +140,7 @@ struct Request {
 int Dispatch(lua_State* L) {
   const auto* request = static_cast<const Request*>(lua_touserdata(L, 1));
   CallState* call = detail::CallOf(L);
-  lua_pushglobaltable(L);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kLoadedGlobalsKey);
   lua_pushlstring(L, request->name.data(), request->name.size());
   if (lua_rawget(L, -2) != LUA_TFUNCTION) {
     call->not_found = true;
@@ -69,6 +163,7 @@ class LuaHost final : public flow::ScriptHost {
   LuaHost(LuaLimits limits, std::string chunk_name)
       : limits_(limits), chunk_name_(std::move(chunk_name)) {
     alloc_.limit = limits.memory_bytes;
+    alloc_.max_string = limits.max_string_bytes;
     L_ = lua_newstate(detail::Allocate, &alloc_);
     if (L_ != nullptr) {
       detail::CallOf(L_) = nullptr;
@@ -100,6 +195,9 @@ class LuaHost final : public flow::ScriptHost {
     }
     CallState call;
     Arm(call);
+    // The top level runs once, at startup or in the CLI: no deadline, so that whether a
+    // script loads never depends on how busy the machine is (the budget still bounds it).
+    call.clock = nullptr;
     detail::BeginCall(L_, call);
     lua_pushcfunction(L_, Traceback);
     const std::string name = "@" + chunk_name_;
@@ -116,6 +214,13 @@ class LuaHost final : public flow::ScriptHost {
     }
     lua_settop(L_, 0);
     functions_ = GlobalFunctions();
+    lua_pushcfunction(L_, FreezeGlobals);
+    if (lua_pcall(L_, 0, 0, 0) != LUA_OK) {
+      lua_settop(L_, 0);
+      return Status::ResourceExhausted(chunk_name_ +
+                                       ": no memory left to freeze the globals (cap " +
+                                       FormatBytes(limits_.memory_bytes) + ")");
+    }
     return Status::Ok();
   }
 
@@ -177,6 +282,9 @@ class LuaHost final : public flow::ScriptHost {
     lua_pushlightuserdata(L_, &request);
     const int rc = lua_pcall(L_, 1, results, 1);
     detail::EndCall(L_);
+    // Never fails: clearing fields allocates nothing. The results stay below it.
+    lua_pushcfunction(L_, ResetGlobals);
+    lua_pcall(L_, 0, 0, 0);
     if (rc != LUA_OK) {
       Status error = ErrorStatus(rc, call, name);
       lua_settop(L_, 0);
@@ -197,6 +305,14 @@ class LuaHost final : public flow::ScriptHost {
         ErrorText();
     if (call.budget_exceeded) {
       return Status::ResourceExhausted(std::move(text));
+    }
+    if (alloc_.refused_string != 0) {
+      if (text.find(detail::kStringCapNote) != std::string::npos) {
+        return Status::ResourceExhausted(std::move(text));
+      }
+      return Status::ResourceExhausted(
+          text + " (a string of " + std::to_string(alloc_.refused_string) + " bytes: longer than " +
+          FormatBytes(limits_.max_string_bytes) + ", " + detail::kStringCapNote + ")");
     }
     if (rc == LUA_ERRMEM ||
         (alloc_.refused && text.find("not enough memory") != std::string::npos)) {

@@ -20,20 +20,34 @@
 //  - Limits (LuaLimits): each call, and the chunk's top level, has an instruction budget;
 //    work done in C (pattern matching, allocation, table.move/insert/remove/sort/concat/
 //    unpack, string.byte, utf8 scans, load) is charged to it, and once it is spent the call
-//    fails even if the script catches the error with pcall. The lua_State has a memory cap.
+//    fails even if the script catches the error with pcall. The lua_State has a memory cap,
+//    and no string longer than max_string_bytes can be built (string.rep, .., table.concat,
+//    string.format, gsub, load's constants...): so no single instruction (comparing,
+//    hashing or copying strings) runs long. With a clock, each call also has a wall-clock
+//    deadline (max_call_time), checked every 100 instructions.
 //  - Failures are values: syntax and runtime errors, a bad ctx argument and a condition
 //    that returns anything but a boolean are InvalidArgument; an exhausted budget, the
-//    memory cap or the watchdog are ResourceExhausted; calling a name that is not a global
-//    function is NotFound. Messages start with the chunk name and carry the Lua traceback
-//    ("lima.lua: error in 'f': lima.lua:12: boom\nstack traceback: ..."). The host stays
-//    usable after any error; effects an action produced before failing stay in its
-//    ActionContext (the engine discards the step).
-//  - Determinism: with the default limits a call's outcome depends only on the script, ctx
-//    and the globals earlier calls left. Lua's own table order (pairs on script tables) and
-//    tostring of tables are not deterministic; handlers should not depend on them.
+//    memory cap, the string cap or the deadline ("timed out: the call ran longer than
+//    100 ms") are ResourceExhausted; calling a name that is not a global function is
+//    NotFound. Messages start with the chunk name and carry the Lua traceback
+//    ("lima.lua: error in 'f': lima.lua:12: boom\nstack traceback: ..."); they may quote
+//    what the script put in its error, message text included, so they are not for logs
+//    above DEBUG. The host stays usable after any error; effects an action produced before
+//    failing stay in its ActionContext (the engine discards the step).
+//  - Globals: every call starts from the globals as loading left them. A call's global
+//    assignments (`LAST = ctx.reply`, rawset(_G, ...)) are its own and forgotten when it
+//    returns, so nothing of one contact's event reaches the next call through a global.
+//    The standard library tables (string, table, math, utf8) are read-only. Not isolated:
+//    tables the script itself built while loading and its chunk-level locals (upvalues)
+//    are shared by every call; handlers must treat them as constants (state belongs in
+//    ctx.vars). pairs(_G) and rawget(_G, k) do not see the loaded globals.
+//  - Determinism: without a clock a call's outcome depends only on the script, ctx and
+//    (if a handler breaks the rule above) the script's own tables and locals. With a clock,
+//    a call that would finish can time out on a slow or overloaded machine; the server sets
+//    one, the CLI tools (check, chat, test) do not. Lua's own table order (pairs on script
+//    tables) and tostring of tables are not deterministic; handlers should not depend on them.
 //  - Thread-safety: the host is immutable after loading and its methods may be called from
-//    any thread: one mutex serializes calls on the script's single lua_State. Globals persist
-//    between calls (and across contacts), so conversation state belongs in ctx.vars.
+//    any thread: one mutex serializes calls on the script's single lua_State.
 //  - Ownership: the returned host owns the lua_State; contexts passed to a call are borrowed
 //    for that call only.
 #pragma once
@@ -54,13 +68,15 @@ namespace parley::script {
 struct LuaLimits {
   uint64_t instructions_per_call = 1'000'000;
   size_t memory_bytes = size_t{16} << 20;  // per script (its lua_State), globals included
-  // A backstop for work the instruction count cannot see: one comparison of two 8 MiB
-  // strings, or one call passing 500,000 varargs, is a single instruction. When `clock` is
-  // set, a call that has run longer than `max_call_time` by it fails with ResourceExhausted
-  // (checked every 1,000 instructions). Off by default: outcomes then never depend on timing.
-  // The clock must outlive the host.
+  // The longest string a script may build (0: only the memory cap). One comparison of two
+  // 1 MiB strings, a single instruction, takes some tens of microseconds.
+  size_t max_string_bytes = size_t{1} << 20;
+  // The wall-clock deadline of each call, for work the instruction count does not see. When
+  // `clock` is set, a call that has run longer than `max_call_time` by it fails with
+  // ResourceExhausted (checked every 100 instructions). Off by default: outcomes then never
+  // depend on timing. The clock must outlive the host.
   const Clock* clock = nullptr;
-  Duration max_call_time = std::chrono::seconds(1);
+  Duration max_call_time = std::chrono::milliseconds(100);
 };
 
 // Compiles and runs `source` (text only: a precompiled "\x1bLua" chunk is refused).

@@ -462,7 +462,8 @@ TEST(LuaScript, WorkInCIsChargedToTheBudget) {
       "for i = 1, 1e6 do local s = string.rep('x', 4e6) end",
   };
   for (const char* body : bodies) {
-    auto host = Load(std::string("function f(ctx) ") + body + " end");
+    // Without the string cap: these measure the budget alone.
+    auto host = Load(std::string("function f(ctx) ") + body + " end", {.max_string_bytes = 0});
     FakeContext ctx(Message(""));
     const auto start = std::chrono::steady_clock::now();
     const Status s = host->RunAction("f", ctx);
@@ -492,7 +493,9 @@ class SteppingClock final : public Clock {
 TEST(LuaScript, TheWatchdogStopsWhatTheCountCannotSee) {
   const SteppingClock clock;
   auto host = Load("function spin(ctx) while true do end end\nfunction ok(ctx) return true end",
-                   {.instructions_per_call = 1'000'000'000, .clock = &clock});
+                   {.instructions_per_call = 1'000'000'000,
+                    .clock = &clock,
+                    .max_call_time = std::chrono::seconds(1)});
   FakeContext ctx(Message(""));
   const Status s = host->RunAction("spin", ctx);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
@@ -500,8 +503,84 @@ TEST(LuaScript, TheWatchdogStopsWhatTheCountCannotSee) {
   EXPECT_TRUE(*host->EvalCondition("ok", ctx));
 }
 
-TEST(LuaScript, MemoryBombsHitTheCap) {
+// Issue 8 item 5: comparing two 5 MiB strings 330,000 times took 49.9 s, one instruction
+// each. Such strings cannot be built any more, and with the server's clock a loop over the
+// longest strings a script may build stops at its deadline.
+TEST(LuaScript, ExpensiveInstructionsStopAtTheDeadline) {
+  const SystemClock clock;
+  const LuaLimits limits{.instructions_per_call = 1'000'000'000,
+                         .memory_bytes = size_t{64} << 20,
+                         .clock = &clock,
+                         .max_call_time = std::chrono::milliseconds(100)};
   auto host = Load(R"(
+    function five_mib(ctx)
+      local a = string.rep("x", 5 * 2^20)
+      local b = string.rep("x", 5 * 2^20 - 1) .. "x"
+      local n = 0
+      for i = 1, 330000 do if a == b then n = n + 1 end end
+    end
+    function longest(ctx)
+      local a = string.rep("x", 2^20)
+      local b = string.rep("x", 2^20 - 1) .. "x"
+      local n = 0
+      for i = 1, 1e9 do if a == b and a <= b then n = n + 1 end end
+    end
+    function ok(ctx) return true end
+  )",
+                   limits);
+  FakeContext ctx(Message(""));
+  auto start = std::chrono::steady_clock::now();
+  Status s = host->RunAction("five_mib", ctx);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("the longest string a script may build"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+
+  start = std::chrono::steady_clock::now();
+  s = host->RunAction("longest", ctx);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("timed out: the call ran longer than 100 ms"));
+  EXPECT_GE(took, std::chrono::milliseconds(100));
+  EXPECT_LT(took, std::chrono::milliseconds(200));  // the deadline, plus a little
+  EXPECT_TRUE(*host->EvalCondition("ok", ctx));     // the next call has its own deadline
+}
+
+// Issue 8 item 5: every way of building a string stops at the cap, with a clear error, and
+// retrying under pcall does not turn the refusals into a loop the budget cannot see.
+TEST(LuaScript, StringsAreCappedWhicheverWayTheyAreBuilt) {
+  const char* bodies[] = {
+      "return string.rep('x', 2^20 + 1)",
+      "return string.rep('ab', 2^19, ',')",
+      "local s = string.rep('x', 2^19) return s .. s .. string.rep('x', 100)",
+      "local t = {} for i = 1, 1100 do t[i] = string.rep('x', 1000) end return table.concat(t)",
+      "return string.format('%s%s.%099d', string.rep('x', 2^19), string.rep('y', 2^19), 1)",
+      "return (string.gsub(string.rep('x', 2^19 + 100), 'x', 'yy'))",
+      "return string.rep('x', 2^19):upper() .. string.rep('x', 2^19 + 100)",
+  };
+  for (const char* body : bodies) {
+    auto host =
+        Load(std::string("function f(ctx) ") + body + " end", {.memory_bytes = size_t{32} << 20});
+    FakeContext ctx(Message(""));
+    const Status s = host->RunAction("f", ctx);
+    EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << body << ": " << s.ToString();
+    EXPECT_THAT(s.message(), HasSubstr("1 MiB, the longest string a script may build")) << body;
+  }
+  auto retry = Load(
+      "function f(ctx) local s = string.rep('x', 2^19) "
+      "for i = 1, 1e9 do pcall(function() return s .. s .. '12345678901234567890123456789' end) "
+      "end end");
+  FakeContext ctx(Message(""));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(retry->RunAction("f", ctx).code(), StatusCode::kResourceExhausted);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // The cap itself is fine.
+  auto fits = Load("function f(ctx) return #string.rep('x', 2^20) == 2^20 end");
+  EXPECT_TRUE(*fits->EvalCondition("f", ctx));
+}
+
+TEST(LuaScript, MemoryBombsHitTheCap) {
+  auto host = Load(
+      R"(
     function bomb(ctx) local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1000) .. i end end
     function big(ctx) return #string.rep("x", 1e9) end
     function caught(ctx)  -- catching the error does not give the memory back
@@ -512,7 +591,7 @@ TEST(LuaScript, MemoryBombsHitTheCap) {
     function release(ctx) keep = nil end
     function ok(ctx) return true end
   )",
-                   {.instructions_per_call = 1'000'000'000, .memory_bytes = 8 << 20});
+      {.instructions_per_call = 1'000'000'000, .memory_bytes = 8 << 20, .max_string_bytes = 0});
   FakeContext ctx(Message(""));
   for (const char* name : {"bomb", "big", "caught"}) {
     const Status s = host->RunAction(name, ctx);
@@ -561,13 +640,14 @@ TEST(LuaScript, DeeplyNestedVarsAreSafe) {
   EXPECT_EQ(ctx.vars().Find("depth")->as_number(), 32);  // deeper levels read as nil
 }
 
-TEST(LuaScript, TheHostStaysUsableAndKeepsItsGlobals) {
+TEST(LuaScript, TheHostStaysUsableAfterErrors) {
   auto host = Load(R"(
     count = 0
     function bump(ctx) count = count + 1 ctx:set("count", count) end
     function fail(ctx) count = count + 100 error("no") end
     function spin(ctx) while true do end end
     setmetatable(_G, {__index = function(_, k) error("no global " .. k) end})
+    function strict(ctx) return undefined_global end
   )",
                    {.instructions_per_call = 100'000});
   FakeContext ctx(Message(""));
@@ -576,16 +656,56 @@ TEST(LuaScript, TheHostStaysUsableAndKeepsItsGlobals) {
   EXPECT_FALSE(host->RunAction("spin", ctx).ok());
   EXPECT_EQ(host->RunAction("missing", ctx).code(), StatusCode::kNotFound);
   ASSERT_TRUE(host->RunAction("bump", ctx).ok());
-  // Globals persist between calls, errors included: handlers should keep state in vars.
-  EXPECT_EQ(ctx.vars().Find("count")->as_number(), 102);
+  // Every call starts from the globals as loaded (Issue 8 item 9b), errors included.
+  EXPECT_EQ(ctx.vars().Find("count")->as_number(), 1);
+  // The metatable the script gave _G still applies.
+  EXPECT_THAT(Error(host->EvalCondition("strict", ctx)), HasSubstr("no global undefined_global"));
+}
+
+// Issue 8 item 9b: a global written while handling contact A's message must not be visible
+// to the call for contact B (nor the library tables changed for it).
+TEST(LuaScript, GlobalsWrittenByACallDoNotReachTheNext) {
+  auto host = Load(R"(
+    GREETING = "hi"
+    function remember(ctx)
+      LAST_REPLY = ctx.reply
+      GREETING = ctx.reply
+      rawset(_G, "RAW", ctx.reply)
+      _G.VIA_G = ctx.reply
+      ctx:send(GREETING .. " " .. LAST_REPLY)
+    end
+    function recall(ctx)
+      ctx:send(tostring(LAST_REPLY) .. " " .. GREETING .. " " .. tostring(RAW) .. " " ..
+               tostring(VIA_G))
+    end
+    function patch_string(ctx) string.secret = ctx.reply end
+    function patch_math(ctx) rawset(math, "secret", ctx.reply) end
+    function read_patch(ctx) return string.secret == nil and math.secret == nil end
+    function replace_meta(ctx) setmetatable(_G, nil) end
+  )");
+  FakeContext a(Message("my secret"));
+  ASSERT_TRUE(host->RunAction("remember", a).ok());
+  ASSERT_EQ(a.sends.size(), 1u);
+  EXPECT_EQ(a.sends[0].text, "my secret my secret");  // a call sees its own writes
+  FakeContext b(Message("other contact"));
+  ASSERT_TRUE(host->RunAction("recall", b).ok());
+  ASSERT_EQ(b.sends.size(), 1u);
+  EXPECT_EQ(b.sends[0].text, "nil hi nil nil");
+  EXPECT_THAT(Error(host->RunAction("patch_string", a)), HasSubstr("read-only"));
+  EXPECT_FALSE(host->RunAction("patch_math", a).ok());
+  EXPECT_TRUE(*host->EvalCondition("read_patch", b));
+  EXPECT_THAT(Error(host->RunAction("replace_meta", a)), HasSubstr("protected metatable"));
+  ASSERT_TRUE(host->RunAction("recall", b).ok());
+  EXPECT_EQ(b.sends[1].text, "nil hi nil nil");
 }
 
 TEST(LuaScript, ContextIsDeadAfterItsCall) {
   auto host = Load(R"(
-    function keep(ctx) saved = ctx end
-    function reuse(ctx) saved:send("late") end
-    function reads(ctx) return saved.reply == "first" end
-    function reads_vars(ctx) return saved.vars ~= nil end
+    local box = {}  -- a chunk-level table outlives the call (globals do not)
+    function keep(ctx) box.saved = ctx end
+    function reuse(ctx) box.saved:send("late") end
+    function reads(ctx) return box.saved.reply == "first" end
+    function reads_vars(ctx) return box.saved.vars ~= nil end
   )");
   FakeContext first(Message("first"));
   FakeContext second(Message("second"));

@@ -158,9 +158,15 @@ void InboundHandler::Finish(const std::string& request_id, const std::string& ma
     }
     return;
   }
+  // The summary names the flow, state, handler and kind of error; the script's own text
+  // (which may quote the message) goes to DEBUG only.
   if (!outcome->flow_error.empty() && options_.log) {
     options_.log("req=" + request_id + " flow error for " + masked_from + ": " +
-                 outcome->flow_error);
+                 outcome->flow_error_summary);
+  }
+  if (!outcome->flow_error.empty() && options_.debug_log) {
+    options_.debug_log("req=" + request_id + " flow error detail for " + masked_from + ": " +
+                       outcome->flow_error);
   }
   respond(Twiml(options_.reply_mode == conversation::ReplyMode::kInline
                     ? outcome->replies

@@ -44,6 +44,9 @@ struct InboundOptions {
   std::string default_region = "US";
   // Error lines for the server log: never a body, a token or a full phone number.
   std::function<void(std::string_view)> log;
+  // DEBUG lines: a flow handler's full error text, which may quote what the script put in
+  // error() (the reply included). Unset: not built.
+  std::function<void(std::string_view)> debug_log;
 };
 
 // Thread-safe; `pipeline` and `registry` must outlive it.
