@@ -582,7 +582,9 @@ end
 )";
   flow::CompileOptions options;
   options.revision = "nul-rev1";
-  options.load_script = [&](std::string_view) { return script::LoadLuaScript(kScript, "nul.lua"); };
+  options.load_script = [&](std::string_view, const flow::FlowLimits&) {
+    return script::LoadLuaScript(kScript, "nul.lua");
+  };
   flow::CompileResult compiled = flow::Compile(kFlow, options);
   ASSERT_NE(compiled.flow, nullptr);
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<const FlowCatalog> catalog,
