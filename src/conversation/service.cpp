@@ -55,7 +55,10 @@ struct Service::Counters {
         sessions_started(r.AddCounter("parley_sessions_started_total", "Sessions started.")),
         opt_outs(r.AddCounter("parley_opt_outs_total", "STOP-family opt-outs.")),
         flow_errors(
-            r.AddCounter("parley_flow_errors_total", "Events failed by a flow handler error.")) {}
+            r.AddCounter("parley_flow_errors_total", "Events failed by a flow handler error.")),
+        limits_exceeded(r.AddCounterFamily(
+            "parley_event_limit_exceeded_total",
+            "Events failed because they exceeded a per-event cap of their flow.", {"limit"})) {}
   metrics::Counter& inbound;
   metrics::Counter& duplicates;
   metrics::Counter& transitions;
@@ -63,6 +66,7 @@ struct Service::Counters {
   metrics::Counter& sessions_started;
   metrics::Counter& opt_outs;
   metrics::Counter& flow_errors;
+  metrics::CounterFamily& limits_exceeded;
 };
 
 // The state of one event while it runs: its transaction, contact and what it produced.
@@ -129,13 +133,18 @@ Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
   return tx.SaveSession(s);
 }
 
-// Runs one engine step and writes its effects. A handler error is not a store error: it is
-// recorded in the outcome and the session is left as it was.
+// Runs one engine step and writes its effects. A handler error, or a per-event cap exceeded
+// (flow/limits.hpp), is not a store error: it is recorded in the outcome and the session is
+// left as it was (the inbound message stays recorded).
 Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                         const flow::Event& event, bool starting) const {
   auto step = flow::Step(flow, session.session, event, cx.now);
   if (!step.ok()) {
     counters_->flow_errors.Inc();
+    // A cap exceeded is a flow error too (the session stays as it was), counted by cap.
+    if (const auto limit = flow::ExceededEventLimit(step.status())) {
+      counters_->limits_exceeded.WithLabels(flow::EventLimitLabel(*limit)).Inc();
+    }
     cx.applied.outcome.flow_error = step.status().ToString();
     return Status::Ok();
   }

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "common/json_tape.hpp"
+#include "flow/detail/limits_loader.hpp"
 #include "flow/detail/loader_context.hpp"
 #include "flow/detail/tree_builder.hpp"
 #include "flow/detail/validate.hpp"
@@ -28,8 +29,8 @@ using detail::Suggest;
 using json::TapeValue;
 
 const std::vector<std::string> kDocumentKeys = {
-    "flow",   "version",  "start", "script",      "conditions",   "actions",         "otherwise",
-    "states", "triggers", "tz",    "description", "expire_after", "on_missing_state"};
+    "flow",   "version",  "start", "script",      "conditions",   "actions",          "otherwise",
+    "states", "triggers", "tz",    "description", "expire_after", "on_missing_state", "limits"};
 
 // Reads the document form's top-level keys (everything but "states").
 void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
@@ -103,6 +104,9 @@ void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
   }
   if (const auto d = doc.Find("description")) {
     ExpectString(cx, *d, "description");
+  }
+  if (const auto limits = doc.Find("limits")) {
+    detail::ReadLimits(cx, *limits, flow.limits);
   }
 }
 

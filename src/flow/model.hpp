@@ -15,6 +15,7 @@
 
 #include "common/json.hpp"
 #include "flow/handlers.hpp"
+#include "flow/limits.hpp"
 #include "flow/text.hpp"
 
 namespace re2 {
@@ -166,6 +167,7 @@ struct Flow {
   std::vector<std::string> triggers;  // normalized keywords that start a session
   std::string on_missing_state;       // where sessions go when a new revision drops their state
   std::shared_ptr<const ScriptHost> script;  // null when the flow has no script
+  EventLimits limits;                        // what one event may produce ("limits")
 
   const State* FindState(std::string_view name) const {
     const auto it = by_name.find(name);

@@ -2,6 +2,30 @@
 
 namespace parley::flow::detail {
 
+bool StepContext::Allow(EventLimit limit, int64_t& count, int64_t amount) {
+  if (!limit_status_.ok()) {
+    return false;
+  }
+  const int64_t cap = EventLimitValue(flow_.limits, limit);
+  if (amount > cap - count) {
+    const std::string detail = limit == EventLimit::kMessageChars
+                                   ? "a message of " + std::to_string(amount) + " characters"
+                                   : "more than " + std::to_string(cap) + " requested by one event";
+    limit_status_ = EventLimitExceeded(limit, cap, flow_.id, state_, detail);
+    return false;
+  }
+  count += amount;
+  return true;
+}
+
+void StepContext::Send(SendEffect message) {
+  int64_t chars = 0;
+  if (Allow(EventLimit::kMessageChars, chars, CountChars(message.text)) &&
+      Allow(EventLimit::kSends, sends_)) {
+    effects_.emplace_back(std::move(message));
+  }
+}
+
 void StepContext::Set(std::string_view name, json::Value value) {
   effects_.emplace_back(VarEffect{std::string(name), value});
   session_.vars.Set(name, std::move(value));
@@ -14,11 +38,17 @@ void StepContext::Unset(std::string_view name) {
 }
 
 void StepContext::Cancel(std::string_view name) {
+  if (!Allow(EventLimit::kTimers, timer_cancels_)) {
+    return;
+  }
   const bool all = name == "all";
   effects_.emplace_back(TimerCancelEffect{all ? "" : std::string(name), all});
 }
 
 void StepContext::AddTimer(std::string name, TimePoint due, bool keep) {
+  if (!Allow(EventLimit::kTimers, timer_sets_)) {
+    return;
+  }
   effects_.emplace_back(TimerSetEffect{std::move(name), due, timer_step_, keep});
 }
 
@@ -74,7 +104,7 @@ Status StepContext::Timer(const TimerRequest& request) {
     timer.tz = request.tz;
   }
   SetTimer(timer);
-  return Status::Ok();
+  return limit_status_;
 }
 
 const std::string& StepContext::NormalizedReply() {
