@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include "app/flow_files.hpp"
@@ -21,6 +22,8 @@ constexpr size_t kMinBodyBytes = 1024;
 constexpr size_t kMaxBodyBytes = size_t{16} << 20;
 constexpr int kMaxWorkers = 1024;
 constexpr int kMaxLanes = 64;
+constexpr std::chrono::milliseconds kMinEventTimeout{100};
+constexpr std::chrono::milliseconds kMaxEventTimeout{120'000};
 
 Status Bad(const std::string& key, const std::string& why) {
   return Status::InvalidArgument("configuration: " + key + ": " + why);
@@ -44,6 +47,23 @@ template <typename T>
 bool ParseInt(std::string_view v, T& out) {
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   return ec == std::errc() && end == v.data() + v.size();
+}
+
+// "10s", "1500ms", or a bare number of seconds ("10").
+bool ParseMillis(std::string_view v, std::chrono::milliseconds& out) {
+  int64_t scale = 1000;
+  if (v.ends_with("ms")) {
+    scale = 1;
+    v.remove_suffix(2);
+  } else if (v.ends_with("s")) {
+    v.remove_suffix(1);
+  }
+  int64_t n = 0;
+  if (v.empty() || !ParseInt(v, n) || n < 0 || n > std::numeric_limits<int64_t>::max() / 1000) {
+    return false;
+  }
+  out = std::chrono::milliseconds(n * scale);
+  return true;
 }
 
 std::vector<std::string> SplitList(std::string_view v) {
@@ -200,6 +220,15 @@ const std::map<std::string, Setter>& Keys() {
          }
          return Status::Ok();
        }},
+      {"PARLEY_EVENT_TIMEOUT",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseMillis(v, c.event_timeout) || c.event_timeout < kMinEventTimeout ||
+             c.event_timeout > kMaxEventTimeout) {
+           return Bad(key, "expected a duration from 100ms to 120s (\"10s\", \"2500ms\"), got '" +
+                               v + "'");
+         }
+         return Status::Ok();
+       }},
   };
   return *keys;
 }
@@ -298,6 +327,7 @@ std::string Config::Describe() const {
       << " start_flow=" << (start_flow.empty() ? "(none)" : start_flow)
       << " reply_mode=" << (reply_mode == ReplyMode::kTwiml ? "twiml" : "rest")
       << " sqlite_sync=" << (sqlite_full_sync ? "full" : "normal")
+      << " event_timeout=" << event_timeout.count() << "ms"
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

@@ -9,6 +9,7 @@
 // error message or in Describe().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -45,6 +46,9 @@ struct Config {
   int pipeline_lanes = 0;             // PostgreSQL event lanes; 0: sized to the machine
   bool sqlite_full_sync = true;       // PARLEY_SQLITE_SYNC=full (default) or normal
   size_t max_body_bytes = 64 * 1024;
+  // The event budget (PARLEY_EVENT_TIMEOUT): a webhook whose event is not queued, applied and
+  // committed within it answers 503 (Twilio gives up at 15 s).
+  std::chrono::milliseconds event_timeout{10'000};
 
   bool has_twilio_credentials() const {
     return !twilio_account_sid.empty() && !twilio_auth_token.empty();

@@ -82,6 +82,11 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
               HasSubstr("PARLEY_SQLITE_SYNC: expected 'full' or 'normal', got 'off'"));
   EXPECT_THAT(error({{"PARLEY_MAX_BODY_BYTES", "12"}}), HasSubstr("PARLEY_MAX_BODY_BYTES"));
   EXPECT_THAT(error({{"PARLEY_DEFAULT_REGION", "usa"}}), HasSubstr("PARLEY_DEFAULT_REGION"));
+  for (const char* bad : {"", "10m", "-1s", "50ms", "121s", "1.5s", "s"}) {
+    EXPECT_THAT(error({{"PARLEY_EVENT_TIMEOUT", bad}}),
+                HasSubstr("PARLEY_EVENT_TIMEOUT: expected a duration from 100ms to 120s"))
+        << bad;
+  }
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
   EXPECT_EQ(error({{"SOME_OTHER_APP_KEY", "x"}}), "ok");
 }
@@ -96,6 +101,20 @@ TEST_F(ConfigTest, PipelineAndSqliteDurability) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->pipeline_lanes, 3);
   EXPECT_FALSE(c->sqlite_full_sync);
+}
+
+// Issue 8 item 8: the event budget, from PARLEY_EVENT_TIMEOUT.
+TEST_F(ConfigTest, EventTimeout) {
+  auto defaults = LoadConfig({}, "");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->event_timeout, std::chrono::seconds(10));
+  EXPECT_THAT(defaults->Describe(), HasSubstr("event_timeout=10000ms"));
+  for (const auto& [text, ms] : std::vector<std::pair<std::string, int>>{
+           {"5s", 5000}, {"2500ms", 2500}, {"3", 3000}, {"100ms", 100}, {"120s", 120000}}) {
+    auto c = LoadConfig({{"PARLEY_EVENT_TIMEOUT", text}}, "");
+    ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
+    EXPECT_EQ(c->event_timeout, std::chrono::milliseconds(ms)) << text;
+  }
 }
 
 TEST_F(ConfigTest, DotenvErrorsPointAtTheLine) {
