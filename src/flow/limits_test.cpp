@@ -48,6 +48,13 @@ HandlerRegistry& Producers() {
       ctx.Send(SendEffect{std::string(n, 'x'), {}, {}, {}});
       return Status::Ok();
     });
+    r->AddAction("churn", [](ActionContext& ctx) {
+      const json::Value chunk(std::string(60000, 'c'));
+      for (int i = 0; i < 1000; ++i) {
+        ctx.Set("chunk", chunk);  // the session keeps one; each write is an effect
+      }
+      return Status::Ok();
+    });
     r->AddAction("hoard", [](ActionContext& ctx) {
       const size_t n = std::stoul(ctx.event().text.substr(6));
       ctx.Set("blob", json::Value(std::string(n, 'v')));
@@ -64,7 +71,8 @@ std::shared_ptr<const Flow> Load(std::string_view limits = "") {
       {"name": "@WAIT", "condition": {"matches": "^spam"}, "enter": "spam"},
       {"name": "@WAIT", "condition": {"matches": "^timers"}, "enter": "timers"},
       {"name": "@WAIT", "condition": {"matches": "^big"}, "enter": "big"},
-      {"name": "@WAIT", "condition": {"matches": "^hoard"}, "enter": "hoard"}]}]})";
+      {"name": "@WAIT", "condition": {"matches": "^hoard"}, "enter": "hoard"},
+      {"name": "@WAIT", "condition": {"matches": "^churn"}, "enter": "churn"}]}]})";
   CompileOptions options;
   options.registry = &Producers();
   auto r = Compile(text, options);
@@ -127,6 +135,11 @@ TEST(EventLimits, TimersMessageSizeAndVariablesAreCapped) {
   auto hoard = Step(*flow, session, Event::Message("hoard 70000"), kNow);
   EXPECT_EQ(ExceededEventLimit(hoard.status()), EventLimit::kVarsBytes)
       << hoard.status().ToString();
+  // 60 MB of writes in a loop, though the session would keep 60 KB: refused at 1 MiB.
+  auto churn = Step(*flow, session, Event::Message("churn"), kNow);
+  EXPECT_EQ(ExceededEventLimit(churn.status()), EventLimit::kVarsBytes)
+      << churn.status().ToString();
+  EXPECT_THAT(churn.status().message(), HasSubstr("wrote more than 16 times"));
 }
 
 TEST(EventLimits, MessageCharsCountCodePointsNotBytes) {

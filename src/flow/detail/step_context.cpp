@@ -27,6 +27,21 @@ void StepContext::Send(SendEffect message) {
 }
 
 void StepContext::Set(std::string_view name, json::Value value) {
+  // Each write is copied into its effect, so a loop of writes could take far more memory
+  // than the session keeps: what one event writes is bounded too.
+  if (!limit_status_.ok()) {
+    return;
+  }
+  const auto bytes = static_cast<int64_t>(name.size() + json::Serialize(value).size());
+  const int64_t cap = flow_.limits.vars_bytes;
+  if (bytes > kVarsWrittenFactor * cap - vars_written_) {
+    limit_status_ =
+        EventLimitExceeded(EventLimit::kVarsBytes, cap, flow_.id, state_,
+                           "one event wrote more than " + std::to_string(kVarsWrittenFactor) +
+                               " times that many bytes of variables");
+    return;
+  }
+  vars_written_ += bytes;
   effects_.emplace_back(VarEffect{std::string(name), value});
   session_.vars.Set(name, std::move(value));
 }

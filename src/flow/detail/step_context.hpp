@@ -11,6 +11,9 @@
 
 namespace parley::flow::detail {
 
+// Variable writes of one event may total this many times vars_bytes (flow/limits.hpp).
+inline constexpr int64_t kVarsWrittenFactor = 16;
+
 class StepContext final : public ActionContext {
  public:
   // `session` is the working copy the step mutates; `effects` receives the effects.
@@ -73,6 +76,7 @@ class StepContext final : public ActionContext {
   int64_t sends_ = 0;
   int64_t timer_sets_ = 0;
   int64_t timer_cancels_ = 0;
+  int64_t vars_written_ = 0;  // bytes of variable writes, names included
   Status limit_status_;
   std::optional<std::string> normalized_reply_;
   std::optional<std::optional<double>> reply_number_;
