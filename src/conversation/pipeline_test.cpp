@@ -382,6 +382,33 @@ TEST_P(PipelineTest, AnEventPastItsBudgetIsAnsweredUnavailableInTimeAndWritesNot
   EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_timed_out_total 2\n"));
 }
 
+// Issue 8 item 8, against the real database: another writer holds what the event needs
+// (SQLite: the write lock; PostgreSQL: the contact's row lock) for longer than the budget.
+// The event is answered 503 in time, not after the busy timeout, and is not applied.
+TEST_P(PipelineTest, AWriterHoldingTheDatabaseCostsAnEventOnlyItsBudget) {
+  constexpr auto kBudget = std::chrono::milliseconds(300);
+  PipelineOptions options;
+  options.event_timeout = kBudget;
+  StartPipeline(options);
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
+
+  ASSERT_OK_AND_ASSIGN(auto other, OpenStore());
+  ASSERT_OK_AND_ASSIGN(auto holder, other->BeginBatch());
+  ASSERT_OK(holder->LockContacts({NewContactRecord(Address{"sms", kAna, kAna}, clock_.Now())}));
+  Results results;
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_OK(pipeline_->Submit(Sms(kAna, "yes"), results.For(0)));
+  ASSERT_TRUE(results.Wait(1));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, kBudget);
+  EXPECT_LT(waited, kBudget + std::chrono::milliseconds(1500));
+  EXPECT_EQ(results.at(0).status().code(), StatusCode::kUnavailable);
+
+  holder.reset();  // rolled back: the lock is free
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
+  EXPECT_EQ(results.size(), 1u);
+}
+
 TEST_P(PipelineTest, PastFourTimesTheRoomSubmitRefusesAtOnce) {
   PipelineOptions options;
   options.lanes = 1;
