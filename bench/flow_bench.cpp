@@ -93,7 +93,7 @@ BENCHMARK(BM_StepCheckinReading);
 void BM_StepLimaLua(benchmark::State& state) {
   CompileOptions options;
   options.default_script = "lima-sample.lua";
-  options.load_script = [](std::string_view name, const FlowLimits&) {
+  options.load_script = [](std::string_view name, const EventLimits&) {
     return script::LoadLuaScript(ReadFile("examples/lima-sample/" + std::string(name)),
                                  std::string(name));
   };

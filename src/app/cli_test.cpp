@@ -101,6 +101,25 @@ TEST_F(Cli, CheckStrictAndJson) {
   EXPECT_THAT(r.out, HasSubstr(R"("severity":"warning","path":"[0]","line":1,"column":2)"));
 }
 
+// Issue 8 item 7: per-event caps. `check` warns about an edge that exceeds one whenever it
+// runs, and `chat` fails that event as the server does, keeping the session where it was.
+TEST_F(Cli, CheckWarnsAboutPerEventCapsAndChatEnforcesThem) {
+  const std::string path = Write("caps.json", R"({"limits": {"sends_per_event": 2},
+    "states": [{"name": "A", "otherwise": {"send": "?"}, "states": [
+      {"name": "@A", "condition": "yes",
+       "enter": [{"send": "one"}, {"send": "two"}, {"send": "three"}]}]}]})");
+  const Outcome check = Parley("check " + path);
+  EXPECT_EQ(check.code, 0) << check.out;
+  EXPECT_THAT(check.out, HasSubstr("warning: states[0].states[0]: the actions of the edge to 'A' "
+                                   "send 3 messages, over sends_per_event (2)"));
+  EXPECT_EQ(Parley("check --strict " + path).code, 1);
+  const Outcome chat = Parley("chat " + path, "yes\n/state\n/quit\n");
+  EXPECT_EQ(chat.code, 0) << chat.out;
+  EXPECT_THAT(chat.out, HasSubstr("event limit exceeded: sends_per_event is 2"));
+  EXPECT_THAT(chat.out, ::testing::Not(HasSubstr("< one")));
+  EXPECT_THAT(chat.out, HasSubstr("state A (active), step 0"));
+}
+
 TEST_F(Cli, CheckJsonIsOneParsableDocument) {
   const std::string good = Write("good.json", kFlow);
   const std::string bad = Write("bad.json", R"({"states": [

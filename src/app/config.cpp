@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include "app/flow_files.hpp"
@@ -24,6 +25,8 @@ constexpr size_t kMaxBodyBytes = size_t{16} << 20;
 constexpr int kMaxWorkers = 1024;
 constexpr int kMaxLanes = 64;
 constexpr Duration kMaxScriptTimeout = std::chrono::seconds(10);  // a whole event's budget
+constexpr std::chrono::milliseconds kMinEventTimeout{100};
+constexpr std::chrono::milliseconds kMaxEventTimeout{120'000};
 
 Status Bad(const std::string& key, const std::string& why) {
   return Status::InvalidArgument("configuration: " + key + ": " + why);
@@ -88,17 +91,15 @@ std::string HostOf(std::string_view url) {
   return host;
 }
 
-// "100ms", "0.5s", "2s": a duration of at least a millisecond, in whole milliseconds.
+// "100ms", "0.5s", "2s", or a bare number of seconds ("10"): a duration of at least a
+// millisecond, in whole milliseconds.
 bool ParseMillis(std::string_view v, Duration& out) {
-  double scale = 0;
+  double scale = 1000;
   if (v.ends_with("ms")) {
     scale = 1;
     v.remove_suffix(2);
   } else if (v.ends_with("s")) {
-    scale = 1000;
     v.remove_suffix(1);
-  } else {
-    return false;
   }
   double amount = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), amount);
@@ -264,6 +265,15 @@ const std::map<std::string, Setter>& Keys() {
          c.log_level = *level;
          return Status::Ok();
        }},
+      {"PARLEY_EVENT_TIMEOUT",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseMillis(v, c.event_timeout) || c.event_timeout < kMinEventTimeout ||
+             c.event_timeout > kMaxEventTimeout) {
+           return Bad(key, "expected a duration from 100ms to 120s (\"10s\", \"2500ms\"), got '" +
+                               v + "'");
+         }
+         return Status::Ok();
+       }},
   };
   return *keys;
 }
@@ -378,6 +388,7 @@ std::string Config::Describe() const {
           : log_level == LogLevel::kInfo    ? "info"
           : log_level == LogLevel::kWarning ? "warn"
                                             : "error")
+      << " event_timeout=" << event_timeout.count() << "ms"
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

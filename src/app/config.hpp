@@ -9,6 +9,7 @@
 // error message or in Describe().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -52,6 +53,9 @@ struct Config {
   Duration script_timeout = std::chrono::milliseconds(100);
   LogFormat log_format = LogFormat::kText;  // PARLEY_LOG_FORMAT: text or json
   LogLevel log_level = LogLevel::kInfo;     // PARLEY_LOG_LEVEL: debug, info, warn, error
+  // The event budget (PARLEY_EVENT_TIMEOUT): a webhook whose event is not queued, applied and
+  // committed within it answers 503 (Twilio gives up at 15 s).
+  std::chrono::milliseconds event_timeout{10'000};
 
   bool has_twilio_credentials() const {
     return !twilio_account_sid.empty() && !twilio_auth_token.empty();

@@ -106,6 +106,11 @@ TEST_F(ConfigTest, BadValuesNameTheKeyAndWhy) {
   // Issue 8 item 1: webhooks are checked against it, so a malformed one stops the start.
   EXPECT_THAT(error({{"TWILIO_ACCOUNT_SID", "AC1"}}),
               HasSubstr("TWILIO_ACCOUNT_SID: expected AC followed by 32 lower-case hex digits"));
+  for (const char* bad : {"", "10m", "-1s", "50ms", "121s", "0.05s", "s"}) {
+    EXPECT_THAT(error({{"PARLEY_EVENT_TIMEOUT", bad}}),
+                HasSubstr("PARLEY_EVENT_TIMEOUT: expected a duration from 100ms to 120s"))
+        << bad;
+  }
   EXPECT_THAT(error({{"PARLEY_FLOW", "checkin"}}), HasSubstr("unknown key PARLEY_FLOW"));
   // Issue 8 item 15: the log format and level are checked like every other key.
   EXPECT_THAT(error({{"PARLEY_LOG_FORMAT", "JSON"}}),
@@ -140,7 +145,7 @@ TEST_F(ConfigTest, ScriptTimeout) {
     ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
     EXPECT_EQ(c->script_timeout, std::chrono::milliseconds(ms)) << text;
   }
-  for (const char* bad : {"100", "0ms", "0.5ms", "11s", "-1s", "abc", "ms", "1.5", "1e3ms x"}) {
+  for (const char* bad : {"100", "0ms", "0.5ms", "11s", "-1s", "abc", "ms", "12.5", "1e3ms x"}) {
     auto c = LoadConfig({{"PARLEY_SCRIPT_TIMEOUT", bad}}, "");
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_SCRIPT_TIMEOUT: expected a duration"));
@@ -159,6 +164,20 @@ TEST_F(ConfigTest, LogFormatAndLevel) {
   EXPECT_EQ(c->log_format, LogFormat::kJson);
   EXPECT_EQ(c->log_level, LogLevel::kDebug);
   EXPECT_THAT(c->Describe(), HasSubstr("log=json/debug"));
+}
+
+// Issue 8 item 8: the event budget, from PARLEY_EVENT_TIMEOUT.
+TEST_F(ConfigTest, EventTimeout) {
+  auto defaults = LoadConfig({}, "");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->event_timeout, std::chrono::seconds(10));
+  EXPECT_THAT(defaults->Describe(), HasSubstr("event_timeout=10000ms"));
+  for (const auto& [text, ms] : std::vector<std::pair<std::string, int>>{
+           {"5s", 5000}, {"2500ms", 2500}, {"3", 3000}, {"100ms", 100}, {"120s", 120000}}) {
+    auto c = LoadConfig({{"PARLEY_EVENT_TIMEOUT", text}}, "");
+    ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
+    EXPECT_EQ(c->event_timeout, std::chrono::milliseconds(ms)) << text;
+  }
 }
 
 TEST_F(ConfigTest, DotenvErrorsPointAtTheLine) {

@@ -66,7 +66,7 @@ LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* re
   options.default_script = file.stem().string() + ".lua";
   options.revision = Fnv1a64Hex(*text);
   options.registry = registry;
-  options.load_script = [dir, scripts](std::string_view name, const flow::FlowLimits& limits)
+  options.load_script = [dir, scripts](std::string_view name, const flow::EventLimits& limits)
       -> Result<std::shared_ptr<const flow::ScriptHost>> {
     const std::filesystem::path relative{std::string(name)};
     // Scripts live beside their flow: no absolute paths, no way out of the flow's folder.

@@ -65,9 +65,15 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
                            : postgres                ? std::max(2, Cores())
                                                      : 1;
   pipeline_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  pipeline_options.event_timeout = config.event_timeout;
 
   store::ConnectOptions connect;
   connect.sqlite_full_sync = config.sqlite_full_sync;
+  // Database waits fit in the event budget: past it the webhook has answered 503 anyway, so
+  // a lock wait (SQLite's busy timeout, PostgreSQL's lock_timeout) or a statement the server
+  // would finish later only holds up the next events.
+  connect.busy_timeout = std::min<Duration>(connect.busy_timeout, config.event_timeout);
+  connect.statement_timeout = std::max<Duration>(config.event_timeout, std::chrono::seconds(1));
   // One connection per lane, plus the sender and reads (/readyz, the CLI).
   connect.pool_size = pipeline_options.lanes + 2;
   auto store = store::OpenStore(config.database_url, connect);

@@ -38,16 +38,21 @@ constexpr char kBoomFlow[] = R"({
     {"name": "READY", "enter": {"send": "ready"},
      "states": [
        {"name": "@READY", "condition": {"reply": "explode"}, "enter": [{"inc": "n"}, "explode"]},
+       {"name": "@READY", "condition": {"reply": "flood"}, "enter": [{"inc": "n"}, "flood"]},
        {"name": "@READY", "condition": "always", "enter": [{"inc": "n"}, {"send": "ok {{n}}"}]}
      ]}
   ]
 })";
 
-// Sends, then fails: the engine must discard the send with the step.
+// explode sends, then fails: the engine must discard the send with the step. flood sends far
+// more than the flow's sends_per_event (issue 8 item 7).
 constexpr char kBoomScript[] = R"(
 function explode(ctx)
   ctx:send("half done")
   error("kaboom")
+end
+function flood(ctx)
+  for i = 1, 1000 do ctx:send("spam " .. i) end
 end
 )";
 
@@ -116,7 +121,7 @@ void ConversationTest::SetUp() {
     options.registry = &handlers_;
     options.load_script =
         [](std::string_view name,
-           const flow::FlowLimits&) -> Result<std::shared_ptr<const flow::ScriptHost>> {
+           const flow::EventLimits&) -> Result<std::shared_ptr<const flow::ScriptHost>> {
       if (name != "boom.lua") {
         return Status::NotFound("no script " + std::string(name));
       }

@@ -39,7 +39,8 @@ inline const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
 
 // The flows of the suite, beside the check-in example (examples/checkin/checkin.json):
 //   tally     (trigger TALLY)    counts messages in `n` and appends each reply to `log`
-//   boom      (trigger BOOM)     the reply "explode" runs a Lua action that calls error()
+//   boom      (trigger BOOM)     the reply "explode" runs a Lua action that calls error(),
+//                                "flood" one that sends 1,000 messages (over the cap of 10)
 //   badstart  (trigger BADSTART) the initial state's enter runs a C++ action that fails
 //   finish    (trigger FINISH)   one question; any answer completes the session
 class ConversationTest : public ::testing::TestWithParam<std::string> {

@@ -1,5 +1,7 @@
 #include "conversation/flow_error.hpp"
 
+#include "flow/limits.hpp"
+
 #include <cctype>
 
 namespace parley::conversation {
@@ -38,6 +40,9 @@ std::string_view FlowErrorClass(const Status& error) {
   const std::string_view m = error.message();
   switch (error.code()) {
     case StatusCode::kResourceExhausted:
+      if (flow::ExceededEventLimit(error)) {  // flow/limits.hpp: what one event may produce
+        return "per-event cap exceeded";
+      }
       // The sandbox's own wording (script/lua_script.hpp); the code says it is the sandbox's.
       if (m.find("timed out: the call ran longer than") != std::string_view::npos) {
         return "timed out";

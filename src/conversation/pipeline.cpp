@@ -7,17 +7,44 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <thread>
 #include <vector>
 
 namespace parley::conversation {
 namespace {
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// An event's one answer, given by whoever comes first: its lane (the result) or the budget
+// watchdog (kUnavailable at the event's deadline). `done` is called once and released by
+// the caller that won, so a late lane cannot answer again.
+class Answer {
+ public:
+  explicit Answer(Pipeline::Done done) : done_(std::move(done)) {}
+  // Calls `done` with `r` unless the event was already answered; true if this call did.
+  bool Give(Result<Outcome> r) {
+    if (given_.exchange(true)) {
+      return false;
+    }
+    Pipeline::Done done = std::move(done_);  // what it holds (a connection) goes with it
+    done(std::move(r));
+    return true;
+  }
+  bool given() const { return given_.load(); }
+
+ private:
+  std::atomic<bool> given_{false};
+  Pipeline::Done done_;
+};
+
 struct Item {
   Event event;
-  Pipeline::Done done;
+  std::shared_ptr<Answer> answer;
+  // The event budget: the watchdog answers 503 here if the lane has not answered.
+  SteadyTime budget_deadline;
   // Set when the item arrived at a full lane: not applied if the lane reaches it later.
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::optional<SteadyTime> deadline;
 };
 
 // A lane takes this many times its capacity in waiting items before refusing at once.
@@ -63,7 +90,10 @@ struct Pipeline::Impl {
         rejected(registry.AddCounter("parley_pipeline_rejected_total",
                                      "Events refused because a lane's queue stayed full.")),
         failed_batches(registry.AddCounter("parley_pipeline_failed_batches_total",
-                                           "Batches whose transaction could not commit.")) {
+                                           "Batches whose transaction could not commit.")),
+        timed_out(registry.AddCounter(
+            "parley_pipeline_timed_out_total",
+            "Events answered 503 because they did not finish within the event budget.")) {
     if (store.dialect() == "sqlite") {
       this->options.lanes = 1;
     }
@@ -80,6 +110,8 @@ struct Pipeline::Impl {
   void RunLane(Lane& lane);
   void Expire(Item& item);
   void RunBatch(std::vector<Item>& items);
+  void RunWatchdog();
+  void Watch(const Item& item);
 
   store::Store& store;
   const Service& service;
@@ -90,6 +122,7 @@ struct Pipeline::Impl {
   metrics::Histogram& batch_seconds;
   metrics::Counter& rejected;
   metrics::Counter& failed_batches;
+  metrics::Counter& timed_out;
   std::function<void()> on_queued;
   size_t lane_capacity = 1;
   std::vector<std::unique_ptr<Lane>> lanes;
@@ -99,12 +132,68 @@ struct Pipeline::Impl {
   // Set by Stop while it holds every lane's lock, so a lane or a Submit sees it under its
   // own lane lock.
   std::atomic<bool> stopping{false};
+
+  // The budget watchdog: every submitted event's deadline, earliest first. An entry stays
+  // until its deadline even when the lane answered first (Answer::Give is then a no-op).
+  struct Deadline {
+    SteadyTime at;
+    std::shared_ptr<Answer> answer;
+    bool operator>(const Deadline& o) const { return at > o.at; }
+  };
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines;
+  bool watch_stop = false;
+  std::thread watchdog;
 };
 
+void Pipeline::Impl::Watch(const Item& item) {
+  bool earliest = false;
+  {
+    std::lock_guard lock(watch_mu);
+    earliest = deadlines.empty() || item.budget_deadline < deadlines.top().at;
+    deadlines.push({item.budget_deadline, item.answer});
+  }
+  if (earliest) {
+    watch_cv.notify_one();
+  }
+}
+
+void Pipeline::Impl::RunWatchdog() {
+  std::unique_lock lock(watch_mu);
+  while (!watch_stop) {
+    if (deadlines.empty()) {
+      watch_cv.wait(lock);
+      continue;
+    }
+    const SteadyTime next = deadlines.top().at;
+    if (std::chrono::steady_clock::now() < next) {
+      watch_cv.wait_until(lock, next);
+      continue;
+    }
+    std::shared_ptr<Answer> answer = deadlines.top().answer;
+    deadlines.pop();
+    lock.unlock();
+    if (answer->Give(Status::Unavailable(
+            "the event did not finish within its budget of " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(options.event_timeout)
+                    .count()) +
+            " ms (the database is slow or unreachable); it was not applied, or a retry is "
+            "recognized as a duplicate"))) {
+      timed_out.Inc();
+    }
+    lock.lock();
+  }
+}
+
 void Pipeline::Impl::Expire(Item& item) {
+  if (item.answer->given()) {
+    return;  // the budget ran out first and the watchdog answered
+  }
   rejected.Inc();
-  item.done(Status::Unavailable("the event pipeline is full (waited " +
-                                std::to_string(options.enqueue_timeout.count()) + " ms)"));
+  item.answer->Give(Status::Unavailable("the event pipeline is full (waited " +
+                                        std::to_string(options.enqueue_timeout.count()) + " ms)"));
 }
 
 void Pipeline::Impl::RunLane(Lane& lane) {
@@ -123,7 +212,7 @@ void Pipeline::Impl::RunLane(Lane& lane) {
         Item item = std::move(lane.queue.front());
         lane.queue.pop_front();
         queue_depth.Add(-1);
-        if (item.deadline && *item.deadline < now) {
+        if (item.answer->given() || (item.deadline && *item.deadline < now)) {
           expired.push_back(std::move(item));
         } else {
           items.push_back(std::move(item));
@@ -163,6 +252,10 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
   }
   if (batch_status.ok()) {
     for (size_t i = 0; i < items.size(); ++i) {
+      // Past its budget the event was answered 503: it is not applied.
+      if (items[i].answer->given()) {
+        continue;
+      }
       auto tx = (*batch)->BeginEvent();
       if (!tx.ok()) {
         refused[i] = tx.status();
@@ -173,6 +266,9 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
         refused[i] = applied.status();
         continue;  // tx goes out of scope: the event's savepoint is rolled back
       }
+      if (items[i].answer->given()) {
+        continue;  // answered 503 while it ran: its savepoint is rolled back
+      }
       if (applied->keep) {
         if (Status s = (*tx)->Commit(); !s.ok()) {
           refused[i] = s;
@@ -182,10 +278,17 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
       }
       outcomes[i] = std::move(applied->outcome);
     }
-    batch_status = (*batch)->Commit();
+    // When every event of the batch has been answered 503 (the budget ran out while the
+    // batch ran), nobody waits for its writes: roll them back. Otherwise the commit goes on,
+    // and an event answered 503 during it may be durable after all; Twilio's retry of it is
+    // then a duplicate MessageSid (docs/architecture.md, "Event budget").
+    const bool anyone_waits = std::any_of(items.begin(), items.end(),
+                                          [](const Item& item) { return !item.answer->given(); });
+    batch_status = anyone_waits ? (*batch)->Commit() : Status::Ok();
   }
   if (batch.ok()) {
-    batch->reset();  // the connection (SQLite: the write lock) goes back before the answers
+    batch->reset();  // uncommitted: rolled back. The connection (SQLite: the write lock)
+                     // goes back before the answers.
   }
   if (!batch_status.ok()) {
     failed_batches.Inc();
@@ -201,11 +304,11 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
     // An event refused on its own keeps that answer (an unknown flow stays NotFound even
     // when the batch failed too); the others are durable, or failed with their batch.
     if (!refused[i].ok()) {
-      items[i].done(std::move(refused[i]));
+      items[i].answer->Give(std::move(refused[i]));
     } else if (!batch_status.ok()) {
-      items[i].done(batch_status);
+      items[i].answer->Give(batch_status);
     } else {
-      items[i].done(std::move(outcomes[i]));
+      items[i].answer->Give(std::move(outcomes[i]));
     }
   }
 }
@@ -224,6 +327,7 @@ void Pipeline::Start() {
     return;
   }
   impl_->started = true;
+  impl_->watchdog = std::thread([impl = impl_.get()] { impl->RunWatchdog(); });
   for (auto& lane : impl_->lanes) {
     lane->thread = std::thread([impl = impl_.get(), l = lane.get()] { impl->RunLane(*l); });
   }
@@ -244,10 +348,13 @@ Status Pipeline::Submit(Event event, Done done) {
       return Status::Unavailable("the event pipeline is full (" + std::to_string(waiting) +
                                  " events waiting)");
     }
-    Item item{std::move(event), std::move(done), std::nullopt};
+    const SteadyTime now = std::chrono::steady_clock::now();
+    Item item{std::move(event), std::make_shared<Answer>(std::move(done)),
+              now + impl.options.event_timeout, std::nullopt};
     if (waiting >= impl.lane_capacity) {
-      item.deadline = std::chrono::steady_clock::now() + impl.options.enqueue_timeout;
+      item.deadline = now + impl.options.enqueue_timeout;
     }
+    impl.Watch(item);
     lane.queue.push_back(std::move(item));
   }
   impl.queue_depth.Add(1);
@@ -286,6 +393,15 @@ void Pipeline::Stop() {
     if (lane->thread.joinable()) {
       lane->thread.join();
     }
+  }
+  // The watchdog last: events still running while the lanes finish keep their budget.
+  {
+    std::lock_guard lock(impl.watch_mu);
+    impl.watch_stop = true;
+  }
+  impl.watch_cv.notify_all();
+  if (impl.watchdog.joinable()) {
+    impl.watchdog.join();
   }
 }
 

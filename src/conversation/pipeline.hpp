@@ -21,6 +21,13 @@
 // within enqueue_timeout its `done` gets kUnavailable (the webhook's 503; Twilio retries)
 // without it being applied. Past four times the room, Submit refuses at once.
 //
+// The event budget: every event is answered within event_timeout of Submit, even when the
+// database never returns (a watchdog thread answers kUnavailable: the webhook's 503, so
+// Twilio retries). The lane skips an event answered so, or rolls back its savepoint if it
+// was running; it commits a batch only if some event of it still waits. An event answered
+// 503 while its batch was committing can still become durable: a retry is then a duplicate
+// MessageSid, applied once. Its lane answers nothing more: `done` is called exactly once.
+//
 // Thread-safe: Submit and Run from any thread. `done` runs on a lane thread and must not
 // block for long (it holds up the lane's next batch).
 #pragma once
@@ -43,6 +50,9 @@ struct PipelineOptions {
   int max_batch = 64;  // events per transaction
   int queue_capacity = 4096;
   Duration enqueue_timeout = std::chrono::seconds(10);
+  // The event budget (PARLEY_EVENT_TIMEOUT): from Submit to the answer, queued, applied and
+  // committed. Past it `done` gets kUnavailable at once, however long the database takes.
+  Duration event_timeout = std::chrono::seconds(10);
   // Batch failures, for the server log (never a body or a full phone number).
   std::function<void(std::string_view)> log;
 };
@@ -61,9 +71,9 @@ class Pipeline {
   // Starts the lane threads.
   void Start();
   // Queues `event`; `done` is called exactly once, on a lane thread, after the batch holding
-  // the event committed (or failed), or when the event waited for room too long. Never
-  // blocks. kUnavailable, without calling `done`, when the lane is far over its room or the
-  // pipeline is stopping or not started.
+  // the event committed (or failed), or when the event waited for room too long; or on the
+  // watchdog thread when the event budget ran out first. Never blocks. kUnavailable, without
+  // calling `done`, when the lane is far over its room or the pipeline is stopping or not started.
   Status Submit(Event event, Done done);
   // Submit and wait for the result (the CLI, tests).
   Result<Outcome> Run(Event event);

@@ -346,6 +346,69 @@ TEST_P(PipelineTest, AnEventThatWaitsForRoomTooLongIsAnsweredUnavailableUnapplie
   EXPECT_THAT(Replies(Sms("+14155550106", "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
 }
 
+// Issue 8 item 8: with the database stuck, a webhook waited as long as the database did
+// (21 s; Twilio gives up at 15 s). Every event is answered within its budget, stuck where
+// it may be (here: waiting for the batch, then inside a statement), and the late lane
+// neither answers again nor writes anything.
+TEST_P(PipelineTest, AnEventPastItsBudgetIsAnsweredUnavailableInTimeAndWritesNothing) {
+  constexpr auto kBudget = std::chrono::milliseconds(300);
+  constexpr auto kSlack = std::chrono::milliseconds(1500);
+  PipelineOptions options;
+  options.event_timeout = kBudget;
+  StartFaulty(options);
+  for (const StoreOp stuck : {StoreOp::kBeginBatch, StoreOp::kInsertInbound}) {
+    SCOPED_TRACE(StoreOpName(stuck));
+    const std::string who = stuck == StoreOp::kBeginBatch ? kBob : kCid;
+    const std::string next = stuck == StoreOp::kBeginBatch ? kAna : "+14155550104";
+    faulty_->Block(stuck);
+    Results results;
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_OK(pipeline_->Submit(Sms(who, "JOIN"), results.For(0)));
+    ASSERT_TRUE(results.Wait(1));
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, kBudget);
+    EXPECT_LT(waited, kBudget + kSlack);
+    ASSERT_FALSE(results.at(0).ok());
+    EXPECT_EQ(results.at(0).status().code(), StatusCode::kUnavailable);
+    EXPECT_THAT(results.at(0).status().message(), HasSubstr("budget of 300 ms"));
+    EXPECT_TRUE(faulty_->WaitBlocked(stuck, 1, kWait));
+
+    // The database answers at last: the lane goes on, and the next event is applied.
+    faulty_->Unblock(stuck);
+    EXPECT_THAT(Replies(Sms(next, "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
+    EXPECT_EQ(results.size(), 1u);  // the stuck event was not answered twice
+    EXPECT_FALSE(Contact(who).has_value()) << "the event answered 503 was written";
+  }
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_timed_out_total 2\n"));
+}
+
+// Issue 8 item 8, against the real database: another writer holds what the event needs
+// (SQLite: the write lock; PostgreSQL: the contact's row lock) for longer than the budget.
+// The event is answered 503 in time, not after the busy timeout, and is not applied.
+TEST_P(PipelineTest, AWriterHoldingTheDatabaseCostsAnEventOnlyItsBudget) {
+  constexpr auto kBudget = std::chrono::milliseconds(300);
+  PipelineOptions options;
+  options.event_timeout = kBudget;
+  StartPipeline(options);
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
+
+  ASSERT_OK_AND_ASSIGN(auto other, OpenStore());
+  ASSERT_OK_AND_ASSIGN(auto holder, other->BeginBatch());
+  ASSERT_OK(holder->LockContacts({NewContactRecord(Address{"sms", kAna, kAna}, clock_.Now())}));
+  Results results;
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_OK(pipeline_->Submit(Sms(kAna, "yes"), results.For(0)));
+  ASSERT_TRUE(results.Wait(1));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, kBudget);
+  EXPECT_LT(waited, kBudget + std::chrono::milliseconds(1500));
+  EXPECT_EQ(results.at(0).status().code(), StatusCode::kUnavailable);
+
+  holder.reset();  // rolled back: the lock is free
+  EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
+  EXPECT_EQ(results.size(), 1u);
+}
+
 TEST_P(PipelineTest, PastFourTimesTheRoomSubmitRefusesAtOnce) {
   PipelineOptions options;
   options.lanes = 1;

@@ -64,7 +64,10 @@ struct Service::Counters {
                                   "budget, memory); each pauses the contact's handlers.")),
         paused(r.AddCounter("parley_flow_paused_events_total",
                             "Events failed without running the flow: the contact's handlers "
-                            "were paused after hitting a limit.")) {}
+                            "were paused after hitting a limit.")),
+        limits_exceeded(r.AddCounterFamily(
+            "parley_event_limit_exceeded_total",
+            "Events failed because they exceeded a per-event cap of their flow.", {"limit"})) {}
   metrics::Counter& inbound;
   metrics::Counter& duplicates;
   metrics::Counter& transitions;
@@ -74,6 +77,7 @@ struct Service::Counters {
   metrics::Counter& flow_errors;
   metrics::Counter& limit_errors;
   metrics::Counter& paused;
+  metrics::CounterFamily& limits_exceeded;
 };
 
 // The state of one event while it runs: its transaction, contact and what it produced.
@@ -149,8 +153,9 @@ Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
   return tx.SaveSession(s);
 }
 
-// Runs one engine step and writes its effects. A handler error is not a store error: it is
-// recorded in the outcome and the session is left as it was.
+// Runs one engine step and writes its effects. A handler error, or a per-event cap exceeded
+// (flow/limits.hpp), is not a store error: it is recorded in the outcome and the session is
+// left as it was (the inbound message stays recorded).
 Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                         const flow::Event& event, bool starting) const {
   const std::string& address = cx.contact.address;
@@ -165,7 +170,12 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
   auto step = flow::Step(flow, session.session, event, cx.now);
   if (!step.ok()) {
     counters_->flow_errors.Inc();
-    if (step.status().code() == StatusCode::kResourceExhausted) {
+    // A cap exceeded is a flow error too (the session stays as it was), counted by cap; it
+    // is cheap, so unlike a handler limit (deadline, budget, memory) it does not pause the
+    // contact.
+    if (const auto limit = flow::ExceededEventLimit(step.status())) {
+      counters_->limits_exceeded.WithLabels(flow::EventLimitLabel(*limit)).Inc();
+    } else if (step.status().code() == StatusCode::kResourceExhausted) {
       counters_->limit_errors.Inc();
       breaker_->Failed(address, cx.now);
     }

@@ -451,6 +451,32 @@ TEST_P(ServiceTest, ALuaErrorKeepsTheMessageAndLeavesTheSessionAsItWas) {
   EXPECT_THAT(Replies(Sms(kAna, "hi")), ElementsAre("ok 2"));
 }
 
+// Issue 8 item 7: one inbound message could produce any number of outbound rows. Past the
+// flow's sends_per_event the event fails like a handler error: the inbound message is
+// recorded, nothing it produced is written, the session is as it was, a metric counts it.
+TEST_P(ServiceTest, AnEventOverAPerEventCapWritesNothingButTheInboundMessage) {
+  EXPECT_THAT(Replies(Sms(kAna, "BOOM")), ElementsAre("ready"));
+  const auto before = Session(kAna);
+  ASSERT_TRUE(before.has_value());
+  const std::string counts_before = Counts();
+
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "flood")));
+  EXPECT_THAT(
+      outcome.flow_error,
+      HasSubstr("event limit exceeded: sends_per_event is 10 (flow 'boom', state 'READY')"));
+  EXPECT_THAT(outcome.replies, IsEmpty());
+  const auto after = Session(kAna);
+  EXPECT_EQ(after->session, before->session);
+  EXPECT_EQ(after->updated_at, before->updated_at);
+  EXPECT_EQ(Log(kAna).back(), "in:flood");
+  EXPECT_THAT(Counts(), HasSubstr("messages=3 outbox=1 "));  // BOOM, ready, flood
+  EXPECT_THAT(Metrics(), HasSubstr("parley_event_limit_exceeded_total{limit=\"sends\"} 1\n"));
+  EXPECT_EQ(MetricValue("parley_flow_errors_total"), 1);
+  // The conversation goes on.
+  EXPECT_THAT(Replies(Sms(kAna, "hi")), ElementsAre("ok 1"));
+}
+
 TEST_P(ServiceTest, ABuiltInHandlerErrorAtATriggerStartsNoSession) {
   ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, "BADSTART")));
   EXPECT_THAT(outcome.flow_error, HasSubstr("fail_native"));
@@ -582,7 +608,7 @@ end
 )";
   flow::CompileOptions options;
   options.revision = "nul-rev1";
-  options.load_script = [&](std::string_view, const flow::FlowLimits&) {
+  options.load_script = [&](std::string_view, const flow::EventLimits&) {
     return script::LoadLuaScript(kScript, "nul.lua");
   };
   flow::CompileResult compiled = flow::Compile(kFlow, options);

@@ -1,5 +1,7 @@
 #include "flow/engine.hpp"
 
+#include <algorithm>
+
 #include "flow/detail/step_context.hpp"
 
 namespace parley::flow {
@@ -7,6 +9,24 @@ namespace parley::flow {
 namespace {
 
 using detail::StepContext;
+
+// The vars_bytes cap, checked only when the event changed a variable: a session already over
+// a lowered cap is not stuck, it only cannot grow.
+Status CheckVarsSize(const Flow& flow, const StepResult& r, std::string_view state) {
+  const bool changed = std::any_of(r.effects.begin(), r.effects.end(), [](const Effect& e) {
+    return std::holds_alternative<VarEffect>(e);
+  });
+  if (!changed) {
+    return Status::Ok();
+  }
+  const auto size = static_cast<int64_t>(json::Serialize(r.session.vars).size());
+  if (size <= flow.limits.vars_bytes) {
+    return Status::Ok();
+  }
+  return EventLimitExceeded(
+      EventLimit::kVarsBytes, flow.limits.vars_bytes, flow.id, state,
+      "the session's variables would take " + std::to_string(size) + " bytes");
+}
 
 void Complete(StepResult& r, std::string reason) {
   r.session.status = SessionStatus::kCompleted;
@@ -26,6 +46,7 @@ Result<StepResult> StartSession(const Flow& flow, const Session& seed, const Eve
   StepContext ctx(flow, event, now, r.session, r.effects);
   ctx.Enter(r.session.state, r.session.state, r.session.step);
   PARLEY_RETURN_IF_ERROR(detail::Run(flow.start_enter, ctx));
+  PARLEY_RETURN_IF_ERROR(CheckVarsSize(flow, r, r.session.state));
   if (ctx.finished()) {
     Complete(r, "finished by the start state's actions");
   } else if (flow.states[flow.start].terminal()) {
@@ -70,6 +91,7 @@ Result<StepResult> Step(const Flow& flow, const Session& session, const Event& e
     r.effects.emplace_back(StateChangeEffect{state->name, target.name, edge.path});
     ctx.Enter(state->name, target.name, session.step + 1);
     PARLEY_RETURN_IF_ERROR(detail::Run(edge.enter, ctx));
+    PARLEY_RETURN_IF_ERROR(CheckVarsSize(flow, r, state->name));
     r.session.state = target.name;
     r.session.step = session.step + 1;
     if (ctx.finished()) {
@@ -84,6 +106,7 @@ Result<StepResult> Step(const Flow& flow, const Session& session, const Event& e
   const std::optional<ActionList>& otherwise = state->otherwise ? state->otherwise : flow.otherwise;
   if (otherwise) {
     PARLEY_RETURN_IF_ERROR(detail::Run(*otherwise, ctx));
+    PARLEY_RETURN_IF_ERROR(CheckVarsSize(flow, r, state->name));
     if (ctx.finished()) {
       Complete(r, "finished by the 'otherwise' actions of '" + state->name + "'");
     }

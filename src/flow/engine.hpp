@@ -11,7 +11,8 @@
 //    (or flow's) `otherwise` actions run and an UnmatchedEffect is recorded.
 //  - A kTimer event whose timer_step differs from the session's step (and !timer_keep) is
 //    stale: nothing runs and a StaleTimerEffect is returned.
-// A handler error (Lua error, budget exhausted, bad timer) fails the whole event: the
+// A handler error (Lua error, budget exhausted, bad timer) or a per-event cap exceeded
+// (flow/limits.hpp: sends, timers, message size, variables) fails the whole event: the
 // returned Status is not ok and the caller keeps the session as it was.
 #pragma once
 

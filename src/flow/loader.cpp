@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "common/json_tape.hpp"
+#include "flow/detail/limits_loader.hpp"
 #include "flow/detail/loader_context.hpp"
 #include "flow/detail/tree_builder.hpp"
 #include "flow/detail/validate.hpp"
@@ -30,32 +31,6 @@ using json::TapeValue;
 const std::vector<std::string> kDocumentKeys = {
     "flow",   "version",  "start", "script",      "conditions",   "actions",          "otherwise",
     "states", "triggers", "tz",    "description", "expire_after", "on_missing_state", "limits"};
-
-const std::vector<std::string> kLimitKeys = {"script_timeout_ms"};
-constexpr double kMaxScriptTimeoutMs = 10'000;  // the server's budget for a whole event
-
-// The document's "limits" object.
-void ReadLimits(LoaderContext& cx, TapeValue limits, FlowLimits& out) {
-  if (!ExpectType(cx, limits, json::Type::kObject, "limits")) {
-    return;
-  }
-  const JsonPath path("limits");
-  for (const auto& [key, value] : limits.members()) {
-    const JsonPath key_path = path.Child(key);
-    if (key == "script_timeout_ms") {
-      const double v = value.is_number() ? value.as_number() : 0;
-      if (!value.is_number() || v < 1 || v > kMaxScriptTimeoutMs || v != static_cast<int>(v)) {
-        cx.Error(key_path, value,
-                 "script_timeout_ms must be a whole number of milliseconds from 1 to 10000");
-      } else {
-        out.script_timeout = std::chrono::milliseconds(static_cast<int>(v));
-      }
-    } else {
-      cx.Error(key_path, value,
-               "unknown limit '" + std::string(key) + "'" + Suggest(key, kLimitKeys));
-    }
-  }
-}
 
 // Reads the document form's top-level keys (everything but "states").
 void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
@@ -131,12 +106,12 @@ void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
     ExpectString(cx, *d, "description");
   }
   if (const auto limits = doc.Find("limits")) {
-    ReadLimits(cx, *limits, flow.limits);
+    detail::ReadLimits(cx, *limits, flow.limits);
   }
 }
 
 // Loads the flow's script: the document's "script", or the tree form's default.
-void LoadScript(LoaderContext& cx, std::optional<TapeValue> script_key, const FlowLimits& limits) {
+void LoadScript(LoaderContext& cx, std::optional<TapeValue> script_key, const EventLimits& limits) {
   const CompileOptions& options = cx.options();
   std::string name;
   if (script_key) {

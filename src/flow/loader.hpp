@@ -40,7 +40,7 @@ struct CompileOptions {
   // flow's "limits" (script_timeout for the script's calls). For the default script,
   // NotFound means "there is none" and is not an error.
   std::function<Result<std::shared_ptr<const ScriptHost>>(std::string_view name,
-                                                          const FlowLimits& limits)>
+                                                          const EventLimits& limits)>
       load_script;
   std::string default_script;                 // "lima.lua" for "lima.json"
   const HandlerRegistry* registry = nullptr;  // must outlive every Flow compiled with it

@@ -312,7 +312,7 @@ TEST(Loader, Warnings) {
 TEST(Loader, ScriptIsLoadedThroughTheCallerAndItsErrorsReported) {
   CompileOptions options;
   options.load_script = [](std::string_view name,
-                           const FlowLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
+                           const EventLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
     return Status::InvalidArgument(std::string(name) + ":3: syntax error near 'end'");
   };
   const auto r = Compile(R"({"script": "x.lua", "states": [{"name": "A"}]})", options);
@@ -321,7 +321,7 @@ TEST(Loader, ScriptIsLoadedThroughTheCallerAndItsErrorsReported) {
   // A tree-form file without a script beside it is fine.
   options.default_script = "lima.lua";
   options.load_script = [](std::string_view,
-                           const FlowLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
+                           const EventLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
     return Status::NotFound("no such file");
   };
   EXPECT_EQ(Compile(R"([{"name": "A"}])", options).error_count(), 0u);
@@ -333,7 +333,7 @@ TEST(Loader, LimitsReachTheScriptLoader) {
   CompileOptions options;
   options.load_script = [&seen](
                             std::string_view,
-                            const FlowLimits& limits) -> Result<std::shared_ptr<const ScriptHost>> {
+                            const EventLimits& limits) -> Result<std::shared_ptr<const ScriptHost>> {
     seen = limits.script_timeout;
     return Status::InvalidArgument("not loaded");
   };

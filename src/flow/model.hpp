@@ -15,6 +15,7 @@
 
 #include "common/json.hpp"
 #include "flow/handlers.hpp"
+#include "flow/limits.hpp"
 #include "flow/text.hpp"
 
 namespace re2 {
@@ -147,11 +148,6 @@ struct State {
   bool terminal() const { return edges.empty(); }
 };
 
-// The document's "limits": what handling one event may cost. Unset: the server's default.
-struct FlowLimits {
-  std::optional<std::chrono::milliseconds> script_timeout;  // "script_timeout_ms"
-};
-
 struct Flow {
   std::string id;  // "flow" key, else the file name without extension
   int version = 1;
@@ -171,7 +167,7 @@ struct Flow {
   std::vector<std::string> triggers;  // normalized keywords that start a session
   std::string on_missing_state;       // where sessions go when a new revision drops their state
   std::shared_ptr<const ScriptHost> script;  // null when the flow has no script
-  FlowLimits limits;
+  EventLimits limits;                        // what one event may produce ("limits")
 
   const State* FindState(std::string_view name) const {
     const auto it = by_name.find(name);

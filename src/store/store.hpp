@@ -199,8 +199,12 @@ class Batch {
 struct ConnectOptions {
   // PostgreSQL: connections in the pool (each transaction holds one). SQLite: ignored.
   int pool_size = 8;
-  // How long Begin() waits for a free connection or for SQLite's write lock.
+  // How long Begin() waits for a free connection or for SQLite's write lock (PostgreSQL: also
+  // its lock_timeout).
   Duration busy_timeout = std::chrono::seconds(5);
+  // PostgreSQL: the server cancels a statement running longer (statement_timeout). SQLite:
+  // ignored.
+  Duration statement_timeout = std::chrono::seconds(30);
   // SQLite: fsync the WAL at every commit (synchronous=FULL), so a commit survives a power
   // loss, not only a process crash. false: synchronous=NORMAL (no fsync per commit; the last
   // commits before a power loss may be lost). PostgreSQL: ignored (the server's fsync and

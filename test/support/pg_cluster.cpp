@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 extern char** environ;
@@ -122,6 +124,7 @@ PgCluster* PgCluster::Shared(std::string* error) {
 void PgCluster::StopShared() { SharedSlot().reset(); }
 
 PgCluster::~PgCluster() {
+  (void)Thaw();  // a frozen server could not stop
   if (running_) {
     (void)Stop();
   }
@@ -153,6 +156,66 @@ Status PgCluster::Stop() {
   }
   running_ = false;
   return Run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"}, true);
+}
+
+// ---- Freeze and Thaw: the server's processes found through postmaster.pid and /proc ----
+namespace {
+
+// The parent pid from /proc/PID/stat ("pid (comm) state ppid ..."; comm may hold spaces).
+int ParentOf(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos || close + 4 > stat.size()) {
+    return -1;
+  }
+  try {
+    return std::stoi(stat.substr(close + 4));  // ") S " then the ppid
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+Status PgCluster::Freeze() {
+  if (!frozen_.empty()) {
+    return Status::FailedPrecondition("the cluster is frozen already");
+  }
+  std::ifstream pid_file(dir_ + "/data/postmaster.pid");
+  int postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) {
+    return Status::Internal("cannot read " + dir_ + "/data/postmaster.pid");
+  }
+  // The postmaster first, so that it starts no process after the children are listed.
+  if (kill(postmaster, SIGSTOP) != 0) {
+    return Status::Internal("SIGSTOP postmaster: " + std::string(std::strerror(errno)));
+  }
+  frozen_.push_back(postmaster);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || ParentOf(name) != postmaster) {
+      continue;
+    }
+    const int pid = std::stoi(name);
+    if (kill(pid, SIGSTOP) == 0) {
+      frozen_.push_back(pid);
+    }
+  }
+  return Status::Ok();
+}
+
+Status PgCluster::Thaw() {
+  Status status;
+  for (const int pid : frozen_) {
+    if (kill(pid, SIGCONT) != 0 && errno != ESRCH && status.ok()) {
+      status = Status::Internal("SIGCONT " + std::to_string(pid) + ": " + std::strerror(errno));
+    }
+  }
+  frozen_.clear();
+  return status;
 }
 
 // Runs a command to completion with stdin from /dev/null and output appended to

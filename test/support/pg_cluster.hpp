@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.hpp"
 
@@ -45,6 +46,14 @@ class PgCluster {
   // destructor then only deletes the directory.
   Status Stop();
 
+  // Freezes the server as a hung host would: SIGSTOP to the postmaster, then to every
+  // process it started (backends, checkpointer, ...). Connections stay open and the kernel
+  // still accepts their bytes, but nothing answers. Thaw (SIGCONT) resumes them; the
+  // destructor thaws a frozen server before stopping it. Freeze only a cluster of your own:
+  // never the Shared one, which other tests are using.
+  Status Freeze();
+  Status Thaw();
+
   // The temp dir; also the unix socket directory.
   const std::string& dir() const { return dir_; }
 
@@ -56,6 +65,7 @@ class PgCluster {
   std::string bindir_;
   std::string dir_;
   bool running_ = false;
+  std::vector<int> frozen_;  // pids stopped by Freeze, postmaster first
 };
 
 }  // namespace parley::testing

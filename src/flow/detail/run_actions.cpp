@@ -68,6 +68,8 @@ Status Run(const ActionList& actions, StepContext& ctx) {
           return Status::Ok();
         },
         action.v);
+    // A cap first: a script that failed because a request was refused reports the cap.
+    PARLEY_RETURN_IF_ERROR(ctx.limit_status());
     PARLEY_RETURN_IF_ERROR(status);
   }
   return Status::Ok();

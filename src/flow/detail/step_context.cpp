@@ -2,7 +2,46 @@
 
 namespace parley::flow::detail {
 
+bool StepContext::Allow(EventLimit limit, int64_t& count, int64_t amount) {
+  if (!limit_status_.ok()) {
+    return false;
+  }
+  const int64_t cap = EventLimitValue(flow_.limits, limit);
+  if (amount > cap - count) {
+    const std::string detail = limit == EventLimit::kMessageChars
+                                   ? "a message of " + std::to_string(amount) + " characters"
+                                   : "more than " + std::to_string(cap) + " requested by one event";
+    limit_status_ = EventLimitExceeded(limit, cap, flow_.id, state_, detail);
+    return false;
+  }
+  count += amount;
+  return true;
+}
+
+void StepContext::Send(SendEffect message) {
+  int64_t chars = 0;
+  if (Allow(EventLimit::kMessageChars, chars, CountChars(message.text)) &&
+      Allow(EventLimit::kSends, sends_)) {
+    effects_.emplace_back(std::move(message));
+  }
+}
+
 void StepContext::Set(std::string_view name, json::Value value) {
+  // Each write is copied into its effect, so a loop of writes could take far more memory
+  // than the session keeps: what one event writes is bounded too.
+  if (!limit_status_.ok()) {
+    return;
+  }
+  const auto bytes = static_cast<int64_t>(name.size() + json::Serialize(value).size());
+  const int64_t cap = flow_.limits.vars_bytes;
+  if (bytes > kVarsWrittenFactor * cap - vars_written_) {
+    limit_status_ =
+        EventLimitExceeded(EventLimit::kVarsBytes, cap, flow_.id, state_,
+                           "one event wrote more than " + std::to_string(kVarsWrittenFactor) +
+                               " times that many bytes of variables");
+    return;
+  }
+  vars_written_ += bytes;
   effects_.emplace_back(VarEffect{std::string(name), value});
   session_.vars.Set(name, std::move(value));
 }
@@ -14,11 +53,17 @@ void StepContext::Unset(std::string_view name) {
 }
 
 void StepContext::Cancel(std::string_view name) {
+  if (!Allow(EventLimit::kTimers, timer_cancels_)) {
+    return;
+  }
   const bool all = name == "all";
   effects_.emplace_back(TimerCancelEffect{all ? "" : std::string(name), all});
 }
 
 void StepContext::AddTimer(std::string name, TimePoint due, bool keep) {
+  if (!Allow(EventLimit::kTimers, timer_sets_)) {
+    return;
+  }
   effects_.emplace_back(TimerSetEffect{std::move(name), due, timer_step_, keep});
 }
 
@@ -74,7 +119,7 @@ Status StepContext::Timer(const TimerRequest& request) {
     timer.tz = request.tz;
   }
   SetTimer(timer);
-  return Status::Ok();
+  return limit_status_;
 }
 
 const std::string& StepContext::NormalizedReply() {

@@ -11,6 +11,9 @@
 
 namespace parley::flow::detail {
 
+// Variable writes of one event may total this many times vars_bytes (flow/limits.hpp).
+inline constexpr int64_t kVarsWrittenFactor = 16;
+
 class StepContext final : public ActionContext {
  public:
   // `session` is the working copy the step mutates; `effects` receives the effects.
@@ -34,7 +37,8 @@ class StepContext final : public ActionContext {
   const json::Value& vars() const override { return session_.vars; }
 
   // ActionContext
-  void Send(SendEffect message) override { effects_.emplace_back(std::move(message)); }
+  // Requests past the flow's per-event caps are dropped and recorded in limit_status().
+  void Send(SendEffect message) override;
   void Set(std::string_view name, json::Value value) override;
   void Unset(std::string_view name) override;
   Status Timer(const TimerRequest& request) override;
@@ -44,6 +48,8 @@ class StepContext final : public ActionContext {
   // Typed entry points for built-in actions (already validated by the loader).
   void SetTimer(const act::Timer& timer);
   bool finished() const { return finished_; }
+  // The first per-event cap exceeded (flow/limits.hpp), else ok. Run stops at it.
+  const Status& limit_status() const { return limit_status_; }
 
   // The reply, normalized once per step (reply conditions share it). Precondition: the
   // event is a message.
@@ -54,6 +60,8 @@ class StepContext final : public ActionContext {
 
  private:
   void AddTimer(std::string name, TimePoint due, bool keep);
+  // Counts one more request against `limit`; false (and limit_status() set) past the cap.
+  bool Allow(EventLimit limit, int64_t& count, int64_t amount = 1);
   std::string_view ZoneFor(std::string_view requested) const;
 
   const Flow& flow_;
@@ -65,6 +73,11 @@ class StepContext final : public ActionContext {
   std::string_view target_;
   uint64_t timer_step_ = 0;
   bool finished_ = false;
+  int64_t sends_ = 0;
+  int64_t timer_sets_ = 0;
+  int64_t timer_cancels_ = 0;
+  int64_t vars_written_ = 0;  // bytes of variable writes, names included
+  Status limit_status_;
   std::optional<std::string> normalized_reply_;
   std::optional<std::optional<double>> reply_number_;
 };

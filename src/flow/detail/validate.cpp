@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "flow/detail/limits_warnings.hpp"
+
 namespace parley::flow::detail {
 
 namespace {
@@ -124,6 +126,7 @@ void AddWarnings(LoaderContext& cx, const Flow& flow, const StateOrigins& origin
     cx.Add(d.severity, std::move(d.path), d.pos, std::move(d.message));
   }
   WarnTemplateVariables(cx);
+  WarnLimits(cx, flow, origin_of);
 }
 
 }  // namespace parley::flow::detail

@@ -18,7 +18,8 @@ struct StateOrigin {
 using StateOrigins = std::function<StateOrigin(StateId id)>;
 
 // Adds warnings for unreachable states, edges after an "always" edge, states that wait for
-// a reply with neither a timer edge nor `otherwise`, and template variables never set.
+// a reply with neither a timer edge nor `otherwise`, template variables never set, and action
+// lists that exceed a per-event cap (limits_warnings.hpp).
 void AddWarnings(LoaderContext& cx, const Flow& flow, const StateOrigins& origin_of);
 
 }  // namespace parley::flow::detail

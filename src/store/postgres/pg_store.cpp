@@ -26,8 +26,15 @@ using detail::Param;
 using detail::Q;
 using detail::RowFn;
 
-// Bounds a statement that is not waiting for a lock (those get busy_timeout).
-constexpr int kStatementTimeoutMs = 30'000;
+// TCP keepalives and tcp_user_timeout: a server that vanished without closing the
+// connection (a host down, a network partition) is noticed in about this many seconds
+// instead of the kernel's default of minutes to hours. Unix-socket connections ignore them;
+// a server that is alive but stuck (SIGSTOP) still acknowledges TCP, which is why the event
+// pipeline has its own budget (docs/architecture.md, "Event budget").
+constexpr int kKeepalivesIdleS = 10;
+constexpr int kKeepalivesIntervalS = 5;
+constexpr int kKeepalivesCount = 3;
+constexpr int kTcpUserTimeoutMs = 30'000;
 // The server ends a transaction left open this long (a stuck or leaked Transaction).
 constexpr int kIdleInTransactionTimeoutMs = 60'000;
 // libpq treats connect_timeout below 2 s as 2 s.
@@ -86,15 +93,40 @@ class PgConn final : public Conn {
     const auto busy_ms = std::max<int64_t>(options.busy_timeout.count(), 1);
     const std::string connect_timeout =
         std::to_string(std::max<int64_t>(kMinConnectTimeoutS, (busy_ms + 999) / 1000));
+    const auto statement_ms = std::max<int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options.statement_timeout).count(),
+        1);
     const std::string server_options =
-        "-c statement_timeout=" + std::to_string(kStatementTimeoutMs) +
+        "-c statement_timeout=" + std::to_string(statement_ms) +
         " -c lock_timeout=" + std::to_string(busy_ms) +
         " -c idle_in_transaction_session_timeout=" + std::to_string(kIdleInTransactionTimeoutMs);
+    const std::string keepalives_idle = std::to_string(kKeepalivesIdleS);
+    const std::string keepalives_interval = std::to_string(kKeepalivesIntervalS);
+    const std::string keepalives_count = std::to_string(kKeepalivesCount);
+    const std::string tcp_user_timeout = std::to_string(kTcpUserTimeoutMs);
     // Keywords before "dbname" are defaults: whatever the URL sets wins.
-    const char* keys[] = {"connect_timeout",  "options", "client_encoding",
-                          "application_name", "dbname",  nullptr};
-    const char* values[] = {
-        connect_timeout.c_str(), server_options.c_str(), "UTF8", "parley", url.c_str(), nullptr};
+    const char* keys[] = {"connect_timeout",
+                          "options",
+                          "client_encoding",
+                          "application_name",
+                          "keepalives",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          "dbname",
+                          nullptr};
+    const char* values[] = {connect_timeout.c_str(),
+                            server_options.c_str(),
+                            "UTF8",
+                            "parley",
+                            "1",
+                            keepalives_idle.c_str(),
+                            keepalives_interval.c_str(),
+                            keepalives_count.c_str(),
+                            tcp_user_timeout.c_str(),
+                            url.c_str(),
+                            nullptr};
     auto conn = std::make_unique<PgConn>(PQconnectdbParams(keys, values, 1));
     if (conn->conn_ == nullptr) {
       return Status::Unavailable("postgres connect: out of memory");

@@ -3,9 +3,13 @@
 //
 // Connections are opened lazily, up to pool_size; Begin() waits up to busy_timeout for a
 // free one, then gives kUnavailable. A connection that fails is discarded and the next user
-// opens a new one, so the store recovers by itself once the server is back. Nothing waits
-// forever: connect_timeout bounds connecting, statement_timeout every statement and
-// lock_timeout (= busy_timeout) the per-contact lock; settings in the URL take precedence.
+// opens a new one, so the store recovers by itself once the server is back. The server bounds
+// its side: connect_timeout bounds connecting, statement_timeout (ConnectOptions) every
+// statement, lock_timeout (= busy_timeout) the per-contact lock, and
+// idle_in_transaction_session_timeout a transaction left open; TCP keepalives and
+// tcp_user_timeout notice a server host that vanished. A server that is alive but stuck
+// (SIGSTOP, a hung disk) can still hold a call for as long as it is stuck: the event
+// pipeline's budget answers the webhook regardless. Settings in the URL take precedence.
 //
 // Errors: SQLSTATE class 23 (constraints) is kFailedPrecondition; a lost connection, class
 // 08, 57P0x (shutdown), 57014 (timeout), 55P03 (lock timeout) and class 40 (serialization,
