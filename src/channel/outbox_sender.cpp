@@ -44,7 +44,12 @@ Result<int> OutboxSender::DrainOnce() {
     std::vector<store::OutboxDelivery> done;
     done.reserve(claimed->size());
     for (const store::OutboxItem& item : *claimed) {
-      auto sent = channel_.Send({item.from, item.to, item.body, item.media});
+      OutboundMessage message;
+      message.from = item.from;
+      message.to = item.to;
+      message.body = item.body;
+      message.media = item.media;
+      const SendOutcome sent = channel_.Send(message);
       if (sent.ok()) {
         done.push_back({item.id, sent->status, sent->provider_sid, sent->error_code});
       } else if (sent.status().code() == StatusCode::kUnavailable &&
