@@ -4,6 +4,7 @@
 
 #include "common/json.hpp"
 #include "flow/engine.hpp"
+#include "twilio/body_split.hpp"
 
 namespace parley::conversation {
 
@@ -98,25 +99,34 @@ Result<Applied> Service::Apply(store::Transaction& tx, const Event& event, TimeP
 
 Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
                         const std::string& text, const std::vector<std::string>& media) const {
-  store::MessageRecord m;
-  m.contact_id = cx.contact.id;
-  if (session.id != 0) {
-    m.session_id = session.id;
+  // A text over Twilio's 1,600 characters becomes several messages, in order, each its own
+  // outbox row (or TwiML <Message>); media go with the first (docs/delivery.md).
+  const std::vector<std::string> parts = twilio::SplitBody(text);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    store::MessageRecord m;
+    m.contact_id = cx.contact.id;
+    if (session.id != 0) {
+      m.session_id = session.id;
+    }
+    m.direction = store::MessageRecord::Direction::kOutbound;
+    m.from = cx.reply_from;
+    m.to = cx.contact.address;
+    m.body = parts[i];
+    if (i == 0) {
+      m.media = media;
+    }
+    m.created_at = cx.now;
+    cx.applied.outcome.replies.push_back({m.body, m.media});
+    if (cx.event.reply_mode == ReplyMode::kInline) {
+      m.status = store::MessageStatus::kTwiml;
+      PARLEY_RETURN_IF_ERROR(cx.tx.RecordOutbound(m));
+      continue;
+    }
+    m.status = store::MessageStatus::kQueued;
+    cx.applied.queued = true;
+    PARLEY_RETURN_IF_ERROR(cx.tx.EnqueueOutbound(m));
   }
-  m.direction = store::MessageRecord::Direction::kOutbound;
-  m.from = cx.reply_from;
-  m.to = cx.contact.address;
-  m.body = text;
-  m.media = media;
-  m.created_at = cx.now;
-  cx.applied.outcome.replies.push_back({text, media});
-  if (cx.event.reply_mode == ReplyMode::kInline) {
-    m.status = store::MessageStatus::kTwiml;
-    return cx.tx.RecordOutbound(m);
-  }
-  m.status = store::MessageStatus::kQueued;
-  cx.applied.queued = true;
-  return cx.tx.EnqueueOutbound(m);
+  return Status::Ok();
 }
 
 Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
