@@ -52,6 +52,11 @@ Result<int> OutboxSender::DrainOnce() {
       const SendOutcome sent = channel_.Send(message);
       if (sent.ok()) {
         done.push_back({item.id, sent->status, sent->provider_sid, sent->error_code});
+        if (sent->status == store::MessageStatus::kFailed && options_.log) {
+          options_.log("outbox: message " + std::to_string(item.message_id) +
+                       " refused by the provider, error " +
+                       (sent->error_code.empty() ? std::string("(none)") : sent->error_code));
+        }
       } else if (sent.status().code() == StatusCode::kUnavailable &&
                  item.attempts < options_.max_attempts) {
         // item.attempts counts this attempt (the claim). Exponential backoff: first_retry,

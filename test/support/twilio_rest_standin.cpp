@@ -347,7 +347,6 @@ void TwilioRestStandin::Impl::AcceptLoop() {
 }
 
 void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
-  Impl& impl = *this;
   beast::flat_buffer buffer;
   while (true) {
     http::request_parser<http::string_body> parser;
@@ -379,28 +378,28 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
     }
 
     std::optional<StandinFault> fault;
-    std::string retry_after;
-    std::chrono::milliseconds slow_delay{0};
+    std::string retry_after_value;
+    std::chrono::milliseconds delay{0};
     {
-      std::lock_guard lock(impl.mu);
-      if (!impl.faults.empty()) {
-        fault = impl.faults.front();
-        impl.faults.pop_front();
+      std::lock_guard lock(mu);
+      if (!faults.empty()) {
+        fault = faults.front();
+        faults.pop_front();
       }
-      retry_after = impl.retry_after;
-      slow_delay = impl.slow_delay;
+      retry_after_value = retry_after;
+      delay = slow_delay;
     }
     if (fault == StandinFault::kDrop) {
       {
-        std::lock_guard lock(impl.mu);
-        impl.requests.push_back(std::move(record));
+        std::lock_guard lock(mu);
+        requests.push_back(std::move(record));
       }
-      impl.changed.notify_all();
+      changed.notify_all();
       break;
     }
     if (fault == StandinFault::kSlow) {
-      std::unique_lock lock(impl.mu);
-      if (impl.changed.wait_for(lock, slow_delay, [&] { return impl.stopping; })) {
+      std::unique_lock lock(mu);
+      if (changed.wait_for(lock, delay, [&] { return stopping; })) {
         break;
       }
     }
@@ -409,17 +408,17 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
       answer = Error(500, 20500, "Internal Server Error");
     } else if (fault == StandinFault::kTooManyRequests) {
       answer = Error(429, 20429, "Too Many Requests");
-      answer.headers.emplace_back("Retry-After", retry_after);
+      answer.headers.emplace_back("Retry-After", retry_after_value);
     } else {
       answer = Handle(record);
     }
     record.status = answer.status;
     record.sid = answer.sid;
     {
-      std::lock_guard lock(impl.mu);
-      impl.requests.push_back(std::move(record));
+      std::lock_guard lock(mu);
+      requests.push_back(std::move(record));
     }
-    impl.changed.notify_all();
+    changed.notify_all();
 
     http::response<http::string_body> res{static_cast<http::status>(answer.status), req.version()};
     res.set(http::field::server, "twilio-standin");
@@ -436,7 +435,7 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
     }
   }
   // Closed under the lock: Stop() shuts sockets down under it, never a reused descriptor.
-  std::lock_guard lock(impl.mu);
+  std::lock_guard lock(mu);
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
