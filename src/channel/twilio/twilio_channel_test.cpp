@@ -6,6 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 
@@ -203,6 +209,62 @@ TEST_F(TwilioChannelTest, AnAnswerSlowerThanTheTimeoutIsRetryableAndReturnsInTim
   EXPECT_LT(elapsed, std::chrono::milliseconds(1200));
   // The next message goes out on a new connection.
   EXPECT_EQ(channel->Send(Sms(kAna, "Again"))->status, MessageStatus::kSent);
+}
+
+// A listener that never accepts, its backlog filled: further connection attempts get no
+// answer at all (the kernel drops their SYNs), as with a host that is down or filtered.
+class UnansweredPort {
+ public:
+  UnansweredPort() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listener_, 0) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    for (int i = 0; i < 3; ++i) {  // fills the accept queue (backlog 0 admits one or two)
+      const int fd = socket(AF_INET, SOCK_STREAM, 0);
+      fcntl(fd, F_SETFL, O_NONBLOCK);
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      fillers_.push_back(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ~UnansweredPort() {
+    for (const int fd : fillers_) {
+      close(fd);
+    }
+    close(listener_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::vector<int> fillers_;
+};
+
+TEST_F(TwilioChannelTest, AConnectionThatIsNotAnsweredTimesOutAfterTheConnectTimeout) {
+  UnansweredPort unanswered;
+  ASSERT_NE(unanswered.port(), 0);
+  auto o = Options();
+  o.api_base = "http://127.0.0.1:" + std::to_string(unanswered.port());
+  o.http.connect_timeout = std::chrono::milliseconds(300);
+  o.http.timeout = std::chrono::seconds(5);
+  auto channel = Channel(o);
+  const auto start = std::chrono::steady_clock::now();
+  const SendOutcome out = channel->Send(Sms(kAna, "Hi"));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(out.status().message(), HasSubstr("connect"));
+  EXPECT_GE(elapsed, std::chrono::milliseconds(250));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2000));
 }
 
 TEST_F(TwilioChannelTest, ADroppedConnectionOrNoServerIsRetryable) {
