@@ -51,6 +51,11 @@ Result<std::unique_ptr<channel::Channel>> OpenChannel(const Config& config, cons
   if (!twilio.ok()) {
     return twilio.status();
   }
+  if (config.twilio_api_base.starts_with("http://")) {
+    Warn(
+        "TWILIO_API_BASE is plain http: credentials and messages travel unencrypted (meant "
+        "for a local stand-in in tests)");
+  }
   const bool key = !config.twilio_api_key.empty() && !config.twilio_api_secret.empty();
   Info("Twilio REST channel: messages are sent through " + config.twilio_api_base +
        " for account " + config.twilio_account_sid + " (" +

@@ -112,6 +112,7 @@ class TwilioRestE2eTest : public ::testing::Test {
 TEST_F(TwilioRestE2eTest, AReplyReachesTwilioFromTheNumberWrittenToWithBasicAuth) {
   Serve(Env());
   EXPECT_THAT(server_->Log(), HasSubstr("Twilio REST channel"));
+  EXPECT_THAT(server_->Log(), HasSubstr("TWILIO_API_BASE is plain http"));
   auto d = Driver();
   auto r = d.Post("/twilio/messages", d.SmsParams(kAna, kOurNumber, "JOIN", d.NewMessageSid()));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
