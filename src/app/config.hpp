@@ -6,8 +6,7 @@
 // Strictness: an unknown PARLEY_* key or a bad value is an error naming the key and why.
 // Other unknown keys are ignored: a LIMA `.env` carries Django's own settings.
 // Secrets (TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, SECRET_KEY, passwords in DATABASE_URL) never
-// appear in an
-// error message or in Describe().
+// appear in an error message or in Describe().
 #pragma once
 
 #include <cstdint>
