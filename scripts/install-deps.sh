@@ -22,6 +22,8 @@ packages=(
   # libphonenumber (E.164), SQLite, libpq; the PostgreSQL server for the store's tests
   libboost-dev libboost-system-dev libssl-dev libphonenumber-dev libsqlite3-dev libpq-dev
   postgresql-15
+  # Twilio REST delivery: libcurl with OpenSSL (TLS, keep-alive, HTTP/2)
+  libcurl4-openssl-dev
 )
 
 missing=()
@@ -33,6 +35,6 @@ done
 echo "install-deps: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -3,7 +3,8 @@
 // Starts a conversation: ends the contact's active session, if any, runs the flow's
 // initial state (the opt-in question, say) and queues its replies. PHONE is E.164 or, for
 // WhatsApp, "whatsapp:+E164"; numbers without a country code use PARLEY_DEFAULT_REGION.
-// Without Twilio credentials the replies are recorded as simulated right away and shown.
+// The replies are sent at once (one pass of the sender; one Twilio could not take now stays
+// queued for `parley serve`), or without Twilio credentials recorded as simulated.
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -60,12 +61,15 @@ int StartConversation(const StartOptions& o) {
   for (const conversation::Reply& r : outcome->replies) {
     std::cout << "  -> " << r.body << "\n";
   }
+  auto drained = rt.sender().DrainOnce();
+  if (!drained.ok()) {
+    return fail(drained.status());
+  }
   if (rt.dry_run()) {
-    auto drained = rt.sender().DrainOnce();
-    if (!drained.ok()) {
-      return fail(drained.status());
-    }
     std::cout << "(dry-run: " << *drained << " message(s) recorded as simulated)\n";
+  } else {
+    // A message Twilio could not take now stays queued for `parley serve` to retry.
+    std::cout << "(" << *drained << " message(s) handed to Twilio)\n";
   }
   return kExitOk;
 }

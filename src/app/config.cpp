@@ -27,6 +27,8 @@ constexpr int kMaxLanes = 64;
 constexpr Duration kMaxScriptTimeout = std::chrono::seconds(10);  // a whole event's budget
 constexpr std::chrono::milliseconds kMinEventTimeout{100};
 constexpr std::chrono::milliseconds kMaxEventTimeout{120'000};
+constexpr int kMinTwilioTimeoutMs = 100;
+constexpr int kMaxTwilioTimeoutMs = 120'000;
 
 Status Bad(const std::string& key, const std::string& why) {
   return Status::InvalidArgument("configuration: " + key + ": " + why);
@@ -123,6 +125,18 @@ Setter Text(std::string Config::*field) {
   };
 }
 
+Setter TimeoutMs(int Config::*field) {
+  return [field](Config& c, const std::string& key, const std::string& v) {
+    int ms = 0;
+    if (!ParseInt(v, ms) || ms < kMinTwilioTimeoutMs || ms > kMaxTwilioTimeoutMs) {
+      return Bad(key, "expected milliseconds from " + std::to_string(kMinTwilioTimeoutMs) + " to " +
+                          std::to_string(kMaxTwilioTimeoutMs) + ", got '" + v + "'");
+    }
+    c.*field = ms;
+    return Status::Ok();
+  };
+}
+
 const std::map<std::string, Setter>& Keys() {
   static const auto* keys = new std::map<std::string, Setter>{
       {"DATABASE_URL",
@@ -168,6 +182,10 @@ const std::map<std::string, Setter>& Keys() {
       {"TWILIO_WHATSAPP_NUMBER", Text(&Config::twilio_whatsapp_number)},
       {"TWILIO_MESSAGING_SERVICE_SID", Text(&Config::twilio_messaging_service_sid)},
       {"TWILIO_API_BASE", Text(&Config::twilio_api_base)},
+      {"TWILIO_API_KEY", Text(&Config::twilio_api_key)},
+      {"TWILIO_API_SECRET", Text(&Config::twilio_api_secret)},
+      {"PARLEY_TWILIO_CONNECT_TIMEOUT_MS", TimeoutMs(&Config::twilio_connect_timeout_ms)},
+      {"PARLEY_TWILIO_TIMEOUT_MS", TimeoutMs(&Config::twilio_timeout_ms)},
       {"SECRET_KEY", Text(&Config::secret_key)},
       {"PARLEY_FLOWS", Text(&Config::flows_dir)},
       {"PARLEY_START_FLOW", Text(&Config::start_flow)},
@@ -392,6 +410,7 @@ std::string Config::Describe() const {
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")
+      << " api_secret=" << (twilio_api_secret.empty() ? "(unset)" : "(set)")
       << " secret_key=" << (secret_key.empty() ? "(unset)" : "(set)");
   return out.str();
 }

@@ -5,8 +5,8 @@
 // (as python-dotenv does), and `--listen` on the command line wins over both.
 // Strictness: an unknown PARLEY_* key or a bad value is an error naming the key and why.
 // Other unknown keys are ignored: a LIMA `.env` carries Django's own settings.
-// Secrets (TWILIO_AUTH_TOKEN, SECRET_KEY, passwords in DATABASE_URL) never appear in an
-// error message or in Describe().
+// Secrets (TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, SECRET_KEY, passwords in DATABASE_URL) never
+// appear in an error message or in Describe().
 #pragma once
 
 #include <chrono>
@@ -36,6 +36,11 @@ struct Config {
   std::string twilio_whatsapp_number;
   std::string twilio_messaging_service_sid;
   std::string twilio_api_base = "https://api.twilio.com";
+  // An API key (SID "SK…" and secret) sends instead of the auth token when both are set.
+  std::string twilio_api_key;
+  std::string twilio_api_secret;
+  int twilio_connect_timeout_ms = 5000;  // TCP + TLS handshake with Twilio's API
+  int twilio_timeout_ms = 10000;         // one whole create-Message request
   std::string secret_key;
   std::string flows_dir = "flows";
   std::string start_flow;  // flow started for a contact with no session; empty: none
@@ -57,8 +62,10 @@ struct Config {
   // committed within it answers 503 (Twilio gives up at 15 s).
   std::chrono::milliseconds event_timeout{10'000};
 
+  // What REST delivery needs: the Account SID with the auth token or an API key and secret.
   bool has_twilio_credentials() const {
-    return !twilio_account_sid.empty() && !twilio_auth_token.empty();
+    return !twilio_account_sid.empty() &&
+           (!twilio_auth_token.empty() || (!twilio_api_key.empty() && !twilio_api_secret.empty()));
   }
   // "key=value" lines for the startup log, secrets shown as "(set)".
   std::string Describe() const;

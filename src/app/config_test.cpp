@@ -202,5 +202,37 @@ TEST_F(ConfigTest, DescribeNeverShowsSecrets) {
   EXPECT_THAT(d, HasSubstr("auth_token=(set)"));
 }
 
+// Issue 9 (delivery): an API key is a credential for sending; Twilio timeouts are settable.
+TEST_F(ConfigTest, TwilioApiKeyAndTimeouts) {
+  auto c = LoadConfig({{"TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"},
+                       {"TWILIO_API_KEY", "SK1"},
+                       {"TWILIO_API_SECRET", "key-secret"}},
+                      (dir_ / "missing.env").string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->has_twilio_credentials());
+  EXPECT_EQ(c->twilio_connect_timeout_ms, 5000);
+  EXPECT_EQ(c->twilio_timeout_ms, 10000);
+  EXPECT_THAT(c->Describe(), HasSubstr("api_secret=(set)"));
+  EXPECT_THAT(c->Describe(), ::testing::Not(HasSubstr("key-secret")));
+  // A key without its secret is not a credential.
+  c = LoadConfig(
+      {{"TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"}, {"TWILIO_API_KEY", "SK1"}},
+      (dir_ / "missing.env").string());
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->has_twilio_credentials());
+
+  c = LoadConfig(
+      {{"PARLEY_TWILIO_CONNECT_TIMEOUT_MS", "1500"}, {"PARLEY_TWILIO_TIMEOUT_MS", "4000"}},
+      (dir_ / "missing.env").string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->twilio_connect_timeout_ms, 1500);
+  EXPECT_EQ(c->twilio_timeout_ms, 4000);
+  for (const char* bad : {"0", "99", "120001", "5s", ""}) {
+    c = LoadConfig({{"PARLEY_TWILIO_TIMEOUT_MS", bad}}, (dir_ / "missing.env").string());
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_TWILIO_TIMEOUT_MS")) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace parley::app

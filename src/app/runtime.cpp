@@ -6,6 +6,7 @@
 
 #include "app/flow_folder.hpp"
 #include "channel/dryrun/dryrun_channel.hpp"
+#include "channel/twilio/twilio_channel.hpp"
 #include "common/log.hpp"
 
 namespace parley::app {
@@ -16,6 +17,52 @@ void Info(std::string_view m) { Log(LogLevel::kInfo, m); }
 void Warn(std::string_view m) { Log(LogLevel::kWarning, m); }
 
 int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+// Twilio's REST API with credentials in `rest` mode, else the dry-run channel; the log says
+// which and why (README: "Sending for real").
+Result<std::unique_ptr<channel::Channel>> OpenChannel(const Config& config, const Clock& clock) {
+  if (!config.has_twilio_credentials()) {
+    Info(
+        "no Twilio credentials (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with "
+        "TWILIO_API_KEY and TWILIO_API_SECRET): dry-run channel, outbound messages are recorded "
+        "as simulated and nothing is sent");
+    return std::unique_ptr<channel::Channel>(std::make_unique<channel::DryRunChannel>());
+  }
+  if (config.reply_mode != ReplyMode::kRest) {
+    Info(
+        "PARLEY_REPLY_MODE=twiml: replies go back inline in the webhook's TwiML; messages "
+        "parley starts itself are recorded as simulated (dry-run), not sent");
+    return std::unique_ptr<channel::Channel>(std::make_unique<channel::DryRunChannel>());
+  }
+  channel::TwilioChannelOptions o;
+  o.api_base = config.twilio_api_base;
+  o.account_sid = config.twilio_account_sid;
+  o.auth_token = config.twilio_auth_token;
+  o.api_key = config.twilio_api_key;
+  o.api_secret = config.twilio_api_secret;
+  o.senders.sms_from = config.twilio_phone_number;
+  o.senders.whatsapp_from = config.twilio_whatsapp_number;
+  o.senders.messaging_service_sid = config.twilio_messaging_service_sid;
+  o.status_callback = config.public_url + "/twilio/status";
+  o.http.connect_timeout = Duration(config.twilio_connect_timeout_ms);
+  o.http.timeout = Duration(config.twilio_timeout_ms);
+  o.clock = &clock;
+  auto twilio = channel::TwilioChannel::Create(std::move(o));
+  if (!twilio.ok()) {
+    return twilio.status();
+  }
+  if (config.twilio_api_base.starts_with("http://")) {
+    Warn(
+        "TWILIO_API_BASE is plain http: credentials and messages travel unencrypted (meant "
+        "for a local stand-in in tests)");
+  }
+  const bool key = !config.twilio_api_key.empty() && !config.twilio_api_secret.empty();
+  Info("Twilio REST channel: messages are sent through " + config.twilio_api_base +
+       " for account " + config.twilio_account_sid + " (" +
+       (key ? "API key " + config.twilio_api_key : std::string("auth token")) +
+       "); status callbacks to " + config.public_url + "/twilio/status");
+  return std::unique_ptr<channel::Channel>(std::move(*twilio));
+}
 
 }  // namespace
 
@@ -102,15 +149,12 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
                                    config.start_flow + "' in " + config.flows_dir);
   }
 
-  if (config.has_twilio_credentials()) {
-    Warn(
-        "Twilio credentials are set but REST delivery arrives with the delivery work; "
-        "outbound messages are recorded as simulated (dry-run)");
-  } else {
-    Info("no Twilio credentials: dry-run channel, outbound messages are recorded as simulated");
+  auto channel = OpenChannel(config, clock);
+  if (!channel.ok()) {
+    return channel.status();
   }
-  rt->dry_run_ = true;
-  rt->channel_ = std::make_unique<channel::DryRunChannel>();
+  rt->channel_ = std::move(*channel);
+  rt->dry_run_ = dynamic_cast<channel::DryRunChannel*>(rt->channel_.get()) != nullptr;
   channel::OutboxSenderOptions sender_options;
   sender_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
   rt->sender_ =

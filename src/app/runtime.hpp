@@ -1,12 +1,14 @@
 // The one composition root: builds, from the Config, everything that applies and delivers
 // events — store (reachable, schema current), flow catalog (PARLEY_FLOWS, each flow saved as
-// a revision), metrics registry, channel (dry-run without Twilio credentials), outbox sender,
-// conversation service and event pipeline — and tears them down in reverse order.
+// a revision), metrics registry, channel (Twilio's REST API with credentials in `rest` mode,
+// else dry-run), outbox sender, conversation service and event pipeline — and tears them
+// down in reverse order.
 // `parley serve` puts the HTTP server on top (ServerApp); `parley start` and the load
 // harness use it as it is.
 //
 // Open() fails with a message that names what is wrong (bad database URL, schema too old or
-// too new, invalid flow with its diagnostics, unknown PARLEY_START_FLOW); nothing is left
+// too new, invalid flow with its diagnostics, unknown PARLEY_START_FLOW, Twilio settings that
+// cannot work, such as a malformed TWILIO_ACCOUNT_SID); nothing is left
 // running.
 #pragma once
 

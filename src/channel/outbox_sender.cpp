@@ -44,9 +44,19 @@ Result<int> OutboxSender::DrainOnce() {
     std::vector<store::OutboxDelivery> done;
     done.reserve(claimed->size());
     for (const store::OutboxItem& item : *claimed) {
-      auto sent = channel_.Send({item.from, item.to, item.body, item.media});
+      OutboundMessage message;
+      message.from = item.from;
+      message.to = item.to;
+      message.body = item.body;
+      message.media = item.media;
+      const SendOutcome sent = channel_.Send(message);
       if (sent.ok()) {
         done.push_back({item.id, sent->status, sent->provider_sid, sent->error_code});
+        if (sent->status == store::MessageStatus::kFailed && options_.log) {
+          options_.log("outbox: message " + std::to_string(item.message_id) +
+                       " refused by the provider, error " +
+                       (sent->error_code.empty() ? std::string("(none)") : sent->error_code));
+        }
       } else if (sent.status().code() == StatusCode::kUnavailable &&
                  item.attempts < options_.max_attempts) {
         // item.attempts counts this attempt (the claim). Exponential backoff: first_retry,

@@ -7,6 +7,7 @@
 #include "common/utf8.hpp"
 #include "conversation/flow_error.hpp"
 #include "flow/engine.hpp"
+#include "twilio/body_split.hpp"
 
 namespace parley::conversation {
 
@@ -116,31 +117,40 @@ Result<Applied> Service::Apply(store::Transaction& tx, const Event& event, TimeP
 
 Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
                         const std::string& text, const std::vector<std::string>& media) const {
-  store::MessageRecord m;
-  m.contact_id = cx.contact.id;
-  if (session.id != 0) {
-    m.session_id = session.id;
-  }
-  m.direction = store::MessageRecord::Direction::kOutbound;
-  m.from = cx.reply_from;
-  m.to = cx.contact.address;
+  // A text over Twilio's 1,600 characters becomes several messages, in order, each its own
+  // outbox row (or TwiML <Message>); media go with the first (docs/delivery.md).
   // What a script builds may hold U+0000 (or, from C++ handlers, ill-formed UTF-8): the
-  // inline answer carries the text as stored, so a retry's answer (read back from the
-  // store) is the same (common/utf8.hpp, ToStorableText).
-  m.body = ToStorableText(text);
-  for (const std::string& url : media) {
-    m.media.push_back(ToStorableText(url));
+  // inline answer carries the text as stored, so a retry's answer (read back from the store)
+  // is the same (common/utf8.hpp, ToStorableText).
+  const std::vector<std::string> parts = twilio::SplitBody(ToStorableText(text));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    store::MessageRecord m;
+    m.contact_id = cx.contact.id;
+    if (session.id != 0) {
+      m.session_id = session.id;
+    }
+    m.direction = store::MessageRecord::Direction::kOutbound;
+    m.from = cx.reply_from;
+    m.to = cx.contact.address;
+    m.body = parts[i];
+    if (i == 0) {
+      for (const std::string& url : media) {
+        m.media.push_back(ToStorableText(url));
+      }
+    }
+    m.created_at = cx.now;
+    m.reply_to = cx.inbound_id;
+    cx.applied.outcome.replies.push_back({m.body, m.media});
+    if (cx.event.reply_mode == ReplyMode::kInline) {
+      m.status = store::MessageStatus::kTwiml;
+      PARLEY_RETURN_IF_ERROR(cx.tx.RecordOutbound(m));
+      continue;
+    }
+    m.status = store::MessageStatus::kQueued;
+    cx.applied.queued = true;
+    PARLEY_RETURN_IF_ERROR(cx.tx.EnqueueOutbound(m));
   }
-  m.created_at = cx.now;
-  m.reply_to = cx.inbound_id;
-  cx.applied.outcome.replies.push_back({m.body, m.media});
-  if (cx.event.reply_mode == ReplyMode::kInline) {
-    m.status = store::MessageStatus::kTwiml;
-    return cx.tx.RecordOutbound(m);
-  }
-  m.status = store::MessageStatus::kQueued;
-  cx.applied.queued = true;
-  return cx.tx.EnqueueOutbound(m);
+  return Status::Ok();
 }
 
 Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,

@@ -660,5 +660,28 @@ TEST_P(ServiceTest, AStoreErrorIsReturnedSoTheEventIsRolledBack) {
   EXPECT_EQ(Counts(), before);
 }
 
+// Issue 9 (delivery): a reply over Twilio's 1,600 characters is queued as several messages,
+// cut at word boundaries, in order, each its own outbox row; inline (TwiML) replies alike.
+TEST_P(ServiceTest, AReplyOver1600CharactersGoesOutAsSeveralMessagesInOrder) {
+  EXPECT_THAT(Replies(Sms(kAna, "TALLY")), ElementsAre("counting"));
+  std::string words;  // 300 words of 5 characters: 1,799 characters
+  for (int i = 0; i < 300; ++i) {
+    words += (i == 0 ? "w" : " w") + std::to_string(1000 + i);
+  }
+  const std::vector<std::string> replies = Replies(Sms(kAna, words));
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_LE(replies[0].size(), 1600u);
+  EXPECT_EQ(replies[0] + " " + replies[1], "got " + words + " as 1");
+  const std::string to = std::string(kOurNumber) + ">" + kAna + ":";
+  EXPECT_THAT(Outbox(), ElementsAre(to + "counting", to + replies[0], to + replies[1]));
+
+  Event inline_event = Sms(kBob, "TALLY");
+  inline_event.reply_mode = ReplyMode::kInline;
+  EXPECT_THAT(Replies(std::move(inline_event)), ElementsAre("counting"));
+  inline_event = Sms(kBob, words);
+  inline_event.reply_mode = ReplyMode::kInline;
+  EXPECT_EQ(Replies(std::move(inline_event)), replies);
+}
+
 }  // namespace
 }  // namespace parley::conversation::testing

@@ -7,12 +7,15 @@ namespace parley::fakes {
 namespace {
 
 channel::SendResult Sent(size_t n) {
-  return {store::MessageStatus::kSent, "SMFAKE" + std::to_string(n), ""};
+  channel::SendResult result;
+  result.provider_sid = "SMFAKE" + std::to_string(n);
+  result.provider_status = "queued";
+  return result;
 }
 
 }  // namespace
 
-Result<channel::SendResult> RecordingChannel::Send(const channel::OutboundMessage& message) {
+channel::SendOutcome RecordingChannel::Send(const channel::OutboundMessage& message) {
   size_t n = 0;
   {
     std::lock_guard lock(mu_);
@@ -50,7 +53,7 @@ FailingChannel::FailingChannel(int unavailable, Status final_failure) {
   }
 }
 
-Result<channel::SendResult> FailingChannel::Send(const channel::OutboundMessage& message) {
+channel::SendOutcome FailingChannel::Send(const channel::OutboundMessage& message) {
   std::lock_guard lock(mu_);
   attempts_.push_back(message);
   if (!script_.empty()) {

@@ -21,7 +21,7 @@ namespace parley::fakes {
 
 class RecordingChannel final : public channel::Channel {
  public:
-  Result<channel::SendResult> Send(const channel::OutboundMessage& message) override;
+  channel::SendOutcome Send(const channel::OutboundMessage& message) override;
 
   // Every message Send was called with, in call order.
   std::vector<channel::OutboundMessage> messages() const;
@@ -44,7 +44,7 @@ class FailingChannel final : public channel::Channel {
   // once when it is not ok (e.g. InvalidArgument: a failure for good), then "sent".
   explicit FailingChannel(int unavailable, Status final_failure = Status::Ok());
 
-  Result<channel::SendResult> Send(const channel::OutboundMessage& message) override;
+  channel::SendOutcome Send(const channel::OutboundMessage& message) override;
 
   // Every message Send was called with (failed attempts included), in call order.
   std::vector<channel::OutboundMessage> attempts() const;

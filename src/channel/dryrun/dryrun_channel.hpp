@@ -13,7 +13,7 @@ namespace parley::channel {
 class DryRunChannel final : public Channel {
  public:
   DryRunChannel();
-  Result<SendResult> Send(const OutboundMessage& message) override;
+  SendOutcome Send(const OutboundMessage& message) override;
   uint64_t sent() const { return sent_.load(); }
 
  private:
