@@ -44,8 +44,9 @@ void ReadLimits(LoaderContext& cx, json::TapeValue value, EventLimits& limits) {
   }
   const JsonPath path("limits");
   for (const auto& [key, v] : value.members()) {
+    const std::string_view name = key;  // clang 14 cannot capture a structured binding
     const auto* known = std::find_if(std::begin(kLimitKeys), std::end(kLimitKeys),
-                                     [&](const LimitKey& k) { return k.name == key; });
+                                     [name](const LimitKey& k) { return k.name == name; });
     if (known == std::end(kLimitKeys)) {
       std::vector<std::string> names;
       for (const LimitKey& k : kLimitKeys) {
