@@ -6,10 +6,12 @@
 // missing overload a compile error.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "common/time.hpp"
 #include "conversation/address.hpp"
 #include "conversation/compliance.hpp"
 
@@ -39,7 +41,22 @@ struct StartFlow {
   std::string flow_id;
 };
 
-using EventBody = std::variant<InboundMessage, StartFlow>;
+// A due timer of the contact's session, claimed by the scheduler (docs/architecture.md,
+// "Timers"). Applying it takes the timer row (Transaction::TakeTimer) in the event's
+// transaction, so it fires once however often it was claimed; a timer replaced, cancelled or
+// fired meanwhile changes nothing. It fires into the session unless the session moved since
+// it was set (the step) and it is not `keep`: then it is dropped. `missed` (past the
+// scheduler's grace) drops it as missed. Its replies are always queued (no inline answer).
+struct Timer {
+  int64_t session_id = 0;
+  std::string name;
+  TimePoint due{};
+  uint64_t step = 0;
+  bool keep = false;
+  bool missed = false;
+};
+
+using EventBody = std::variant<InboundMessage, StartFlow, Timer>;
 
 struct Event {
   Address contact;  // whose event it is

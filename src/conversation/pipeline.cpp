@@ -124,6 +124,7 @@ struct Pipeline::Impl {
   metrics::Counter& failed_batches;
   metrics::Counter& timed_out;
   std::function<void()> on_queued;
+  std::function<void(TimePoint)> on_timer_set;
   size_t lane_capacity = 1;
   std::vector<std::unique_ptr<Lane>> lanes;
 
@@ -237,6 +238,7 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
   std::vector<Outcome> outcomes(items.size());
   std::vector<Status> refused(items.size());
   bool queued = false;
+  std::optional<TimePoint> timer_set;  // the earliest timer the batch set
 
   Status batch_status;
   auto batch = store.BeginBatch();
@@ -275,6 +277,9 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
           continue;
         }
         queued = queued || applied->queued;
+        if (applied->timer_set) {
+          timer_set = std::min(timer_set.value_or(*applied->timer_set), *applied->timer_set);
+        }
       }
       outcomes[i] = std::move(applied->outcome);
     }
@@ -296,8 +301,13 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
       options.log("pipeline: a batch of " + std::to_string(items.size()) +
                   " event(s) failed: " + batch_status.ToString());
     }
-  } else if (queued && on_queued) {
-    on_queued();
+  } else {
+    if (queued && on_queued) {
+      on_queued();
+    }
+    if (timer_set && on_timer_set) {
+      on_timer_set(*timer_set);
+    }
   }
   batch_seconds.ObserveDuration(std::chrono::steady_clock::now() - started_at);
   for (size_t i = 0; i < items.size(); ++i) {
@@ -320,6 +330,9 @@ Pipeline::Pipeline(store::Store& store, const Service& service, const Clock& clo
 Pipeline::~Pipeline() { Stop(); }
 
 void Pipeline::set_on_queued(std::function<void()> f) { impl_->on_queued = std::move(f); }
+void Pipeline::set_on_timer_set(std::function<void(TimePoint)> f) {
+  impl_->on_timer_set = std::move(f);
+}
 
 void Pipeline::Start() {
   std::lock_guard lock(impl_->state_mu);

@@ -83,6 +83,9 @@ class Pipeline {
   // Called on a lane thread after each commit that queued outbound messages (wakes the
   // sender). Set before Start.
   void set_on_queued(std::function<void()> f);
+  // Called on a lane thread after each commit that set timers, with the earliest due time
+  // (wakes the scheduler if that is sooner than it sleeps). Set before Start.
+  void set_on_timer_set(std::function<void(TimePoint)> f);
 
  private:
   struct Impl;

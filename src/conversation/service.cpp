@@ -1,5 +1,6 @@
 #include "conversation/service.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <variant>
 
@@ -68,7 +69,13 @@ struct Service::Counters {
                             "were paused after hitting a limit.")),
         limits_exceeded(r.AddCounterFamily(
             "parley_event_limit_exceeded_total",
-            "Events failed because they exceeded a per-event cap of their flow.", {"limit"})) {}
+            "Events failed because they exceeded a per-event cap of their flow.", {"limit"})),
+        timers(r.AddCounterFamily("parley_timers_total",
+                                  "Due timers applied, by outcome: fired, stale (the session "
+                                  "moved since it was set), dropped (no such session or flow, "
+                                  "or opted out), missed (past PARLEY_TIMER_GRACE), gone "
+                                  "(cancelled, replaced or fired meanwhile).",
+                                  {"outcome"})) {}
   metrics::Counter& inbound;
   metrics::Counter& duplicates;
   metrics::Counter& transitions;
@@ -79,6 +86,7 @@ struct Service::Counters {
   metrics::Counter& limit_errors;
   metrics::Counter& paused;
   metrics::CounterFamily& limits_exceeded;
+  metrics::CounterFamily& timers;
 };
 
 // The state of one event while it runs: its transaction, contact and what it produced.
@@ -216,6 +224,7 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
         Overloaded{
             [&](const flow::SendEffect& e) { return Deliver(cx, session, e.text, e.media); },
             [&](const flow::TimerSetEffect& e) {
+              cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(e.due), e.due);
               return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep});
             },
             [&](const flow::TimerCancelEffect& e) {
@@ -385,6 +394,52 @@ Status Service::Apply(EventContext& cx, const StartFlow& start) const {
     return Status::FailedPrecondition("the flow's start failed: " + cx.applied.outcome.flow_error);
   }
   return Status::Ok();
+}
+
+// A timer the scheduler claimed (event.hpp, Timer): taken in this transaction, then fired
+// into its session unless it no longer applies.
+Status Service::Apply(EventContext& cx, const Timer& timer) const {
+  const auto outcome = [&](const char* name) {
+    counters_->timers.WithLabels(name).Inc();
+    return Status::Ok();
+  };
+  if (cx.event.reply_mode != ReplyMode::kQueued) {
+    return Status::InvalidArgument("a timer event has no inline answer: its replies are queued");
+  }
+  auto taken = cx.tx.TakeTimer({timer.session_id, timer.name, timer.due, timer.step, timer.keep});
+  if (!taken.ok()) {
+    return taken.status();
+  }
+  if (!*taken) {
+    cx.applied.keep = false;  // nothing to write
+    return outcome("gone");
+  }
+  if (timer.missed) {
+    return outcome("missed");
+  }
+  auto active = cx.tx.ActiveSession(cx.contact.id);
+  if (!active.ok()) {
+    return active.status();
+  }
+  const auto catalog = flows_();
+  const auto flow = *active && catalog ? catalog->Find((*active)->session.flow_id) : nullptr;
+  // An ended session's timers are removed with it, so these are races with a restart or a
+  // removed flow.
+  if (!*active || (*active)->id != timer.session_id || flow == nullptr ||
+      cx.contact.status != store::ContactStatus::kActive) {
+    return outcome("dropped");
+  }
+  store::SessionRecord& session = **active;
+  // The engine would find it stale too (flow/engine.hpp); checked here so that nothing is
+  // written for it but the timer's removal.
+  if (!timer.keep && session.session.step != timer.step) {
+    return outcome("stale");
+  }
+  cx.reply_from = cx.contact.channel == "whatsapp" ? options_.whatsapp_from : options_.sms_from;
+  const flow::Event event =
+      flow::Event::Timer(timer.name, timer.step, timer.keep, ToFlowContact(cx.contact));
+  PARLEY_RETURN_IF_ERROR(RunStep(cx, *flow, session, event, false));
+  return outcome("fired");
 }
 
 }  // namespace parley::conversation

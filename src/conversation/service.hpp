@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/metrics.hpp"
@@ -49,6 +50,7 @@ struct Applied {
   Outcome outcome;
   bool keep = true;     // false: roll the event's writes back (a duplicate changes nothing)
   bool queued = false;  // outbound messages were queued: wake the sender after the commit
+  std::optional<TimePoint> timer_set;  // the earliest timer set: wake the scheduler
 };
 
 // The record a contact is created from when its first event arrives.
@@ -72,6 +74,7 @@ class Service {
   struct EventContext;
   Status Apply(EventContext& cx, const InboundMessage& message) const;
   Status Apply(EventContext& cx, const StartFlow& start) const;
+  Status Apply(EventContext& cx, const Timer& timer) const;  // service_timer.cpp
   Status AnswerRepeat(EventContext& cx, const InboundMessage& message) const;
   Status RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                  const flow::Event& event, bool starting) const;

@@ -165,6 +165,11 @@ class Transaction {
   virtual Status SetTimer(const TimerRecord& t) = 0;
   // Cancels the session's timer `name`, or all of its timers when `name` is empty.
   virtual Status CancelTimers(int64_t session_id, std::string_view name) = 0;
+  // Removes the timer `t` names (session_id, name) if it is still the one that was claimed
+  // (same due and step: not replaced, cancelled or fired meanwhile); answers whether it was.
+  // The scheduler's firing of a timer runs in the transaction that takes it, so a timer
+  // fires at most once however many schedulers claimed it.
+  virtual Result<bool> TakeTimer(const TimerRecord& t) = 0;
 
   virtual Status Commit() = 0;
 };
@@ -259,6 +264,9 @@ class Store {
   // claimer's timers come back when the lease runs out.
   virtual Result<std::vector<TimerRecord>> ClaimTimers(TimePoint now, int limit,
                                                        Duration lease) = 0;
+  // The earliest due time of a timer no scheduler holds a lease on at `now`, or none: what
+  // an idle scheduler sleeps until.
+  virtual Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) = 0;
   // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
   // kNotFound if the row is gone.
   virtual Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) = 0;

@@ -22,6 +22,8 @@ const char* StoreOpName(StoreOp op) {
       return "RetryOutbox";
     case StoreOp::kClaimTimers:
       return "ClaimTimers";
+    case StoreOp::kNextTimerDue:
+      return "NextTimerDue";
     case StoreOp::kLockContacts:
       return "LockContacts";
     case StoreOp::kBeginEvent:
@@ -50,6 +52,8 @@ const char* StoreOpName(StoreOp op) {
       return "SetTimer";
     case StoreOp::kCancelTimers:
       return "CancelTimers";
+    case StoreOp::kTakeTimer:
+      return "TakeTimer";
     case StoreOp::kCommit:
       return "Commit";
   }
@@ -135,6 +139,10 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
   Status CancelTimers(int64_t session_id, std::string_view name) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCancelTimers));
     return Track(target_->CancelTimers(session_id, name));
+  }
+  Result<bool> TakeTimer(const store::TimerRecord& t) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kTakeTimer));
+    return Track(target_->TakeTimer(t));
   }
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCommit));
@@ -306,6 +314,11 @@ Result<std::vector<store::TimerRecord>> FaultyStore::ClaimTimers(TimePoint now, 
                                                                  Duration lease) {
   PARLEY_RETURN_IF_ERROR(Enter(StoreOp::kClaimTimers));
   return target_.ClaimTimers(now, limit, lease);
+}
+
+Result<std::optional<TimePoint>> FaultyStore::NextTimerDue(TimePoint now) {
+  PARLEY_RETURN_IF_ERROR(Enter(StoreOp::kNextTimerDue));
+  return target_.NextTimerDue(now);
 }
 
 Status FaultyStore::RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) {

@@ -45,6 +45,7 @@ enum class StoreOp {
   kFinishOutboxBatch,
   kRetryOutbox,
   kClaimTimers,
+  kNextTimerDue,
   // Batch
   kLockContacts,
   kBeginEvent,
@@ -61,6 +62,7 @@ enum class StoreOp {
   kSaveSession,
   kSetTimer,
   kCancelTimers,
+  kTakeTimer,
   kCommit,  // Transaction::Commit
 };
 
@@ -115,6 +117,7 @@ class FaultyStore final : public store::Store {
   Status FinishOutboxBatch(const std::vector<store::OutboxDelivery>& deliveries) override;
   Result<std::vector<store::TimerRecord>> ClaimTimers(TimePoint now, int limit,
                                                       Duration lease) override;
+  Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) override;
   Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override;
   Status SaveFlow(const store::FlowRecord& f) override;
   Result<std::optional<store::ContactRecord>> FindContact(std::string_view address) override;

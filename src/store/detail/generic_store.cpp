@@ -163,6 +163,15 @@ class StoreImpl final : public Store {
     return timers;
   }
 
+  Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) override {
+    std::optional<TimePoint> due;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kNextTimerDue, {now}, [&](const Row& row) {
+      due = row.Time(0);
+      return Status::Ok();
+    }));
+    return due;
+  }
+
   Status FinishOutbox(int64_t outbox_id, MessageStatus status, std::string_view provider_sid,
                       std::string_view error_code) override {
     return InBookkeepingTransaction([&](Conn& c) {

@@ -145,6 +145,14 @@ constexpr Entry kEntries[] = {
      "UPDATE timers SET locked_until = $2 WHERE (session_id, name) IN (SELECT session_id, name "
      "FROM timers WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name "
      "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING session_id, name, due, step, keep, contact_id"},
+    {Q::kTakeTimer, "TakeTimer",
+     "DELETE FROM timers WHERE session_id = $1 AND name = $2 AND due = $3 AND step = $4 "
+     "RETURNING 1",
+     "DELETE FROM timers WHERE session_id = $1 AND name = $2::text AND due = $3::bigint "
+     "AND step = $4::bigint RETURNING 1"},
+    // Walks timers_due from the earliest; leased rows (in flight) are few.
+    {Q::kNextTimerDue, "NextTimerDue",
+     "SELECT due FROM timers WHERE locked_until <= $1 ORDER BY due LIMIT 1", ""},
     {Q::kFindOutboundBySid, "FindOutboundBySid",
      "SELECT " PARLEY_MESSAGE_COLUMNS
      " FROM messages WHERE provider_sid = $1 AND direction = 'outbound' AND provider_sid <> ''",

@@ -44,6 +44,8 @@ enum class Q : int {
   kCancelAllTimers,
   kTimers,
   kClaimTimers,
+  kTakeTimer,     // a claimed timer, if unchanged: $1 session, $2 name, $3 due, $4 step
+  kNextTimerDue,  // the earliest due time of an unleased timer at $1
   kFindOutboundBySid,
   kRepliesTo,  // the outbound messages answering the inbound message with sid $1
   kClaimOutbox,

@@ -219,6 +219,21 @@ class TransactionImpl final : public Transaction {
     return Track(Write(Q::kCancelTimer, {session_id, name}));
   }
 
+  Result<bool> TakeTimer(const TimerRecord& t) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    bool taken = false;
+    Status s = conn_->Exec(
+        Q::kTakeTimer, {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step)},
+        [&](const Row&) {
+          taken = true;
+          return Status::Ok();
+        });
+    if (!s.ok()) {
+      return Track(Result<bool>(std::move(s)));
+    }
+    return taken;
+  }
+
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Usable());
     if (batch_ != nullptr) {
