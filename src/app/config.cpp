@@ -12,6 +12,7 @@
 #include "app/flow_files.hpp"
 #include "common/dotenv.hpp"
 #include "conversation/address.hpp"
+#include "flow/text.hpp"
 #include "twilio/inbound_params.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -292,6 +293,16 @@ const std::map<std::string, Setter>& Keys() {
          }
          return Status::Ok();
        }},
+      {"PARLEY_TIMER_GRACE",
+       [](Config& c, const std::string& key, const std::string& v) {
+         auto grace = flow::ParseDuration(v);  // the flows' `after` syntax: "90s", "2h", "1d"
+         if (!grace.ok()) {
+           return Bad(key,
+                      "expected a duration such as 30m, 2h or 1d: " + grace.status().message());
+         }
+         c.timer_grace = std::chrono::duration_cast<Duration>(*grace);
+         return Status::Ok();
+       }},
   };
   return *keys;
 }
@@ -407,6 +418,8 @@ std::string Config::Describe() const {
           : log_level == LogLevel::kWarning ? "warn"
                                             : "error")
       << " event_timeout=" << event_timeout.count() << "ms"
+      << " timer_grace="
+      << (timer_grace ? std::to_string(timer_grace->count() / 1000) + "s" : "(none)")
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

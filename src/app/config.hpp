@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,9 @@ struct Config {
   // The event budget (PARLEY_EVENT_TIMEOUT): a webhook whose event is not queued, applied and
   // committed within it answers 503 (Twilio gives up at 15 s).
   std::chrono::milliseconds event_timeout{10'000};
+  // PARLEY_TIMER_GRACE: a timer overdue by more (parley was down) is recorded as missed
+  // instead of firing; unset: overdue timers always fire.
+  std::optional<Duration> timer_grace;
 
   // What REST delivery needs: the Account SID with the auth token or an API key and secret.
   bool has_twilio_credentials() const {

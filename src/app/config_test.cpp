@@ -234,5 +234,22 @@ TEST_F(ConfigTest, TwilioApiKeyAndTimeouts) {
   }
 }
 
+// Issue 10: PARLEY_TIMER_GRACE, in the flows' duration syntax; unset, overdue timers fire.
+TEST_F(ConfigTest, TimerGrace) {
+  auto c = LoadConfig({}, (dir_ / "missing.env").string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->timer_grace.has_value());
+  EXPECT_THAT(c->Describe(), HasSubstr("timer_grace=(none)"));
+  c = LoadConfig({{"PARLEY_TIMER_GRACE", "2h"}}, (dir_ / "missing.env").string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->timer_grace, std::optional<Duration>(std::chrono::hours(2)));
+  EXPECT_THAT(c->Describe(), HasSubstr("timer_grace=7200s"));
+  for (const char* bad : {"2x", "0s", "", "-1h"}) {
+    c = LoadConfig({{"PARLEY_TIMER_GRACE", bad}}, (dir_ / "missing.env").string());
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_TIMER_GRACE")) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace parley::app

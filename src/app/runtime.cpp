@@ -171,6 +171,12 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   rt->pipeline_ = std::make_unique<conversation::Pipeline>(*rt->store_, *rt->service_, clock,
                                                            pipeline_options, rt->registry_);
   rt->pipeline_->set_on_queued([self] { self->sender_->Wake(); });
+  scheduler::SchedulerOptions scheduler_options;
+  scheduler_options.grace = config.timer_grace;
+  scheduler_options.log = [](std::string_view m) { Log(LogLevel::kWarning, m); };
+  rt->scheduler_ = std::make_unique<scheduler::Scheduler>(*rt->store_, *rt->pipeline_, clock,
+                                                          scheduler_options, rt->registry_);
+  rt->pipeline_->set_on_timer_set([self](TimePoint due) { self->scheduler_->Wake(due); });
   return rt;
 }
 
@@ -187,10 +193,14 @@ void Runtime::Start() {
   started_ = true;
   pipeline_->Start();
   sender_->Start();
-  sender_->Wake();  // messages queued before a restart
+  sender_->Wake();      // messages queued before a restart
+  scheduler_->Start();  // timers that fell due while parley was down fire first
 }
 
 void Runtime::Stop() {
+  if (scheduler_) {
+    scheduler_->Stop();  // before the pipeline: the timers it submitted are applied
+  }
   if (pipeline_) {
     pipeline_->Stop();
   }

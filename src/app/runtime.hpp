@@ -1,7 +1,8 @@
 // The one composition root: builds, from the Config, everything that applies and delivers
 // events — store (reachable, schema current), flow catalog (PARLEY_FLOWS, each flow saved as
 // a revision), metrics registry, channel (Twilio's REST API with credentials in `rest` mode,
-// else dry-run), outbox sender, conversation service and event pipeline — and tears them
+// else dry-run), outbox sender, conversation service, event pipeline and timer scheduler —
+// and tears them
 // down in reverse order.
 // `parley serve` puts the HTTP server on top (ServerApp); `parley start` and the load
 // harness use it as it is.
@@ -25,6 +26,7 @@
 #include "conversation/flow_catalog.hpp"
 #include "conversation/pipeline.hpp"
 #include "conversation/service.hpp"
+#include "scheduler/scheduler.hpp"
 #include "store/store.hpp"
 
 namespace parley::app {
@@ -35,11 +37,11 @@ class Runtime {
   static Result<std::unique_ptr<Runtime>> Open(const Config& config, const Clock& clock);
   ~Runtime();  // Stop()
 
-  // Starts the pipeline's lanes and the sender (which first delivers what an earlier run
-  // left queued).
+  // Starts the pipeline's lanes, the sender (which first delivers what an earlier run left
+  // queued) and the timer scheduler (which first fires what fell due meanwhile).
   void Start();
-  // The pipeline applies what is queued, then the sender finishes the message in hand.
-  // Idempotent.
+  // The scheduler stops claiming timers (those submitted are applied), the pipeline applies
+  // what is queued, then the sender finishes the message in hand. Idempotent.
   void Stop();
 
   store::Store& store() { return *store_; }
@@ -59,6 +61,7 @@ class Runtime {
   std::unique_ptr<channel::OutboxSender> sender_;
   std::unique_ptr<conversation::Service> service_;
   std::unique_ptr<conversation::Pipeline> pipeline_;
+  std::unique_ptr<scheduler::Scheduler> scheduler_;
   bool dry_run_ = true;
   bool started_ = false;
 };
