@@ -330,6 +330,7 @@ TEST_P(SchedulerTest, OverdueTimersFireOldestFirstAfterARestart) {
   Instance& second = NewInstance(Fast(), /*lanes=*/1);  // one lane: applied in claim order
   second.scheduler->Start();
   ASSERT_TRUE(WaitFor([&] { return second.Timers("fired") == 3; })) << second.Timers("fired");
+  second.scheduler->WaitIdle();  // counted when applied; committed when answered
   // The reminders' message ids follow the order they fired in.
   std::map<int64_t, std::string> order;
   for (const char* who : {kAna, kBob, kCid}) {
@@ -383,6 +384,7 @@ TEST_P(SchedulerTest, CommitSettingASoonerTimerWakesTheScheduler) {
   Send(in, kAna, "soon");  // a timer due in 1 s
   clock_.Advance(seconds(1));
   ASSERT_TRUE(WaitFor([&] { return in.Timers("fired") == 1; }, seconds(10)));
+  in.scheduler->WaitIdle();
   EXPECT_EQ(Outbound(kAna).back(), "Ping!/queued");
 }
 

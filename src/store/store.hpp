@@ -160,8 +160,8 @@ class Transaction {
   // for a contact fails with kFailedPrecondition; updating an unknown id is kNotFound.
   virtual Status SaveSession(SessionRecord& s) = 0;
 
-  // Sets a timer, replacing a pending one of the same session and name. An unknown session
-  // is kFailedPrecondition.
+  // Sets a timer, replacing a pending one of the same session and name (and its claim: the
+  // new timer is claimable when due). An unknown session is kFailedPrecondition.
   virtual Status SetTimer(const TimerRecord& t) = 0;
   // Cancels the session's timer `name`, or all of its timers when `name` is empty.
   virtual Status CancelTimers(int64_t session_id, std::string_view name) = 0;

@@ -278,4 +278,54 @@ TEST_P(StoreTest, ContactsByIdAndOutboundBySid) {
   EXPECT_FALSE(none.has_value());  // unsent messages have no sid and are never found by one
 }
 
+// Issue 10 (timers fire): a claimed timer is taken once, only while it is the timer that was
+// claimed; a replaced timer loses the old claim; an idle scheduler sleeps until NextTimerDue.
+TEST_P(StoreTest, TimersTakenOnceAndNextDue) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230032"));
+  SessionRecord s = NewSession(c.id, flow::SessionStatus::kActive);
+  ASSERT_OK_AND_ASSIGN(auto none, store_->NextTimerDue(kT0));
+  EXPECT_FALSE(none.has_value());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SaveSession(s));
+    ASSERT_OK(txn->SetTimer({s.id, "a", kT0 + seconds(10), 1, false}));
+    ASSERT_OK(txn->SetTimer({s.id, "b", kT0 + seconds(20), 1, false}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto next, store_->NextTimerDue(kT0));
+  EXPECT_EQ(next, std::optional<TimePoint>(kT0 + seconds(10)));
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimTimers(kT0 + seconds(30), 10, seconds(60)));
+  ASSERT_EQ(claimed.size(), 2u);
+  // Leased timers are not what an idle scheduler waits for.
+  ASSERT_OK_AND_ASSIGN(next, store_->NextTimerDue(kT0 + seconds(30)));
+  EXPECT_FALSE(next.has_value());
+  // "b" is set again (replaced) before its event runs: that event must not take the new one,
+  // and the new one is claimable at once, not after the old lease.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SetTimer({s.id, "b", kT0 + seconds(25), 2, false}));
+    ASSERT_OK(txn->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(bool took_a, txn->TakeTimer(claimed[0]));
+    EXPECT_TRUE(took_a);
+    ASSERT_OK_AND_ASSIGN(bool took_b, txn->TakeTimer(claimed[1]));
+    EXPECT_FALSE(took_b);
+    ASSERT_OK(txn->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(bool again, txn->TakeTimer(claimed[0]));
+    EXPECT_FALSE(again);  // taken once
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(next, store_->NextTimerDue(kT0 + seconds(30)));
+  EXPECT_EQ(next, std::optional<TimePoint>(kT0 + seconds(25)));
+  ASSERT_OK_AND_ASSIGN(auto replaced, store_->ClaimTimers(kT0 + seconds(30), 10, seconds(60)));
+  ASSERT_EQ(replaced.size(), 1u);
+  EXPECT_EQ(replaced[0].name, "b");
+  EXPECT_EQ(replaced[0].step, 2u);
+}
+
 }  // namespace parley::store::testing

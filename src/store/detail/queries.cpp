@@ -126,11 +126,11 @@ constexpr Entry kEntries[] = {
      "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
      "SELECT id, contact_id, $2, $3, $4, $5 FROM sessions WHERE id = $1 "
      "ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, step = excluded.step, "
-     "keep = excluded.keep",
+     "keep = excluded.keep, locked_until = 0",
      "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
      "SELECT id, contact_id, $2::text, $3::bigint, $4::bigint, $5::smallint FROM sessions "
      "WHERE id = $1 ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, "
-     "step = excluded.step, keep = excluded.keep"},
+     "step = excluded.step, keep = excluded.keep, locked_until = 0"},
     {Q::kCancelTimer, "CancelTimer", "DELETE FROM timers WHERE session_id = $1 AND name = $2", ""},
     {Q::kCancelAllTimers, "CancelAllTimers", "DELETE FROM timers WHERE session_id = $1", ""},
     {Q::kTimers, "Timers",
