@@ -65,21 +65,30 @@ void Scheduler::Run() {
     wake_at_ = TimePoint::max();
     woken_ = false;
     lock.unlock();
+    // Claims are writes (on SQLite, the one writer's lock): only when something is due.
     Duration sleep = options_.poll_interval;
-    if (auto fired = FireDue(); !fired.ok()) {
+    const TimePoint now = clock_.Now();
+    auto next = store_.NextTimerDue(now);
+    Status failed;
+    if (!next.ok()) {
+      failed = next.status();
+    } else if (*next && **next <= now) {
+      if (auto fired = FireDue(); !fired.ok()) {
+        failed = fired.status();
+      } else {
+        sleep = Duration::zero();  // look again: what it claimed is leased, the rest is not
+      }
+    } else if (*next) {
+      sleep = std::min<Duration>(**next - now, options_.poll_interval);
+    }
+    if (!failed.ok()) {
       failed_.Inc();
       if (options_.log) {
-        options_.log("scheduler: claiming due timers failed: " + fired.status().ToString());
-      }
-    } else {
-      const TimePoint now = clock_.Now();
-      auto next = store_.NextTimerDue(now);
-      if (next.ok() && *next) {
-        sleep = std::clamp<Duration>(**next - now, Duration::zero(), options_.poll_interval);
+        options_.log("scheduler: looking for due timers failed: " + failed.ToString());
       }
     }
     lock.lock();
-    if (woken_ || stopping_) {
+    if (woken_ || stopping_ || sleep == Duration::zero()) {
       continue;  // a timer was set while it looked: look again
     }
     wake_at_ = clock_.Now() + sleep;

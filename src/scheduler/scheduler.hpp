@@ -9,8 +9,9 @@
 // twice (a lease that ran out while its event waited) fires once and the second event finds
 // it gone.
 //
-// Sleeping: after firing what is due, the scheduler asks the store for the earliest due timer
-// and sleeps until then, at most `poll_interval` (timers set by other instances). Wake(due)
+// Sleeping: the scheduler asks the store for the earliest unleased timer (NextTimerDue, a read;
+// it claims, a write, only when that is due), fires what is due, and sleeps until the next
+// one, at most `poll_interval` (timers set by other instances). Wake(due)
 // after a commit that set a timer wakes it early when that timer is due sooner than it
 // planned to wake. Time is the injected Clock's; the sleep itself is real time.
 //

@@ -161,10 +161,10 @@ class SchedulerTest : public ::testing::TestWithParam<std::string> {
     return *instances_.back();
   }
 
-  static Event Sms(std::string_view from, std::string body) {
+  static Event Sms(std::string_view from, std::string body, std::string to = kOurNumber) {
     static std::atomic<int> next{0};
     conversation::InboundMessage m;
-    m.to = kOurNumber;
+    m.to = std::move(to);
     const std::string digits = std::to_string(++next);
     m.message_sid = "SM" + std::string(32 - digits.size(), '0') + digits;
     m.body = std::move(body);
@@ -256,6 +256,22 @@ TEST_P(SchedulerTest, ReminderFiresWhenDueAndQueuesItsMessage) {
 
   clock_.Advance(hours(5));
   EXPECT_EQ(Fire(in), 0);  // fired once only
+}
+
+// Issue 10: a timer's message goes out from the number the contact wrote to, as a reply
+// would, not from the configured sender.
+TEST_P(SchedulerTest, ReminderGoesOutFromTheNumberTheContactWroteTo) {
+  constexpr char kOtherNumber[] = "+15005550009";
+  Instance& in = NewInstance();
+  ASSERT_OK(in.pipeline->Run(Sms(kAna, "REMIND", kOtherNumber)).status());
+  clock_.Advance(hours(1));
+  EXPECT_EQ(Fire(in), 1);
+  const auto contact = store_->FindContact(kAna).value().value();
+  const auto messages = store_->Messages(contact.id).value();
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2].body, "Reminder: did you take your pill?");
+  EXPECT_EQ(messages[2].from, kOtherNumber);
+  EXPECT_EQ(messages[2].to, kAna);
 }
 
 // Issue 10: a timer whose session moved since it was set is dropped, not fired.

@@ -170,6 +170,9 @@ class Transaction {
   // The scheduler's firing of a timer runs in the transaction that takes it, so a timer
   // fires at most once however many schedulers claimed it.
   virtual Result<bool> TakeTimer(const TimerRecord& t) = 0;
+  // The number the contact last wrote to (their latest inbound message's `to`), empty when
+  // they never wrote: what a message parley sends unprompted (a timer's) goes out from.
+  virtual Result<std::string> LastInboundTo(int64_t contact_id) = 0;
 
   virtual Status Commit() = 0;
 };

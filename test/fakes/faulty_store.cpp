@@ -54,6 +54,8 @@ const char* StoreOpName(StoreOp op) {
       return "CancelTimers";
     case StoreOp::kTakeTimer:
       return "TakeTimer";
+    case StoreOp::kLastInboundTo:
+      return "LastInboundTo";
     case StoreOp::kCommit:
       return "Commit";
   }
@@ -143,6 +145,10 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
   Result<bool> TakeTimer(const store::TimerRecord& t) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kTakeTimer));
     return Track(target_->TakeTimer(t));
+  }
+  Result<std::string> LastInboundTo(int64_t contact_id) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kLastInboundTo));
+    return Track(target_->LastInboundTo(contact_id));
   }
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCommit));

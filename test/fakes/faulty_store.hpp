@@ -63,6 +63,7 @@ enum class StoreOp {
   kSetTimer,
   kCancelTimers,
   kTakeTimer,
+  kLastInboundTo,
   kCommit,  // Transaction::Commit
 };
 

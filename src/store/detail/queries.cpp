@@ -153,6 +153,11 @@ constexpr Entry kEntries[] = {
     // Walks timers_due from the earliest; leased rows (in flight) are few.
     {Q::kNextTimerDue, "NextTimerDue",
      "SELECT due FROM timers WHERE locked_until <= $1 ORDER BY due LIMIT 1", ""},
+    // messages_by_contact (contact_id, id), walked backwards.
+    {Q::kLastInboundTo, "LastInboundTo",
+     "SELECT to_addr FROM messages WHERE contact_id = $1 AND direction = 'inbound' "
+     "ORDER BY id DESC LIMIT 1",
+     ""},
     {Q::kFindOutboundBySid, "FindOutboundBySid",
      "SELECT " PARLEY_MESSAGE_COLUMNS
      " FROM messages WHERE provider_sid = $1 AND direction = 'outbound' AND provider_sid <> ''",

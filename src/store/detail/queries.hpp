@@ -44,8 +44,9 @@ enum class Q : int {
   kCancelAllTimers,
   kTimers,
   kClaimTimers,
-  kTakeTimer,     // a claimed timer, if unchanged: $1 session, $2 name, $3 due, $4 step
-  kNextTimerDue,  // the earliest due time of an unleased timer at $1
+  kTakeTimer,      // a claimed timer, if unchanged: $1 session, $2 name, $3 due, $4 step
+  kNextTimerDue,   // the earliest due time of an unleased timer at $1
+  kLastInboundTo,  // the number contact $1 last wrote to
   kFindOutboundBySid,
   kRepliesTo,  // the outbound messages answering the inbound message with sid $1
   kClaimOutbox,

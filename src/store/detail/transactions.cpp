@@ -234,6 +234,19 @@ class TransactionImpl final : public Transaction {
     return taken;
   }
 
+  Result<std::string> LastInboundTo(int64_t contact_id) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::string to;
+    Status s = conn_->Exec(Q::kLastInboundTo, {contact_id}, [&](const Row& row) {
+      to = row.Text(0);
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      return Track(Result<std::string>(std::move(s)));
+    }
+    return to;
+  }
+
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Usable());
     if (batch_ != nullptr) {
