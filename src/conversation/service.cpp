@@ -423,8 +423,8 @@ Status Service::Apply(EventContext& cx, const DeliveryStatus& status) const {
 }
 
 // A failure reaches the flow only for a message the contact's active session sent: a
-// message of an ended session, a HELP answer or a start's message with no session is past
-// anything a flow could do about it.
+// message of an ended session, or a HELP answer (sent outside any session), is past anything
+// a flow could do about it.
 Status Service::StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,
                                     const DeliveryStatus& status) const {
   if (!message.session_id || cx.contact.status != store::ContactStatus::kActive) {

@@ -33,6 +33,8 @@ constexpr char kToken[] = "e2e-auth-token";
 constexpr char kPublicUrl[] = "https://parley.example.com";
 constexpr char kOurNumber[] = "+15005550006";
 constexpr char kAna[] = "+14155550101";
+constexpr char kAnaWhatsApp[] = "whatsapp:+14155550101";
+constexpr char kOurWhatsApp[] = "whatsapp:+15005550006";
 const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
 
 class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
@@ -67,14 +69,18 @@ class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
   }
   static void TearDownTestSuite() { PgCluster::StopShared(); }
 
-  // Ana in the reach flow's ASK state, and its question sent `count` times, each accepted
-  // by Twilio as the REST sender records it (a sid, status "queued"). Returns the sids.
-  std::vector<std::string> SeedQuestions(TwilioDriver& d, int count) {
+  // `address` (Ana on SMS by default) in the reach flow's ASK state, and its question sent
+  // `count` times, each accepted by Twilio as the REST sender records it (a sid, status
+  // "queued"). Returns the sids.
+  std::vector<std::string> SeedQuestions(TwilioDriver& d, int count,
+                                         const std::string& address = kAna) {
+    const bool whatsapp = address.starts_with("whatsapp:");
     std::vector<std::string> sids;
     auto tx = store_->Begin();
     EXPECT_TRUE(tx.ok());
     store::ContactRecord init;
-    init.address = kAna;
+    init.address = address;
+    init.channel = whatsapp ? "whatsapp" : "sms";
     init.phone = kAna;
     init.created_at = kT0;
     auto contact = (*tx)->LockContact(init);
@@ -91,8 +97,8 @@ class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
       m.contact_id = contact->id;
       m.session_id = session.id;
       m.direction = store::MessageRecord::Direction::kOutbound;
-      m.from = kOurNumber;
-      m.to = kAna;
+      m.from = whatsapp ? kOurWhatsApp : kOurNumber;
+      m.to = address;
       m.body = "Are you there?";
       m.created_at = kT0;
       EXPECT_TRUE((*tx)->EnqueueOutbound(m).ok());
@@ -126,9 +132,10 @@ class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
   }
   // Posts a status callback; returns the HTTP status (the body must be empty on 200).
   int Callback(TwilioDriver& d, const std::string& sid, std::string_view status,
-               std::string_view error_code = "", const PostOptions& options = {}) {
-    auto r = d.Post("/twilio/status", d.StatusParams(sid, status, kOurNumber, kAna, error_code),
-                    options);
+               std::string_view error_code = "", const PostOptions& options = {},
+               std::string_view to = kAna) {
+    const std::string_view from = to.starts_with("whatsapp:") ? kOurWhatsApp : kOurNumber;
+    auto r = d.Post("/twilio/status", d.StatusParams(sid, status, from, to, error_code), options);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     if (!r.ok()) {
       return 0;
@@ -143,8 +150,8 @@ class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(m.ok() && m->has_value()) << sid;
     return m.ok() && m->has_value() ? **m : store::MessageRecord{};
   }
-  std::string State() {
-    auto contact = store_->FindContact(kAna);
+  std::string State(const std::string& address = kAna) {
+    auto contact = store_->FindContact(address);
     auto s = store_->LatestSession((*contact)->id);
     return s.ok() && s->has_value() ? (*s)->session.state : "(none)";
   }
@@ -228,6 +235,22 @@ TEST_P(StatusCallbackTest, UnknownSidsAreAnswered200AndBadSignaturesChangeNothin
     log = server_->Log();
   }
   EXPECT_THAT(log, HasSubstr("status callback for unknown MessageSid " + unknown));
+}
+
+TEST_P(StatusCallbackTest, WhatsAppCallbacksFindTheWhatsAppContact) {
+  TwilioDriver seeder = Driver();
+  const auto sids = SeedQuestions(seeder, 2, kAnaWhatsApp);
+  ASSERT_NO_FATAL_FAILURE(Serve());
+  TwilioDriver d = Driver();
+  EXPECT_EQ(Callback(d, sids.at(0), "read", "", {}, kAnaWhatsApp), 200);
+  EXPECT_EQ(BySid(sids.at(0)).status, MessageStatus::kRead);
+  // Outside the 24-hour window: 63016, and the flow hears of it.
+  EXPECT_EQ(Callback(d, sids.at(1), "failed", "63016", {}, kAnaWhatsApp), 200);
+  EXPECT_EQ(BySid(sids.at(1)).error_code, "63016");
+  EXPECT_EQ(State(kAnaWhatsApp), "UNREACHABLE");
+  // The same sid reported for Ana's SMS address is not her WhatsApp contact's message.
+  EXPECT_EQ(Callback(d, sids.at(0), "failed", "30008"), 200);
+  EXPECT_EQ(BySid(sids.at(0)).status, MessageStatus::kRead);
 }
 
 }  // namespace
