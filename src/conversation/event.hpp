@@ -12,6 +12,7 @@
 
 #include "conversation/address.hpp"
 #include "conversation/compliance.hpp"
+#include "store/statuses.hpp"
 
 namespace parley::conversation {
 
@@ -39,7 +40,19 @@ struct StartFlow {
   std::string flow_id;
 };
 
-using EventBody = std::variant<InboundMessage, StartFlow>;
+// A delivery status callback (POST /twilio/status) for the outbound message Twilio knows by
+// `provider_sid`, sent to this event's contact. Moves the message's status forward
+// (delivery_status.hpp) and records the error code; a failure (failed, undelivered) of a
+// message the contact's active session sent steps that session with a delivery-failed
+// event (docs/flow-format.md, "Delivery failures"). A message that is unknown, or not the
+// contact's, changes nothing (Outcome::delivery says which).
+struct DeliveryStatus {
+  std::string provider_sid;
+  store::MessageStatus status = store::MessageStatus::kSent;
+  std::string error_code;  // Twilio's ErrorCode, digits; empty when the callback had none
+};
+
+using EventBody = std::variant<InboundMessage, StartFlow, DeliveryStatus>;
 
 struct Event {
   Address contact;  // whose event it is
@@ -52,8 +65,17 @@ struct Reply {
   std::vector<std::string> media;
 };
 
+// What a DeliveryStatus event did.
+enum class DeliveryUpdate {
+  kNone,            // not a DeliveryStatus event
+  kApplied,         // the message's status moved
+  kStale,           // a duplicate, out of order, or after a final status: nothing changed
+  kUnknownMessage,  // no outbound message of this contact has that sid: nothing changed
+};
+
 struct Outcome {
   bool duplicate = false;  // a repeated MessageSid: nothing was written
+  DeliveryUpdate delivery = DeliveryUpdate::kNone;
   // What the event sent (queued, or to answer inline). For a duplicate in inline mode: the
   // replies recorded for the original delivery, so a retry is answered alike.
   std::vector<Reply> replies;

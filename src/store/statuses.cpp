@@ -37,6 +37,7 @@ constexpr std::pair<MessageStatus, const char*> kMessageStatuses[] = {
     {MessageStatus::kDelivered, "delivered"}, {MessageStatus::kUndelivered, "undelivered"},
     {MessageStatus::kFailed, "failed"},       {MessageStatus::kRead, "read"},
     {MessageStatus::kSimulated, "simulated"}, {MessageStatus::kTwiml, "twiml"},
+    {MessageStatus::kCanceled, "canceled"},
 };
 
 }  // namespace

@@ -17,7 +17,9 @@ const char* ContactStatusName(ContactStatus s);
 std::optional<ContactStatus> ParseContactStatus(std::string_view name);
 
 // A message's status: Twilio's message statuses, plus parley's own "simulated" (the dry-run
-// channel recorded it) and "twiml" (answered inline in the webhook's TwiML).
+// channel recorded it) and "twiml" (answered inline in the webhook's TwiML). Stored as text
+// with no CHECK constraint, so a new value needs no migration. How a status callback moves
+// a status: conversation/delivery_status.hpp.
 enum class MessageStatus {
   kReceived,     // "received": inbound
   kQueued,       // "queued": in the outbox
@@ -27,6 +29,7 @@ enum class MessageStatus {
   kUndelivered,  // "undelivered"
   kFailed,       // "failed": not sent, for good
   kRead,         // "read" (WhatsApp)
+  kCanceled,     // "canceled": a scheduled send canceled before it went out
   kSimulated,    // "simulated": the dry-run channel
   kTwiml,        // "twiml": went out inline
 };

@@ -146,6 +146,16 @@ class Transaction {
   // (MessageRecord::reply_to), oldest first; empty when there is none or no such inbound
   // message. Sees this transaction's own writes (an earlier event of the same batch).
   virtual Result<std::vector<MessageRecord>> RepliesTo(std::string_view inbound_sid) = 0;
+  // The outbound message Twilio knows by `provider_sid` (a status callback's MessageSid),
+  // as Store::FindOutboundBySid, but inside this transaction: it sees the transaction's own
+  // writes and the batch's earlier events. Empty for an unknown or empty sid.
+  virtual Result<std::optional<MessageRecord>> FindOutboundBySid(std::string_view provider_sid) = 0;
+  // Sets a message's status and error code (a delivery status callback; the caller decides
+  // whether the status may move, conversation/delivery_status.hpp). kNotFound for an unknown
+  // id — except in a Batch event, where the write is pipelined and an unknown id is not
+  // reported.
+  virtual Status SetMessageStatus(int64_t message_id, MessageStatus status,
+                                  std::string_view error_code) = 0;
   // Records an outbound message (status "queued") with its outbox row; sets m.id — except
   // in a Batch event on PostgreSQL, where both go out as one pipelined statement and m.id
   // stays 0.

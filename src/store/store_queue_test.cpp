@@ -279,3 +279,70 @@ TEST_P(StoreTest, ContactsByIdAndOutboundBySid) {
 }
 
 }  // namespace parley::store::testing
+
+namespace parley::store::testing {
+
+// Issue 9 (status callbacks): a delivery status event finds the message by its sid inside
+// the event's transaction and sets its status and error code; a rollback undoes that; every
+// status round-trips, "canceled" included (stored as text: no migration).
+TEST_P(StoreTest, StatusCallbackFindsAndUpdatesTheMessageInsideATransaction) {
+  constexpr char kSid[] = "SM00000000000000000000000000000009";
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230032"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord m = Outbound(c.id, "hello", kT0);
+    ASSERT_OK(txn->EnqueueOutbound(m));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimOutbox(kT0, 10, seconds(30)));
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_OK(store_->FinishOutbox(claimed[0].id, MessageStatus::kSent, kSid, ""));
+  int64_t id = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(auto found, txn->FindOutboundBySid(kSid));
+    ASSERT_TRUE(found.has_value());
+    id = found->id;
+    EXPECT_EQ(found->contact_id, c.id);
+    EXPECT_EQ(found->status, MessageStatus::kSent);
+    ASSERT_OK(txn->SetMessageStatus(id, MessageStatus::kUndelivered, "30003"));
+    ASSERT_OK_AND_ASSIGN(auto again, txn->FindOutboundBySid(kSid));  // its own write
+    EXPECT_EQ(again->status, MessageStatus::kUndelivered);
+    // Not committed: rolled back.
+  }
+  ASSERT_OK_AND_ASSIGN(auto unchanged, store_->FindOutboundBySid(kSid));
+  EXPECT_EQ(unchanged->status, MessageStatus::kSent);
+  EXPECT_EQ(unchanged->error_code, "");
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(auto none, txn->FindOutboundBySid("SM0000000000000000000000000000000a"));
+    EXPECT_FALSE(none.has_value());
+    EXPECT_EQ(txn->SetMessageStatus(id + 1000, MessageStatus::kSent, "").code(),
+              StatusCode::kNotFound);
+  }
+  for (MessageStatus s : {MessageStatus::kDelivered, MessageStatus::kRead, MessageStatus::kCanceled,
+                          MessageStatus::kUndelivered}) {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SetMessageStatus(id, s, "30003"));
+    ASSERT_OK(txn->Commit());
+    ASSERT_OK_AND_ASSIGN(auto stored, store_->FindOutboundBySid(kSid));
+    EXPECT_EQ(stored->status, s) << MessageStatusName(s);
+    EXPECT_EQ(stored->error_code, "30003");
+  }
+  // In a batch event (pipelined writes on PostgreSQL) a later read of the event sees it.
+  ASSERT_OK_AND_ASSIGN(auto batch, store_->BeginBatch());
+  ASSERT_OK(batch->LockContacts({c}));
+  {
+    ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
+    ASSERT_OK(event->SetMessageStatus(id, MessageStatus::kFailed, "21610"));
+    ASSERT_OK_AND_ASSIGN(auto seen, event->FindOutboundBySid(kSid));
+    EXPECT_EQ(seen->status, MessageStatus::kFailed);
+    EXPECT_EQ(seen->error_code, "21610");
+    ASSERT_OK(event->Commit());
+  }
+  ASSERT_OK(batch->Commit());
+  ASSERT_OK_AND_ASSIGN(auto committed, store_->FindOutboundBySid(kSid));
+  EXPECT_EQ(committed->status, MessageStatus::kFailed);
+}
+
+}  // namespace parley::store::testing

@@ -55,6 +55,8 @@ enum class StoreOp {
   kUpdateContact,
   kInsertInbound,
   kRepliesTo,
+  kFindOutboundBySid,
+  kSetMessageStatus,
   kEnqueueOutbound,
   kRecordOutbound,
   kActiveSession,

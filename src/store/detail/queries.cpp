@@ -168,6 +168,8 @@ constexpr Entry kEntries[] = {
     {Q::kDeleteOutbox, "DeleteOutbox", "DELETE FROM outbox WHERE id = $1 RETURNING message_id", ""},
     {Q::kSetMessageDelivery, "SetMessageDelivery",
      "UPDATE messages SET status = $2, provider_sid = $3, error_code = $4 WHERE id = $1", ""},
+    {Q::kSetMessageStatus, "SetMessageStatus",
+     "UPDATE messages SET status = $2, error_code = $3 WHERE id = $1", ""},
     // Many deliveries in two statements (the sender finishes up to a claim's worth at once).
     {Q::kSetDeliveries, "SetDeliveries",
      "UPDATE messages SET status = d.status, provider_sid = d.sid, error_code = d.err FROM "

@@ -49,6 +49,7 @@ enum class Q : int {
   kClaimOutbox,
   kDeleteOutbox,
   kSetMessageDelivery,
+  kSetMessageStatus,  // a status callback: status and error code of one message
   kSetDeliveries,     // $1: JSON [[outbox_id, status, sid, error], ...]; rows gone are skipped
   kDeleteOutboxRows,  // $1: the same array
   kRetryOutbox,
