@@ -157,6 +157,15 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   rt->dry_run_ = dynamic_cast<channel::DryRunChannel*>(rt->channel_.get()) != nullptr;
   channel::OutboxSenderOptions sender_options;
   sender_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  sender_options.threads = config.sender_threads;
+  sender_options.max_age = config.send_max_age;
+  sender_options.instances = config.send_instances;
+  auto rates = channel::SendRates::Parse(config.send_rate);  // checked by the config already
+  if (!rates.ok()) {
+    return Status::InvalidArgument("configuration: PARLEY_SEND_RATE: " + rates.status().message());
+  }
+  sender_options.rates = std::move(*rates);
+  sender_options.metrics = &rt->registry_;
   rt->sender_ =
       std::make_unique<channel::OutboxSender>(*rt->store_, *rt->channel_, clock, sender_options);
 

@@ -153,7 +153,7 @@ TEST_F(TwilioRestE2eTest, AServerErrorIsRetriedAndARefusalIsRecordedWithTwiliosC
   standin_->InjectFault(StandinFault::kServerError);
   auto r = d.Post("/twilio/messages", d.SmsParams(kAna, kOurNumber, "JOIN", d.NewMessageSid()));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  // The sender's first retry comes 2 s after the 500.
+  // The sender's first retry comes within 2 s of the 500 (backoff with jitter).
   ASSERT_TRUE(standin_->WaitForCreated(1, std::chrono::seconds(10))) << server_->Log();
   EXPECT_EQ(standin_->requests().size(), 2u);
   EXPECT_EQ(SentTo(kAna, 1).at(0).status, store::MessageStatus::kSent);
