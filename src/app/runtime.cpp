@@ -160,7 +160,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   sender_options.threads = config.sender_threads;
   sender_options.max_age = config.send_max_age;
   sender_options.instances = config.send_instances;
-  auto rates = channel::SendRates::Parse(config.send_rate);  // checked by the config already
+  // The dry-run channel sends nothing, so there is no rate to keep.
+  auto rates = channel::SendRates::Parse(rt->dry_run_ ? "default=0" : config.send_rate);
   if (!rates.ok()) {
     return Status::InvalidArgument("configuration: PARLEY_SEND_RATE: " + rates.status().message());
   }
