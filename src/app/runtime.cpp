@@ -160,6 +160,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   sender_options.threads = config.sender_threads;
   sender_options.max_age = config.send_max_age;
   sender_options.instances = config.send_instances;
+  // A claimed message may wait for kInHandPerThread sends before its own, each up to the
+  // request timeout: its lease outlasts that (60 s at the default 10 s timeout).
+  sender_options.lease = std::max<Duration>(std::chrono::seconds(60),
+                                            std::chrono::milliseconds(config.twilio_timeout_ms) *
+                                                (channel::OutboxSender::kInHandPerThread + 2));
   // The dry-run channel sends nothing, so there is no rate to keep.
   auto rates = channel::SendRates::Parse(rt->dry_run_ ? "default=0" : config.send_rate);
   if (!rates.ok()) {

@@ -397,6 +397,10 @@ Result<int> OutboxSender::DrainOnce() {
   }
 }
 
+int OutboxSender::InHandLimit() const {
+  return std::max(1, std::min(options_.batch, kInHandPerThread * std::max(1, options_.threads)));
+}
+
 void OutboxSender::RunClaimer() {
   bool busy = true;  // the first pass claims at once (messages queued before a restart)
   while (true) {
@@ -428,9 +432,9 @@ void OutboxSender::RunClaimer() {
                        std::make_move_iterator(results.end()));
     Status s = Record(unrecorded_);
     busy = false;
-    if (s.ok() && in_hand < options_.batch) {
+    if (s.ok() && in_hand < InHandLimit()) {
       // Finished messages may have freed their contacts' next ones: claim again.
-      const int wanted = options_.batch - in_hand;
+      const int wanted = InHandLimit() - in_hand;
       auto claimed = store_.ClaimOutbox(clock_.Now(), wanted, options_.lease);
       if (claimed.ok()) {
         int dispatched = 0;

@@ -43,9 +43,13 @@ namespace parley::channel {
 
 struct OutboxSenderOptions {
   // Rows claimed at a time, and the most messages one instance has in hand (claimed, not
-  // yet finished).
+  // yet finished). Start() keeps at most OutboxSender::kInHandPerThread per sending thread
+  // in hand, so that a claimed message waits for a thread at most that many sends.
   int batch = 64;
-  Duration lease = std::chrono::seconds(60);  // a crashed sender's rows come back
+  // A crashed sender's rows come back after it. It must exceed the time a claimed message
+  // can wait and be sent: (kInHandPerThread + 1) x the channel's request timeout, plus
+  // rate_horizon (the runtime derives it from PARLEY_TWILIO_TIMEOUT_MS).
+  Duration lease = std::chrono::seconds(60);
   Duration poll_interval = std::chrono::milliseconds(500);
   // After a wake-up, wait this long for more messages before claiming: one claim and one
   // finishing transaction then serve many events, and on SQLite the sender holds the one
@@ -73,6 +77,8 @@ struct OutboxSenderOptions {
 
 class OutboxSender {
  public:
+  static constexpr int kInHandPerThread = 4;
+
   OutboxSender(store::Store& store, Channel& channel, const Clock& clock,
                OutboxSenderOptions options = {});
   ~OutboxSender();  // Stop()
@@ -115,6 +121,7 @@ class OutboxSender {
   Status Record(std::vector<Disposition>& results);
   void RefreshGauges(bool force);
   void RunClaimer();
+  int InHandLimit() const;
 
   store::Store& store_;
   Channel& channel_;
