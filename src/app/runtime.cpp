@@ -160,11 +160,10 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   sender_options.threads = config.sender_threads;
   sender_options.max_age = config.send_max_age;
   sender_options.instances = config.send_instances;
-  // A claimed message may wait for kInHandPerThread sends before its own, each up to the
-  // request timeout: its lease outlasts that (60 s at the default 10 s timeout).
-  sender_options.lease = std::max<Duration>(std::chrono::seconds(60),
-                                            std::chrono::milliseconds(config.twilio_timeout_ms) *
-                                                (channel::OutboxSender::kInHandPerThread + 2));
+  // A send may take the whole request timeout; the lease leaves room for several.
+  sender_options.send_timeout = std::chrono::milliseconds(config.twilio_timeout_ms);
+  sender_options.lease =
+      std::max<Duration>(std::chrono::seconds(60), sender_options.send_timeout * 3);
   // The dry-run channel sends nothing, so there is no rate to keep.
   auto rates = channel::SendRates::Parse(rt->dry_run_ ? "default=0" : config.send_rate);
   if (!rates.ok()) {

@@ -115,7 +115,7 @@ class OutboxSender::SendPool {
         cv_.notify_one();  // the next job may be due too
       }
       lock.unlock();
-      Disposition done = sender_.SendOne(job.item);
+      Disposition done = sender_.SendOne(job);
       {
         std::lock_guard sender_lock(sender_.mu_);
         sender_.done_.push_back(std::move(done));
@@ -232,10 +232,20 @@ std::variant<OutboxSender::Job, OutboxSender::Disposition> OutboxSender::Pace(
     const auto wait = std::chrono::duration_cast<Duration>(slot.at - steady_now);
     return Disposition{std::nullopt, item.id, now + wait, true};
   }
-  return Job{item, slot.at};
+  return Job{item, slot.at, steady_now};
 }
 
-OutboxSender::Disposition OutboxSender::SendOne(const store::OutboxItem& item) {
+OutboxSender::Disposition OutboxSender::SendOne(const Job& job) {
+  const store::OutboxItem& item = job.item;
+  // The claim and the pacing happened a little before job.claimed_at, so the margin.
+  const auto lease_left = options_.lease - (SteadyClock::now() - job.claimed_at);
+  if (lease_left < options_.send_timeout + std::chrono::seconds(1)) {
+    if (options_.log) {
+      options_.log("outbox: " + Describe(item) +
+                   " waited too long for a sending thread; put back in the outbox");
+    }
+    return {std::nullopt, item.id, clock_.Now(), true};
+  }
   OutboundMessage message;
   message.from = item.from;
   message.to = item.to;
@@ -390,7 +400,7 @@ Result<int> OutboxSender::DrainOnce() {
                      [](const Job& a, const Job& b) { return a.send_at < b.send_at; });
     for (const Job& job : jobs) {
       std::this_thread::sleep_until(job.send_at);
-      unrecorded_.push_back(SendOne(job.item));
+      unrecorded_.push_back(SendOne(job));
       ++handled;
     }
     PARLEY_RETURN_IF_ERROR(Record(unrecorded_));

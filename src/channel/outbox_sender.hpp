@@ -43,13 +43,15 @@ namespace parley::channel {
 
 struct OutboxSenderOptions {
   // Rows claimed at a time, and the most messages one instance has in hand (claimed, not
-  // yet finished). Start() keeps at most OutboxSender::kInHandPerThread per sending thread
-  // in hand, so that a claimed message waits for a thread at most that many sends.
+  // yet finished); Start() also keeps at most kInHandPerThread per sending thread.
   int batch = 64;
-  // A crashed sender's rows come back after it. It must exceed the time a claimed message
-  // can wait and be sent: (kInHandPerThread + 1) x the channel's request timeout, plus
-  // rate_horizon (the runtime derives it from PARLEY_TWILIO_TIMEOUT_MS).
+  // A crashed sender's rows come back after it (another instance may claim them then).
   Duration lease = std::chrono::seconds(60);
+  // The longest one Send can take (the channel's request timeout). A claimed message that
+  // waited so long for a thread that its lease could end before its Send does goes back to
+  // the outbox untried: no other instance can claim a message while it is being sent.
+  // Must be well under `lease`.
+  Duration send_timeout = std::chrono::seconds(10);
   Duration poll_interval = std::chrono::milliseconds(500);
   // After a wake-up, wait this long for more messages before claiming: one claim and one
   // finishing transaction then serve many events, and on SQLite the sender holds the one
@@ -77,7 +79,7 @@ struct OutboxSenderOptions {
 
 class OutboxSender {
  public:
-  static constexpr int kInHandPerThread = 4;
+  static constexpr int kInHandPerThread = 16;
 
   OutboxSender(store::Store& store, Channel& channel, const Clock& clock,
                OutboxSenderOptions options = {});
@@ -98,6 +100,7 @@ class OutboxSender {
   struct Job {
     store::OutboxItem item;
     SendPacer::SteadyTime send_at;
+    SendPacer::SteadyTime claimed_at;  // the lease runs from here
   };
   // What became of one claimed row, for the claimer to record.
   struct Disposition {
@@ -113,7 +116,8 @@ class OutboxSender {
   std::optional<Disposition> Refusal(const store::OutboxItem& item, TimePoint now) const;
   // A job for the item, or (the sender is past its horizon) a deferral.
   std::variant<Job, Disposition> Pace(const store::OutboxItem& item, TimePoint now);
-  Disposition SendOne(const store::OutboxItem& item);
+  // Sends the job's message, or (its lease could run out during the send) puts it back.
+  Disposition SendOne(const Job& job);
   Disposition Judge(const store::OutboxItem& item, const SendOutcome& sent, TimePoint now);
   Duration Backoff(int attempts, std::optional<Duration> retry_after);
   // Writes `results` (finals in one transaction, retries and deferrals one by one); what

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "channel/outbox_sender.hpp"
 #include "test/fakes/channels.hpp"
@@ -310,6 +311,31 @@ TEST_F(OutboxSenderDeliveryTest, AMessageBeyondItsSendersRateGoesBackUntried) {
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].attempts, 1);
+}
+
+// Item 3 (leases): a claimed message that waited behind a slow answer until its lease could
+// run out during its own send goes back to the outbox untried, then is sent once.
+TEST_F(OutboxSenderDeliveryTest, AMessageWhoseLeaseIsRunningOutGoesBackUntried) {
+  const int64_t slow = Queue("+15551230001", {"slow"});
+  const int64_t next = Queue("+15551230002", {"next"});
+  ScriptedChannel channel;
+  channel.Hold("+15551230001");
+  std::vector<std::string> log;
+  options_.lease = seconds(4);
+  options_.send_timeout = seconds(1);  // a job may wait 2 s (4 - 1 - 1 s margin)
+  options_.log = [&](std::string_view m) { log.emplace_back(m); };
+  OutboxSender sender(*store_, channel, clock_, options_);
+  std::thread release([&] {
+    std::this_thread::sleep_for(milliseconds(2500));
+    channel.Release();
+  });
+  ASSERT_TRUE(sender.DrainOnce().ok());  // one message at a time: "next" waits behind "slow"
+  release.join();
+  EXPECT_THAT(Statuses(slow), ElementsAre("slow=sent"));
+  EXPECT_THAT(Statuses(next), ElementsAre("next=sent"));
+  EXPECT_THAT(channel.attempts(), ElementsAre("+15551230001:slow", "+15551230002:next"));
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], HasSubstr("waited too long"));
 }
 
 }  // namespace
