@@ -21,7 +21,6 @@
 // `poll_interval` (rows queued by other instances, retries that came due).
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>

@@ -166,6 +166,26 @@ TEST_F(TwilioRestE2eTest, AServerErrorIsRetriedAndARefusalIsRecordedWithTwiliosC
   ASSERT_EQ(failed.size(), 1u) << server_->Log();
   EXPECT_EQ(failed[0].status, store::MessageStatus::kFailed);
   EXPECT_EQ(failed[0].error_code, "21610");
+  // Issue 9, the sender: 21610 opted the contact out, and the metrics say what happened.
+  auto bob = store_->FindContact(kBob);
+  ASSERT_TRUE(bob.ok() && bob->has_value());
+  EXPECT_EQ((*bob)->status, store::ContactStatus::kOptedOut);
+  testing::PostOptions get;
+  get.use_get = true;
+  // (The counters move just after the results are committed: wait for the last one.)
+  const std::string refused = "parley_outbound_total{status=\"failed\",error_code=\"21610\"} 1\n";
+  auto metrics = d.Post("/metrics", {}, get);
+  for (int i = 0; i < 100 && metrics.ok() && metrics->body.find(refused) == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    metrics = d.Post("/metrics", {}, get);
+  }
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  EXPECT_THAT(metrics->body, HasSubstr(refused));
+  EXPECT_THAT(metrics->body, HasSubstr("parley_send_retries_total 1\n"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("parley_outbound_total{status=\"sent\",error_code=\"none\"} 1\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("parley_send_latency_seconds_count 3\n"));
 }
 
 TEST_F(TwilioRestE2eTest, WithoutCredentialsTheDryRunChannelStaysAndTheLogSaysSo) {
