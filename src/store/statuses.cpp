@@ -29,6 +29,7 @@ constexpr std::pair<ContactStatus, const char*> kContactStatuses[] = {
     {ContactStatus::kActive, "active"},
     {ContactStatus::kOptedOut, "opted_out"},
     {ContactStatus::kBlocked, "blocked"},
+    {ContactStatus::kInvalid, "invalid"},
 };
 
 constexpr std::pair<MessageStatus, const char*> kMessageStatuses[] = {

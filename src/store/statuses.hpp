@@ -12,6 +12,8 @@ enum class ContactStatus {
   kActive,    // "active": conversations run
   kOptedOut,  // "opted_out": sent STOP; nothing is sent until START
   kBlocked,   // "blocked": an operator stopped all traffic
+  kInvalid,   // "invalid": Twilio refused the address (21211 invalid number, 21614 cannot
+              // receive SMS); nothing more is sent to it (docs/operations.md)
 };
 const char* ContactStatusName(ContactStatus s);
 std::optional<ContactStatus> ParseContactStatus(std::string_view name);
@@ -34,6 +36,16 @@ enum class MessageStatus {
   kTwiml,        // "twiml": went out inline
 };
 const char* MessageStatusName(MessageStatus s);
+
+// The error codes parley writes on a failed outbound message for reasons of its own (Twilio's
+// codes are numbers; these are words). docs/operations.md explains each.
+inline constexpr std::string_view kErrorOptedOut = "opted_out";  // the contact opted out
+inline constexpr std::string_view kErrorInvalidAddress = "invalid_address";
+inline constexpr std::string_view kErrorBlocked = "blocked";  // an operator blocked the contact
+// A free-form WhatsApp message outside the 24-hour customer-service window.
+inline constexpr std::string_view kErrorWindowClosed = "window_closed";
+// Retried until PARLEY_SEND_MAX_AGE (or the attempt cap) without Twilio taking it.
+inline constexpr std::string_view kErrorExpired = "expired";
 std::optional<MessageStatus> ParseMessageStatus(std::string_view name);
 
 }  // namespace parley::store

@@ -327,6 +327,12 @@ Status FaultyStore::RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) {
   return target_.RetryOutbox(outbox_id, next_attempt_at);
 }
 
+Status FaultyStore::DeferOutbox(int64_t outbox_id, TimePoint next_attempt_at) {
+  return target_.DeferOutbox(outbox_id, next_attempt_at);
+}
+
+Result<store::OutboxStats> FaultyStore::ReadOutboxStats() { return target_.ReadOutboxStats(); }
+
 Status FaultyStore::SaveFlow(const store::FlowRecord& f) { return target_.SaveFlow(f); }
 
 Result<std::optional<store::ContactRecord>> FaultyStore::FindContact(std::string_view address) {

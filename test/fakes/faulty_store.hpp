@@ -118,6 +118,8 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::TimerRecord>> ClaimTimers(TimePoint now, int limit,
                                                       Duration lease) override;
   Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override;
+  Status DeferOutbox(int64_t outbox_id, TimePoint next_attempt_at) override;  // no faults
+  Result<store::OutboxStats> ReadOutboxStats() override;                      // no faults
   Status SaveFlow(const store::FlowRecord& f) override;
   Result<std::optional<store::ContactRecord>> FindContact(std::string_view address) override;
   Result<std::optional<store::ContactRecord>> FindContactById(int64_t contact_id) override;
