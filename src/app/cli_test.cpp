@@ -120,6 +120,20 @@ TEST_F(Cli, CheckWarnsAboutPerEventCapsAndChatEnforcesThem) {
   EXPECT_THAT(chat.out, HasSubstr("state A (active), step 0"));
 }
 
+// Issue 9 (status callbacks): chat plays a delivery failure of the last message.
+TEST_F(Cli, ChatPlaysDeliveryFailures) {
+  const std::string path = Write("reach.json", R"({"states": [{"name": "ASK",
+    "enter": {"send": "Are you there?"}, "states": [
+      {"name": "LOST", "condition": {"delivery_failed": "30003"}, "enter": {"send": "lost"}}]}]})");
+  const Outcome chat =
+      Parley("chat " + path, "/failedx\n/failed 63016\n/undelivered 30003\n/quit\n");
+  EXPECT_EQ(chat.code, 0) << chat.out;
+  EXPECT_THAT(chat.out, HasSubstr("[no delivery_failed edge here: nothing happens]"));
+  EXPECT_THAT(chat.out, HasSubstr("[ASK -> LOST]"));
+  EXPECT_THAT(chat.out, HasSubstr("< lost"));
+  EXPECT_THAT(chat.out, HasSubstr("unknown command /failedx"));
+}
+
 TEST_F(Cli, CheckJsonIsOneParsableDocument) {
   const std::string good = Write("good.json", kFlow);
   const std::string bad = Write("bad.json", R"({"states": [

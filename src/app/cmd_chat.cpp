@@ -17,6 +17,8 @@ namespace {
 constexpr const char* kHelp =
     "Type a reply as the contact would. Commands:\n"
     "  /wait DURATION  advance the simulated clock (90s, 2m, 4h, 1d, 1d12h); due timers fire\n"
+    "  /undelivered [CODE], /failed [CODE]\n"
+    "                  the last message was not delivered (Twilio error code, e.g. 30003)\n"
     "  /state          current state, status and pending timers\n"
     "  /vars           session variables\n"
     "  /reset          start a new session\n"
@@ -86,6 +88,13 @@ class Chat {
       Start();
     } else if (line.rfind("/wait", 0) == 0) {
       Wait(std::string(TrimAscii(line.substr(5))));
+    } else if (line.rfind("/undelivered", 0) == 0 || line.rfind("/failed", 0) == 0) {
+      const std::string word = line.substr(1, line.find(' ') - 1);  // npos - 1: to the end
+      if (word != "undelivered" && word != "failed") {
+        std::cout << "  unknown command " << line << " (/help lists them)\n";
+      } else {
+        DeliveryFailed(word, std::string(TrimAscii(line.substr(word.size() + 1))));
+      }
     } else if (!line.empty() && line[0] == '/') {
       std::cout << "  unknown command " << line << " (/help lists them)\n";
     } else if (!sim_.session().active()) {
@@ -104,6 +113,17 @@ class Chat {
   }
 
  private:
+  void DeliveryFailed(const std::string& status, const std::string& code) {
+    auto r = sim_.DeliveryFailed(status, code);
+    if (!r.ok()) {
+      std::cout << "  [error: " << r.status().message() << "]\n";
+    } else if (r->effects.empty()) {
+      std::cout << "  [no delivery_failed edge here: nothing happens]\n";
+    } else {
+      Print(*r);
+    }
+  }
+
   void Wait(const std::string& arg) {
     auto d = flow::ParseDuration(arg);
     if (!d.ok()) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "app/flow_files.hpp"
+#include "channel/send_rate.hpp"
 #include "common/dotenv.hpp"
 #include "conversation/address.hpp"
 #include "flow/text.hpp"
@@ -24,6 +25,7 @@ namespace {
 constexpr size_t kMinBodyBytes = 1024;
 constexpr size_t kMaxBodyBytes = size_t{16} << 20;
 constexpr int kMaxWorkers = 1024;
+constexpr int kMaxSenderThreads = 256;
 constexpr int kMaxLanes = 64;
 constexpr Duration kMaxScriptTimeout = std::chrono::seconds(10);  // a whole event's budget
 constexpr std::chrono::milliseconds kMinEventTimeout{100};
@@ -138,6 +140,27 @@ Setter TimeoutMs(int Config::*field) {
   };
 }
 
+// PARLEY_SEND_MAX_AGE: "10h", "30m", or what ParseMillis takes ("90s", "500ms").
+bool ParseAge(std::string_view v, Duration& out) {
+  int64_t per_unit = 0;
+  if (v.ends_with("h")) {
+    per_unit = 3600;
+  } else if (v.ends_with("m") && !v.ends_with("ms")) {
+    per_unit = 60;
+  } else {
+    return ParseMillis(v, out);
+  }
+  v.remove_suffix(1);
+  int64_t amount = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), amount);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || amount <= 0 ||
+      amount > 24 * 365) {
+    return false;
+  }
+  out = std::chrono::seconds(amount * per_unit);
+  return true;
+}
+
 const std::map<std::string, Setter>& Keys() {
   static const auto* keys = new std::map<std::string, Setter>{
       {"DATABASE_URL",
@@ -187,6 +210,41 @@ const std::map<std::string, Setter>& Keys() {
       {"TWILIO_API_SECRET", Text(&Config::twilio_api_secret)},
       {"PARLEY_TWILIO_CONNECT_TIMEOUT_MS", TimeoutMs(&Config::twilio_connect_timeout_ms)},
       {"PARLEY_TWILIO_TIMEOUT_MS", TimeoutMs(&Config::twilio_timeout_ms)},
+      {"PARLEY_SENDER_THREADS",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseInt(v, c.sender_threads) || c.sender_threads < 1 ||
+             c.sender_threads > kMaxSenderThreads) {
+           return Bad(key, "expected a number of threads from 1 to " +
+                               std::to_string(kMaxSenderThreads) + ", got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_SEND_MAX_AGE",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseAge(v, c.send_max_age) || c.send_max_age < std::chrono::seconds(1)) {
+           return Bad(key, "expected a duration of at least 1s such as 10h, 30m or 90s, got '" +
+                               v + "'");
+         }
+         return Status::Ok();
+       }},
+      {"PARLEY_SEND_RATE",
+       [](Config& c, const std::string& key, const std::string& v) {
+         auto rates = channel::SendRates::Parse(v);
+         if (!rates.ok()) {
+           return Bad(key, rates.status().message() +
+                               " (expected SENDER=RATE, KIND=RATE or default=RATE, comma-separated)");
+         }
+         c.send_rate = v;
+         return Status::Ok();
+       }},
+      {"PARLEY_SEND_INSTANCES",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseInt(v, c.send_instances) || c.send_instances < 1 || c.send_instances > 1000) {
+           return Bad(key, "expected the number of instances sharing the database, 1 to 1000, "
+                           "got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
       {"SECRET_KEY", Text(&Config::secret_key)},
       {"PARLEY_FLOWS", Text(&Config::flows_dir)},
       {"PARLEY_START_FLOW", Text(&Config::start_flow)},
@@ -420,6 +478,11 @@ std::string Config::Describe() const {
       << " event_timeout=" << event_timeout.count() << "ms"
       << " timer_grace="
       << (timer_grace ? std::to_string(timer_grace->count() / 1000) + "s" : "(none)")
+      << " sender_threads=" << sender_threads
+      << " send_max_age=" << std::chrono::duration_cast<std::chrono::seconds>(send_max_age).count()
+      << "s"
+      << " send_rate=" << (send_rate.empty() ? "(defaults)" : send_rate)
+      << " send_instances=" << send_instances
       << " signature_check=" << (validate_signature ? "on" : "OFF")
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")

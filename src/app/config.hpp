@@ -42,6 +42,11 @@ struct Config {
   std::string twilio_api_secret;
   int twilio_connect_timeout_ms = 5000;  // TCP + TLS handshake with Twilio's API
   int twilio_timeout_ms = 10000;         // one whole create-Message request
+  // The outbox sender (docs/delivery.md, "The sender").
+  int sender_threads = 4;                          // PARLEY_SENDER_THREADS
+  Duration send_max_age = std::chrono::hours(10);  // PARLEY_SEND_MAX_AGE
+  std::string send_rate;                           // PARLEY_SEND_RATE (parsed)
+  int send_instances = 1;                          // PARLEY_SEND_INSTANCES
   std::string secret_key;
   std::string flows_dir = "flows";
   std::string start_flow;  // flow started for a contact with no session; empty: none

@@ -251,5 +251,48 @@ TEST_F(ConfigTest, TimerGrace) {
   }
 }
 
+// Issue 9, the sender: its keys, defaults and bad values.
+TEST_F(ConfigTest, SenderThreadsRatesInstancesAndMaxAge) {
+  auto c = LoadConfig({}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sender_threads, 4);
+  EXPECT_EQ(c->send_max_age, std::chrono::hours(10));
+  EXPECT_EQ(c->send_rate, "");
+  EXPECT_EQ(c->send_instances, 1);
+  EXPECT_THAT(c->Describe(), HasSubstr("sender_threads=4 send_max_age=36000s"));
+
+  c = LoadConfig({{"PARLEY_SENDER_THREADS", "16"},
+                  {"PARLEY_SEND_MAX_AGE", "30m"},
+                  {"PARLEY_SEND_RATE", "+15551234567=10,default=2"},
+                  {"PARLEY_SEND_INSTANCES", "3"}},
+                 "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sender_threads, 16);
+  EXPECT_EQ(c->send_max_age, std::chrono::minutes(30));
+  EXPECT_EQ(c->send_rate, "+15551234567=10,default=2");
+  EXPECT_EQ(c->send_instances, 3);
+  for (const auto& [text, age] :
+       std::vector<std::pair<std::string, Duration>>{{"2h", std::chrono::hours(2)},
+                                                     {"90s", std::chrono::seconds(90)},
+                                                     {"1500ms", std::chrono::milliseconds(1500)}}) {
+    c = LoadConfig({{"PARLEY_SEND_MAX_AGE", text}}, "");
+    ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
+    EXPECT_EQ(c->send_max_age, age) << text;
+  }
+  for (const auto& [key, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"PARLEY_SENDER_THREADS", "0"},
+                                                        {"PARLEY_SENDER_THREADS", "257"},
+                                                        {"PARLEY_SEND_MAX_AGE", "0h"},
+                                                        {"PARLEY_SEND_MAX_AGE", "10d"},
+                                                        {"PARLEY_SEND_MAX_AGE", "500ms"},
+                                                        {"PARLEY_SEND_RATE", "+15551234567"},
+                                                        {"PARLEY_SEND_RATE", "default=fast"},
+                                                        {"PARLEY_SEND_INSTANCES", "0"}}) {
+    c = LoadConfig({{key, bad}}, "");
+    ASSERT_FALSE(c.ok()) << key << "=" << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr(key)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace parley::app

@@ -67,6 +67,12 @@ std::string DescribeCondition(const flow::Condition& c) {
           return "has media";
         } else if constexpr (std::is_same_v<T, cond::Timer>) {
           return v.name.empty() ? "any timer" : "timer " + v.name;
+        } else if constexpr (std::is_same_v<T, cond::DeliveryFailed>) {
+          std::string out = "delivery failed";
+          for (size_t i = 0; i < v.codes.size(); ++i) {
+            out += (i == 0 ? " (" : ", ") + v.codes[i] + (i + 1 == v.codes.size() ? ")" : "");
+          }
+          return out;
         } else if constexpr (std::is_same_v<T, cond::Var>) {
           static const char* kOps[] = {"=", "≠", ">", "≥", "<", "≤", "exists"};
           const std::string op = kOps[static_cast<int>(v.op)];

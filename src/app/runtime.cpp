@@ -157,6 +157,20 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   rt->dry_run_ = dynamic_cast<channel::DryRunChannel*>(rt->channel_.get()) != nullptr;
   channel::OutboxSenderOptions sender_options;
   sender_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  sender_options.threads = config.sender_threads;
+  sender_options.max_age = config.send_max_age;
+  sender_options.instances = config.send_instances;
+  // A send may take the whole request timeout; the lease leaves room for several.
+  sender_options.send_timeout = std::chrono::milliseconds(config.twilio_timeout_ms);
+  sender_options.lease =
+      std::max<Duration>(std::chrono::seconds(60), sender_options.send_timeout * 3);
+  // The dry-run channel sends nothing, so there is no rate to keep.
+  auto rates = channel::SendRates::Parse(rt->dry_run_ ? "default=0" : config.send_rate);
+  if (!rates.ok()) {
+    return Status::InvalidArgument("configuration: PARLEY_SEND_RATE: " + rates.status().message());
+  }
+  sender_options.rates = std::move(*rates);
+  sender_options.metrics = &rt->registry_;
   rt->sender_ =
       std::make_unique<channel::OutboxSender>(*rt->store_, *rt->channel_, clock, sender_options);
 

@@ -6,6 +6,7 @@
 #include "http/http_metrics.hpp"
 #include "http/server.hpp"
 #include "webhook/inbound_handler.hpp"
+#include "webhook/status_handler.hpp"
 
 namespace parley::app {
 
@@ -20,6 +21,7 @@ struct ServerApp::Parts {
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<http::HttpMetrics> http_metrics;
   std::unique_ptr<webhook::InboundHandler> inbound;
+  std::unique_ptr<webhook::StatusHandler> status;
   std::unique_ptr<Readiness> readiness;
   std::unique_ptr<http::Server> server;
 };
@@ -61,6 +63,16 @@ Status ServerApp::Start() {
   inbound_options.debug_log = [](std::string_view m) { Log(LogLevel::kDebug, m); };
   parts->inbound =
       std::make_unique<webhook::InboundHandler>(rt.pipeline(), inbound_options, rt.registry());
+  webhook::StatusOptions status_options;
+  status_options.signature = {config_.twilio_auth_token, config_.public_url,
+                              config_.validate_signature};
+  status_options.account_sid = config_.twilio_account_sid;
+  status_options.default_region = config_.default_region;
+  status_options.log = inbound_options.log;
+  status_options.info_log = [](std::string_view m) { Log(LogLevel::kInfo, m); };
+  status_options.debug_log = inbound_options.debug_log;
+  parts->status =
+      std::make_unique<webhook::StatusHandler>(rt.pipeline(), status_options, rt.registry());
   parts->http_metrics = std::make_unique<http::HttpMetrics>(rt.registry());
 
   Parts* p = parts.get();
@@ -70,6 +82,9 @@ Status ServerApp::Start() {
   };
   router.AddAsync("POST", "/twilio/messages", webhook);
   router.AddAsync("POST", "/user-reply/", webhook);  // LIMA's URL, so Twilio needs no change
+  router.AddAsync("POST", "/twilio/status", [p](const http::Request& r, http::Responder respond) {
+    (*p->status)(r, std::move(respond));
+  });
   router.Add("GET", "/healthz",
              [](const http::Request&) { return http::Response::Text(200, "ok\n"); });
   ReadinessOptions readiness_options;

@@ -1,17 +1,159 @@
 #include "channel/outbox_sender.hpp"
 
 #include <algorithm>
+#include <deque>
 
 namespace parley::channel {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// WhatsApp's customer-service window: free-form messages only within 24 hours of the
+// contact's last message (docs/delivery.md).
+constexpr Duration kWhatsAppWindow = std::chrono::hours(24);
+
+// What a refusal's Twilio code says about the contact (docs/operations.md).
+store::ContactEffect EffectOf(std::string_view error_code) {
+  if (error_code == "21610") {
+    return store::ContactEffect::kOptOut;
+  }
+  if (error_code == "21211" || error_code == "21614") {
+    return store::ContactEffect::kInvalid;
+  }
+  if (error_code == "63016") {
+    return store::ContactEffect::kWindowClosed;
+  }
+  return store::ContactEffect::kNone;
+}
+
+std::string Describe(const store::OutboxItem& item) {
+  return "message " + std::to_string(item.message_id) + " to contact " +
+         std::to_string(item.contact_id);
+}
+
+}  // namespace
+
+struct OutboxSender::Metrics {
+  explicit Metrics(metrics::Registry& r)
+      : outbound(r.AddCounterFamily("parley_outbound_total",
+                                    "Outbound messages finished, by status and error code "
+                                    "(\"none\" without one); docs/operations.md",
+                                    {"status", "error_code"})),
+        latency(r.AddHistogram("parley_send_latency_seconds",
+                               "Time of one send attempt to the channel (Twilio's REST API)",
+                               metrics::Histogram::LatencyBuckets())),
+        retries(r.AddCounter("parley_send_retries_total",
+                             "Send attempts that failed in passing and were rescheduled")),
+        rate_waits(r.AddCounter("parley_send_rate_waits_total",
+                                "Messages that waited for their sender's rate (paced or put "
+                                "back in the outbox)")),
+        depth(r.AddGauge("parley_outbox_depth", "Messages in the outbox (all instances)")),
+        oldest(r.AddGauge("parley_outbox_oldest_age_seconds",
+                          "Age of the oldest message in the outbox; 0 when it is empty")) {}
+  metrics::CounterFamily& outbound;
+  metrics::Histogram& latency;
+  metrics::Counter& retries;
+  metrics::Counter& rate_waits;
+  metrics::Gauge& depth;
+  metrics::Gauge& oldest;
+};
+
+// The sending threads: they share one queue of jobs ordered by send time, so a slow
+// answer ties up one thread and no particular contact's successor. (A contact has at most one
+// message in hand: the store hands out only the head of its queue.)
+class OutboxSender::SendPool {
+ public:
+  SendPool(OutboxSender& sender, int threads) : sender_(sender) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { Run(); });
+    }
+  }
+  ~SendPool() { Join(); }
+
+  void Push(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      const auto at =
+          std::upper_bound(jobs_.begin(), jobs_.end(), job.send_at,
+                           [](SendPacer::SteadyTime t, const Job& j) { return t < j.send_at; });
+      jobs_.insert(at, std::move(job));
+    }
+    cv_.notify_one();
+  }
+  // Stops after the jobs in hand; the jobs not started are returned.
+  std::deque<Job> Join() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+    std::lock_guard lock(mu_);
+    return std::move(jobs_);
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      if (jobs_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      const auto due = jobs_.front().send_at;
+      if (SteadyClock::now() < due) {
+        cv_.wait_until(lock, due);  // an earlier job may come meanwhile
+        continue;
+      }
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      if (!jobs_.empty()) {
+        cv_.notify_one();  // the next job may be due too
+      }
+      lock.unlock();
+      Disposition done = sender_.SendOne(job);
+      {
+        std::lock_guard sender_lock(sender_.mu_);
+        sender_.done_.push_back(std::move(done));
+      }
+      sender_.cv_.notify_one();
+      lock.lock();
+    }
+  }
+
+  OutboxSender& sender_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;   // guarded by mu_, by send time
+  bool stopping_ = false;  // guarded by mu_
+  std::vector<std::thread> threads_;
+};
 
 OutboxSender::OutboxSender(store::Store& store, Channel& channel, const Clock& clock,
                            OutboxSenderOptions options)
-    : store_(store), channel_(channel), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      channel_(channel),
+      clock_(clock),
+      options_(std::move(options)),
+      pacer_(options_.rates, 1.0 / std::max(1, options_.instances)),
+      rng_(std::random_device{}()) {
+  if (options_.metrics != nullptr) {
+    metrics_ = std::make_unique<Metrics>(*options_.metrics);
+  }
+}
 
 OutboxSender::~OutboxSender() { Stop(); }
 
 void OutboxSender::Start() {
-  thread_ = std::thread([this] { Run(); });
+  if (claimer_.joinable()) {
+    return;
+  }
+  pool_ = std::make_unique<SendPool>(*this, std::max(1, options_.threads));
+  claimer_ = std::thread([this] { RunClaimer(); });
 }
 
 void OutboxSender::Wake() {
@@ -28,74 +170,319 @@ void OutboxSender::Stop() {
     stopping_ = true;
   }
   cv_.notify_one();
-  if (thread_.joinable()) {
-    thread_.join();
+  if (claimer_.joinable()) {
+    claimer_.join();
   }
+  std::vector<Disposition> results;
+  if (pool_) {
+    for (Job& job : pool_->Join()) {
+      results.push_back({std::nullopt, job.item.id, clock_.Now(), true});
+    }
+    pool_.reset();
+  }
+  {
+    std::lock_guard lock(mu_);
+    results.insert(results.end(), done_.begin(), done_.end());
+    done_.clear();
+  }
+  results.insert(results.end(), unrecorded_.begin(), unrecorded_.end());
+  unrecorded_.clear();
+  // Best effort: what cannot be written now comes back when its lease ends.
+  const Status recorded = Record(results);
+  if (!recorded.ok() && options_.log) {
+    options_.log("outbox: stopping: " + recorded.ToString());
+  }
+}
+
+std::optional<OutboxSender::Disposition> OutboxSender::Refusal(const store::OutboxItem& item,
+                                                               TimePoint now) const {
+  std::string_view code;
+  switch (item.contact_status) {
+    case store::ContactStatus::kActive:
+      break;
+    case store::ContactStatus::kOptedOut:
+      code = store::kErrorOptedOut;
+      break;
+    case store::ContactStatus::kInvalid:
+      code = store::kErrorInvalidAddress;
+      break;
+    case store::ContactStatus::kBlocked:
+      code = store::kErrorBlocked;
+      break;
+  }
+  if (code.empty() && item.to.starts_with("whatsapp:") && item.content_sid.empty() &&
+      (!item.last_inbound_at || now - *item.last_inbound_at >= kWhatsAppWindow)) {
+    code = store::kErrorWindowClosed;
+  }
+  if (code.empty()) {
+    return std::nullopt;
+  }
+  store::OutboxDelivery d{item.id, store::MessageStatus::kFailed, "", std::string(code)};
+  return Disposition{std::move(d), item.id, {}, false};
+}
+
+std::variant<OutboxSender::Job, OutboxSender::Disposition> OutboxSender::Pace(
+    const store::OutboxItem& item, TimePoint now) {
+  const auto steady_now = SteadyClock::now();
+  const SendPacer::Slot slot = pacer_.Reserve(item.from, steady_now, options_.rate_horizon);
+  if (metrics_ && (!slot.granted || slot.at > steady_now)) {
+    metrics_->rate_waits.Inc();
+  }
+  if (!slot.granted) {
+    const auto wait = std::chrono::duration_cast<Duration>(slot.at - steady_now);
+    return Disposition{std::nullopt, item.id, now + wait, true};
+  }
+  return Job{item, slot.at, steady_now};
+}
+
+OutboxSender::Disposition OutboxSender::SendOne(const Job& job) {
+  const store::OutboxItem& item = job.item;
+  // The claim and the pacing happened a little before job.claimed_at, so the margin.
+  const auto lease_left = options_.lease - (SteadyClock::now() - job.claimed_at);
+  if (lease_left < options_.send_timeout + std::chrono::seconds(1)) {
+    if (options_.log) {
+      options_.log("outbox: " + Describe(item) +
+                   " waited too long for a sending thread; put back in the outbox");
+    }
+    return {std::nullopt, item.id, clock_.Now(), true};
+  }
+  OutboundMessage message;
+  message.from = item.from;
+  message.to = item.to;
+  message.body = item.body;
+  message.media = item.media;
+  message.content_sid = item.content_sid;
+  const auto started = SteadyClock::now();
+  const SendOutcome sent = channel_.Send(message);
+  if (metrics_) {
+    metrics_->latency.ObserveDuration(SteadyClock::now() - started);
+  }
+  return Judge(item, sent, clock_.Now());
+}
+
+Duration OutboxSender::Backoff(int attempts, std::optional<Duration> retry_after) {
+  // attempts counts the one that just failed: first_retry after the first, then x2, x4, ...
+  const int doublings = std::clamp(attempts - 1, 0, 30);
+  const auto ceiling = std::min<Duration>(
+      options_.max_retry,
+      options_.first_retry * (int64_t{1} << std::min(doublings, 20)));  // no overflow
+  double fraction = 1;
+  {
+    std::lock_guard lock(rng_mu_);
+    fraction = std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
+  }
+  Duration delay = std::chrono::duration_cast<Duration>(ceiling * fraction);
+  if (retry_after && *retry_after > delay) {
+    delay = *retry_after;
+  }
+  return delay;
+}
+
+OutboxSender::Disposition OutboxSender::Judge(const store::OutboxItem& item,
+                                              const SendOutcome& sent, TimePoint now) {
+  if (sent.ok()) {
+    store::OutboxDelivery d{item.id, sent->status, sent->provider_sid, sent->error_code};
+    if (sent->status == store::MessageStatus::kFailed) {
+      d.effect = EffectOf(sent->error_code);
+      d.contact_id = item.contact_id;
+      if (options_.log) {
+        options_.log("outbox: " + Describe(item) + " refused by the provider, error " +
+                     (sent->error_code.empty() ? std::string("(none)") : sent->error_code));
+      }
+    }
+    return {std::move(d), item.id, {}, false};
+  }
+  if (sent.status().code() == StatusCode::kUnavailable) {
+    const TimePoint retry_at = now + Backoff(item.attempts, sent.retry_after);
+    const bool too_old = retry_at > item.created_at + options_.max_age;
+    const bool too_many = options_.max_attempts > 0 && item.attempts >= options_.max_attempts;
+    if (!too_old && !too_many) {
+      if (metrics_) {
+        metrics_->retries.Inc();
+      }
+      return {std::nullopt, item.id, retry_at, false};
+    }
+    if (options_.log) {
+      options_.log("outbox: " + Describe(item) + " expired after " + std::to_string(item.attempts) +
+                   " attempts; the last: " + sent.status().ToString());
+    }
+    store::OutboxDelivery d{item.id, store::MessageStatus::kFailed, "",
+                            std::string(store::kErrorExpired)};
+    return {std::move(d), item.id, {}, false};
+  }
+  if (options_.log) {
+    options_.log("outbox: " + Describe(item) + " failed: " + sent.status().ToString());
+  }
+  return {
+      store::OutboxDelivery{item.id, store::MessageStatus::kFailed, "", ""}, item.id, {}, false};
+}
+
+Status OutboxSender::Record(std::vector<Disposition>& results) {
+  std::vector<store::OutboxDelivery> finals;
+  for (const Disposition& r : results) {
+    if (r.final) {
+      finals.push_back(*r.final);
+    }
+  }
+  if (!finals.empty()) {
+    PARLEY_RETURN_IF_ERROR(store_.FinishOutboxBatch(finals));
+  }
+  if (metrics_) {
+    for (const store::OutboxDelivery& d : finals) {
+      metrics_->outbound
+          .WithLabels({store::MessageStatusName(d.status),
+                       d.error_code.empty() ? std::string_view("none") : d.error_code})
+          .Inc();
+    }
+  }
+  std::erase_if(results, [](const Disposition& r) { return r.final.has_value(); });
+  while (!results.empty()) {
+    const Disposition& r = results.back();
+    const Status s = r.deferred ? store_.DeferOutbox(r.outbox_id, r.retry_at)
+                                : store_.RetryOutbox(r.outbox_id, r.retry_at);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) {  // gone: finished by someone else
+      return s;
+    }
+    results.pop_back();
+  }
+  return Status::Ok();
+}
+
+void OutboxSender::RefreshGauges(bool force) {
+  if (!metrics_) {
+    return;
+  }
+  const auto now = SteadyClock::now();
+  if (!force && now - gauges_at_ < options_.stats_interval) {
+    return;
+  }
+  gauges_at_ = now;
+  auto stats = store_.ReadOutboxStats();
+  if (!stats.ok()) {
+    return;  // the next refresh tries again; the claim reports the database's state
+  }
+  metrics_->depth.Set(stats->depth);
+  metrics_->oldest.Set(stats->oldest_at
+                           ? std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(
+                                                      clock_.Now() - *stats->oldest_at)
+                                                      .count())
+                           : 0);
 }
 
 Result<int> OutboxSender::DrainOnce() {
   int handled = 0;
+  PARLEY_RETURN_IF_ERROR(Record(unrecorded_));
   while (true) {
     auto claimed = store_.ClaimOutbox(clock_.Now(), options_.batch, options_.lease);
     if (!claimed.ok()) {
       return claimed.status();
     }
-    // Results are written in one transaction per claimed batch; retries (rare) one by one.
-    std::vector<store::OutboxDelivery> done;
-    done.reserve(claimed->size());
-    for (const store::OutboxItem& item : *claimed) {
-      OutboundMessage message;
-      message.from = item.from;
-      message.to = item.to;
-      message.body = item.body;
-      message.media = item.media;
-      const SendOutcome sent = channel_.Send(message);
-      if (sent.ok()) {
-        done.push_back({item.id, sent->status, sent->provider_sid, sent->error_code});
-        if (sent->status == store::MessageStatus::kFailed && options_.log) {
-          options_.log("outbox: message " + std::to_string(item.message_id) +
-                       " refused by the provider, error " +
-                       (sent->error_code.empty() ? std::string("(none)") : sent->error_code));
-        }
-      } else if (sent.status().code() == StatusCode::kUnavailable &&
-                 item.attempts < options_.max_attempts) {
-        // item.attempts counts this attempt (the claim). Exponential backoff: first_retry,
-        // x2, x4, ... capped at max_retry.
-        const int doublings = std::clamp(item.attempts - 1, 0, 20);
-        const auto delay =
-            std::min<Duration>(options_.max_retry, options_.first_retry * (1 << doublings));
-        PARLEY_RETURN_IF_ERROR(store_.RetryOutbox(item.id, clock_.Now() + delay));
-      } else {
-        done.push_back({item.id, store::MessageStatus::kFailed, "", ""});
-        if (options_.log) {
-          options_.log("outbox: message " + std::to_string(item.message_id) +
-                       " failed: " + sent.status().ToString());
-        }
-      }
-      ++handled;
-    }
-    PARLEY_RETURN_IF_ERROR(store_.FinishOutboxBatch(done));
-    if (static_cast<int>(claimed->size()) < options_.batch) {
+    if (claimed->empty()) {
+      RefreshGauges(false);
       return handled;
     }
+    std::vector<Job> jobs;
+    for (const store::OutboxItem& item : *claimed) {
+      const TimePoint now = clock_.Now();
+      if (auto refusal = Refusal(item, now)) {
+        unrecorded_.push_back(std::move(*refusal));
+        ++handled;
+        continue;
+      }
+      auto paced = Pace(item, now);
+      if (auto* job = std::get_if<Job>(&paced)) {
+        jobs.push_back(std::move(*job));
+      } else {
+        unrecorded_.push_back(std::get<Disposition>(std::move(paced)));
+      }
+    }
+    std::stable_sort(jobs.begin(), jobs.end(),
+                     [](const Job& a, const Job& b) { return a.send_at < b.send_at; });
+    for (const Job& job : jobs) {
+      std::this_thread::sleep_until(job.send_at);
+      unrecorded_.push_back(SendOne(job));
+      ++handled;
+    }
+    PARLEY_RETURN_IF_ERROR(Record(unrecorded_));
   }
 }
 
-void OutboxSender::Run() {
+int OutboxSender::InHandLimit() const {
+  return std::max(1, std::min(options_.batch, kInHandPerThread * std::max(1, options_.threads)));
+}
+
+void OutboxSender::RunClaimer() {
+  bool busy = true;  // the first pass claims at once (messages queued before a restart)
   while (true) {
+    std::vector<Disposition> results;
+    int in_hand = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, options_.poll_interval, [this] { return woken_ || stopping_; });
+      if (!busy) {
+        cv_.wait_for(lock, options_.poll_interval,
+                     [this] { return woken_ || stopping_ || !done_.empty(); });
+      }
       if (stopping_) {
         return;
       }
+      const bool woken = woken_;
       woken_ = false;
+      if (woken && done_.empty()) {
+        // Let the events of a burst queue their messages, so one claim serves many.
+        lock.unlock();
+        std::this_thread::sleep_for(options_.coalesce);
+        lock.lock();
+      }
+      results = std::move(done_);
+      done_.clear();
+      in_hand_ -= static_cast<int>(results.size());
+      in_hand = in_hand_;
     }
-    std::this_thread::sleep_for(options_.coalesce);
-    auto drained = DrainOnce();
-    if (!drained.ok() && options_.log) {
-      options_.log("outbox: " + drained.status().ToString());
+    unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(results.begin()),
+                       std::make_move_iterator(results.end()));
+    Status s = Record(unrecorded_);
+    busy = false;
+    if (s.ok() && in_hand < InHandLimit()) {
+      // Finished messages may have freed their contacts' next ones: claim again.
+      const int wanted = InHandLimit() - in_hand;
+      auto claimed = store_.ClaimOutbox(clock_.Now(), wanted, options_.lease);
+      if (claimed.ok()) {
+        int dispatched = 0;
+        bool refused = false;
+        for (const store::OutboxItem& item : *claimed) {
+          const TimePoint now = clock_.Now();
+          if (auto refusal = Refusal(item, now)) {
+            unrecorded_.push_back(std::move(*refusal));
+            refused = true;
+            continue;
+          }
+          auto paced = Pace(item, now);
+          if (auto* job = std::get_if<Job>(&paced)) {
+            pool_->Push(std::move(*job));
+            ++dispatched;
+          } else {
+            unrecorded_.push_back(std::get<Disposition>(std::move(paced)));
+          }
+        }
+        {
+          std::lock_guard lock(mu_);
+          in_hand_ += dispatched;
+        }
+        // More may be claimable now: the claim was full, or refusals ended some contacts'
+        // heads.
+        busy = static_cast<int>(claimed->size()) == wanted || refused;
+        if (!unrecorded_.empty()) {
+          s = Record(unrecorded_);
+        }
+      } else {
+        s = claimed.status();
+      }
     }
+    if (!s.ok() && options_.log) {
+      // The database is away: results stay in hand and are written when it is back.
+      options_.log("outbox: " + s.ToString());
+    }
+    RefreshGauges(false);
   }
 }
 

@@ -24,6 +24,13 @@ std::vector<std::string> SentTo(const fakes::FailingChannel& channel) {
   return out;
 }
 
+// Options without a rate limit (the tests' sender numbers would be paced at 1 per second).
+OutboxSenderOptions Unpaced() {
+  OutboxSenderOptions options;
+  options.rates = SendRates::Parse("default=0").value();
+  return options;
+}
+
 class OutboxSenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -72,7 +79,7 @@ class OutboxSenderTest : public ::testing::Test {
 TEST_F(OutboxSenderTest, DeliversInOrderAndRecordsTheResult) {
   const int64_t contact = Queue({"one", "two", "three"});
   fakes::FailingChannel channel(0);
-  OutboxSender sender(*store_, channel, clock_);
+  OutboxSender sender(*store_, channel, clock_, Unpaced());
   EXPECT_EQ(sender.DrainOnce().value_or(-1), 3);
   EXPECT_THAT(SentTo(channel),
               ::testing::ElementsAre("+15551230001:one", "+15551230001:two", "+15551230001:three"));
@@ -81,31 +88,34 @@ TEST_F(OutboxSenderTest, DeliversInOrderAndRecordsTheResult) {
   EXPECT_THAT(store_->RowCounts().value(), ::testing::HasSubstr("outbox=0"));
 }
 
+// A message waiting for its retry holds back the contact's next one (per-contact order).
 TEST_F(OutboxSenderTest, PassingFailuresAreRetriedWithBackoffAndLastingOnesFail) {
-  const int64_t contact = Queue({"retried", "refused"});
+  const int64_t contact = Queue({"flaky", "after"});
   fakes::FailingChannel channel(1, Status::InvalidArgument("21211 invalid 'To' number"));
-  OutboxSenderOptions options;
+  OutboxSenderOptions options = Unpaced();
   options.first_retry = std::chrono::seconds(2);
   OutboxSender sender(*store_, channel, clock_, options);
-  EXPECT_EQ(sender.DrainOnce().value_or(-1), 2);
-  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("retried=queued", "refused=failed"));
+  EXPECT_EQ(sender.DrainOnce().value_or(-1), 1);
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("flaky=queued", "after=queued"));
   EXPECT_EQ(sender.DrainOnce().value_or(-1), 0);  // not due before the backoff
   clock_.Advance(std::chrono::seconds(2));
-  EXPECT_EQ(sender.DrainOnce().value_or(-1), 1);
-  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("retried=sent", "refused=failed"));
+  EXPECT_EQ(sender.DrainOnce().value_or(-1), 2);
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("flaky=failed", "after=sent"));
+  EXPECT_THAT(SentTo(channel), ::testing::ElementsAre("+15551230001:flaky", "+15551230001:flaky",
+                                                      "+15551230001:after"));
 }
 
 TEST_F(OutboxSenderTest, GivesUpAfterMaxAttempts) {
   const int64_t contact = Queue({"flaky"});
   fakes::FailingChannel channel(3);
-  OutboxSenderOptions options;
+  OutboxSenderOptions options = Unpaced();
   options.max_attempts = 3;
   OutboxSender sender(*store_, channel, clock_, options);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(sender.DrainOnce().value_or(-1), 1) << i;
     clock_.Advance(std::chrono::minutes(10));
   }
-  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("flaky=failed"));
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("flaky=failed/expired"));
   EXPECT_EQ(channel.attempts().size(), 3u);
 }
 
@@ -143,33 +153,29 @@ TEST_F(OutboxSenderTest, TheProvidersSidIsStoredWithTheMessage) {
   EXPECT_EQ(messages[0].provider_sid, "SMFAKE1");
 }
 
-// The results of a claimed batch cannot be written (the database went away): the rows stay
-// leased, nothing is lost, and they are delivered again once the lease ends (at least once).
-TEST_F(OutboxSenderTest, RowsWhoseResultCannotBeStoredComeBackAfterTheLease) {
-  const int64_t contact = Queue({"once", "twice"});
+// The results cannot be written (the database went away): they are kept and written on
+// the next pass, without sending again; the contact's next message waits for them.
+TEST_F(OutboxSenderTest, ResultsTheStoreCouldNotTakeAreWrittenLaterWithoutResending) {
+  const int64_t contact = Queue({"once", "then"});
   fakes::FaultyStore faulty(*store_);
   faulty.FailNth(fakes::StoreOp::kFinishOutboxBatch, 1);
   fakes::RecordingChannel channel;
-  OutboxSenderOptions options;
-  options.lease = std::chrono::seconds(30);
-  OutboxSender sender(faulty, channel, clock_, options);
+  OutboxSender sender(faulty, channel, clock_, Unpaced());
   const auto failed = sender.DrainOnce();
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(channel.count(), 1u);
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("once=queued", "then=queued"));
+  EXPECT_EQ(sender.DrainOnce().value_or(-1), 1);
   EXPECT_EQ(channel.count(), 2u);
-  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("once=queued", "twice=queued"));
-  EXPECT_EQ(sender.DrainOnce().value_or(-1), 0);  // still leased
-  clock_.Advance(std::chrono::seconds(30));
-  EXPECT_EQ(sender.DrainOnce().value_or(-1), 2);
-  EXPECT_EQ(channel.count(), 4u);
-  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("once=sent", "twice=sent"));
+  EXPECT_THAT(Statuses(contact), ::testing::ElementsAre("once=sent", "then=sent"));
   EXPECT_EQ(faulty.InjectedFailures(), 1);
 }
 
 TEST_F(OutboxSenderTest, TheThreadDeliversToARecordingChannel) {
   Queue({"a", "b", "c"});
   fakes::RecordingChannel channel;
-  OutboxSender sender(*store_, channel, clock_);
+  OutboxSender sender(*store_, channel, clock_, Unpaced());
   sender.Start();
   sender.Wake();
   EXPECT_TRUE(channel.WaitForCount(3, std::chrono::seconds(10)));

@@ -75,6 +75,22 @@ constexpr char kFinishFlow[] = R"({
   ]
 })";
 
+// Issue 9: a flow that reacts to a failed delivery of its question (delivery_failed), and
+// answers any reply (an `always` edge a delivery failure must not take).
+constexpr char kReachFlow[] = R"({
+  "flow": "reach",
+  "triggers": ["REACH"],
+  "states": [
+    {"name": "ASK", "enter": {"send": "Are you there?"},
+     "states": [
+       {"name": "@ASK", "condition": "always", "enter": {"send": "got {{reply}}"}},
+       {"name": "UNREACHABLE", "condition": "delivery_failed",
+        "enter": [{"set": {"failed": "yes"}}, {"send": "We could not reach you."}],
+        "states": [{"name": "@ASK", "condition": "always"}]}
+     ]}
+  ]
+})";
+
 parley::testing::PgCluster* SharedCluster(std::string* error) {
   return parley::testing::PgCluster::Shared(error);
 }
@@ -140,6 +156,7 @@ void ConversationTest::SetUp() {
   compile(kBoomFlow, "boom");
   compile(kBadStartFlow, "badstart");
   compile(kFinishFlow, "finish");
+  compile(kReachFlow, "reach");
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_OK_AND_ASSIGN(catalog_, FlowCatalog::Build(std::move(flows)));
 }

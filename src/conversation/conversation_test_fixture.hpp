@@ -43,6 +43,8 @@ inline const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
 //                                "flood" one that sends 1,000 messages (over the cap of 10)
 //   badstart  (trigger BADSTART) the initial state's enter runs a C++ action that fails
 //   finish    (trigger FINISH)   one question; any answer completes the session
+//   reach     (trigger REACH)    asks "Are you there?"; a delivery_failed edge to UNREACHABLE
+//                                (sets failed=yes, sends a fallback), an `always` self-loop
 class ConversationTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void TearDownTestSuite();

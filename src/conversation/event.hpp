@@ -14,6 +14,7 @@
 #include "common/time.hpp"
 #include "conversation/address.hpp"
 #include "conversation/compliance.hpp"
+#include "store/statuses.hpp"
 
 namespace parley::conversation {
 
@@ -41,6 +42,18 @@ struct StartFlow {
   std::string flow_id;
 };
 
+// A delivery status callback (POST /twilio/status) for the outbound message Twilio knows by
+// `provider_sid`, sent to this event's contact. Moves the message's status forward
+// (delivery_status.hpp) and records the error code; a failure (failed, undelivered) of a
+// message the contact's active session sent steps that session with a delivery-failed
+// event (docs/flow-format.md, "Delivery failures"). A message that is unknown, or not the
+// contact's, changes nothing (Outcome::delivery says which).
+struct DeliveryStatus {
+  std::string provider_sid;
+  store::MessageStatus status = store::MessageStatus::kSent;
+  std::string error_code;  // Twilio's ErrorCode, digits; empty when the callback had none
+};
+
 // A due timer of the contact's session, claimed by the scheduler (docs/architecture.md,
 // "Timers"). Applying it takes the timer row (Transaction::TakeTimer) in the event's
 // transaction, so it fires once however often it was claimed; a timer replaced, cancelled or
@@ -56,7 +69,7 @@ struct Timer {
   bool missed = false;
 };
 
-using EventBody = std::variant<InboundMessage, StartFlow, Timer>;
+using EventBody = std::variant<InboundMessage, StartFlow, DeliveryStatus, Timer>;
 
 struct Event {
   Address contact;  // whose event it is
@@ -69,8 +82,17 @@ struct Reply {
   std::vector<std::string> media;
 };
 
+// What a DeliveryStatus event did.
+enum class DeliveryUpdate {
+  kNone,            // not a DeliveryStatus event
+  kApplied,         // the message's status moved
+  kStale,           // a duplicate, out of order, or after a final status: nothing changed
+  kUnknownMessage,  // no outbound message of this contact has that sid: nothing changed
+};
+
 struct Outcome {
   bool duplicate = false;  // a repeated MessageSid: nothing was written
+  DeliveryUpdate delivery = DeliveryUpdate::kNone;
   // What the event sent (queued, or to answer inline). For a duplicate in inline mode: the
   // replies recorded for the original delivery, so a retry is answered alike.
   std::vector<Reply> replies;

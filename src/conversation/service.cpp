@@ -6,6 +6,7 @@
 
 #include "common/json.hpp"
 #include "common/utf8.hpp"
+#include "conversation/delivery_status.hpp"
 #include "conversation/flow_error.hpp"
 #include "flow/engine.hpp"
 #include "twilio/body_split.hpp"
@@ -67,6 +68,15 @@ struct Service::Counters {
         paused(r.AddCounter("parley_flow_paused_events_total",
                             "Events failed without running the flow: the contact's handlers "
                             "were paused after hitting a limit.")),
+        delivery_statuses(r.AddCounterFamily(
+            "parley_status_callbacks_total",
+            "Delivery status callbacks applied to the conversation core, by result: applied "
+            "(the status moved), stale (duplicate, out of order or after a final status), "
+            "unknown_message (no outbound message of the contact has that MessageSid).",
+            {"result"})),
+        delivery_failures(r.AddCounter(
+            "parley_delivery_failures_total",
+            "Outbound messages that became failed or undelivered by a status callback.")),
         limits_exceeded(r.AddCounterFamily(
             "parley_event_limit_exceeded_total",
             "Events failed because they exceeded a per-event cap of their flow.", {"limit"})),
@@ -85,6 +95,8 @@ struct Service::Counters {
   metrics::Counter& flow_errors;
   metrics::Counter& limit_errors;
   metrics::Counter& paused;
+  metrics::CounterFamily& delivery_statuses;
+  metrics::Counter& delivery_failures;
   metrics::CounterFamily& limits_exceeded;
   metrics::CounterFamily& timers;
 };
@@ -394,6 +406,67 @@ Status Service::Apply(EventContext& cx, const StartFlow& start) const {
     return Status::FailedPrecondition("the flow's start failed: " + cx.applied.outcome.flow_error);
   }
   return Status::Ok();
+}
+
+// The contact is locked (the pipeline's lane and row lock), so callbacks for one contact's
+// messages apply one at a time, in arrival order; the status rules make that order harmless.
+Status Service::Apply(EventContext& cx, const DeliveryStatus& status) const {
+  cx.applied.keep = false;  // until something changes
+  auto found = cx.tx.FindOutboundBySid(status.provider_sid);
+  if (!found.ok()) {
+    return found.status();
+  }
+  if (!found->has_value() || (*found)->contact_id != cx.contact.id) {
+    counters_->delivery_statuses.WithLabels("unknown_message").Inc();
+    cx.applied.outcome.delivery = DeliveryUpdate::kUnknownMessage;
+    return Status::Ok();
+  }
+  const store::MessageRecord& message = **found;
+  if (!DeliveryStatusMayMove(message.status, status.status)) {
+    counters_->delivery_statuses.WithLabels("stale").Inc();
+    cx.applied.outcome.delivery = DeliveryUpdate::kStale;
+    return Status::Ok();
+  }
+  // A later callback without ErrorCode keeps the code an earlier one recorded.
+  const std::string& error_code =
+      status.error_code.empty() ? message.error_code : status.error_code;
+  PARLEY_RETURN_IF_ERROR(cx.tx.SetMessageStatus(message.id, status.status, error_code));
+  cx.applied.keep = true;
+  counters_->delivery_statuses.WithLabels("applied").Inc();
+  cx.applied.outcome.delivery = DeliveryUpdate::kApplied;
+  if (!IsDeliveryFailure(status.status)) {
+    return Status::Ok();
+  }
+  counters_->delivery_failures.Inc();
+  return StepDeliveryFailure(cx, message, status);
+}
+
+// A failure reaches the flow only for a message the contact's active session sent: a
+// message of an ended session, or a HELP answer (sent outside any session), is past anything
+// a flow could do about it.
+Status Service::StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,
+                                    const DeliveryStatus& status) const {
+  if (!message.session_id || cx.contact.status != store::ContactStatus::kActive) {
+    return Status::Ok();
+  }
+  auto active = cx.tx.ActiveSession(cx.contact.id);
+  if (!active.ok()) {
+    return active.status();
+  }
+  if (!*active || (*active)->id != *message.session_id) {
+    return Status::Ok();
+  }
+  const auto catalog = flows_();
+  const auto flow = catalog ? catalog->Find((*active)->session.flow_id) : nullptr;
+  if (flow == nullptr) {
+    return Status::Ok();  // the flow was removed: the next inbound message ends the session
+  }
+  cx.reply_from = message.from;  // anything the flow sends goes out as the failed message did
+  const flow::Event event = flow::Event::DeliveryFailed(
+      store::MessageStatusName(status.status),
+      status.error_code.empty() ? message.error_code : status.error_code,
+      ToFlowContact(cx.contact));
+  return RunStep(cx, *flow, **active, event, false);
 }
 
 // A timer the scheduler claimed (event.hpp, Timer): taken in this transaction, then fired

@@ -4,7 +4,9 @@
 //   lock the contact → the kind's body (inbound: record the message — a repeated MessageSid
 //   stops here, answered inline with the replies recorded for the original —, compliance, find or
 //   start the session, flow::Step; start: end the active session, step into the flow's initial
-//   state) → write the session, outbound messages (outbox rows, or inline replies) and timers.
+//   state; delivery status: move the message's status forward, and on a failure step the
+//   session that sent it) → write the session, outbound messages (outbox rows, or inline replies)
+//   and timers.
 //
 // The Service never begins or commits: the Pipeline does, around many events at once, and
 // answers each event's caller once its batch is durable. An error from Apply means the
@@ -74,7 +76,10 @@ class Service {
   struct EventContext;
   Status Apply(EventContext& cx, const InboundMessage& message) const;
   Status Apply(EventContext& cx, const StartFlow& start) const;
-  Status Apply(EventContext& cx, const Timer& timer) const;  // service_timer.cpp
+  Status Apply(EventContext& cx, const Timer& timer) const;
+  Status Apply(EventContext& cx, const DeliveryStatus& status) const;
+  Status StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,
+                             const DeliveryStatus& status) const;
   Status AnswerRepeat(EventContext& cx, const InboundMessage& message) const;
   Status RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                  const flow::Event& event, bool starting) const;

@@ -77,9 +77,13 @@ Result<StepResult> Step(const Flow& flow, const Session& session, const Event& e
     return r;
   }
 
+  const bool delivery = event.kind == Event::Kind::kDeliveryFailed;
   StepContext ctx(flow, event, now, r.session, r.effects);
   ctx.Enter(state->name, {}, session.step);
   for (const Edge& edge : state->edges) {
+    if (delivery && !detail::ReactsToDeliveryFailure(edge.condition)) {
+      continue;
+    }
     auto taken = detail::Evaluate(edge.condition, ctx);
     if (!taken.ok()) {
       return taken.status();
@@ -102,6 +106,9 @@ Result<StepResult> Step(const Flow& flow, const Session& session, const Event& e
     return r;
   }
 
+  if (delivery) {
+    return r;  // opt-in: a failure no edge handles changes nothing (no `otherwise`)
+  }
   r.effects.emplace_back(UnmatchedEffect{});
   const std::optional<ActionList>& otherwise = state->otherwise ? state->otherwise : flow.otherwise;
   if (otherwise) {

@@ -9,6 +9,8 @@
 //    whose condition holds is taken: its actions run, the session moves to the target and
 //    its step increments; a terminal target completes the session. No match: the state's
 //    (or flow's) `otherwise` actions run and an UnmatchedEffect is recorded.
+//  - kDeliveryFailed: only the edges whose condition names delivery_failed are tried; when
+//    none is taken nothing happens (no `otherwise`, no UnmatchedEffect, the session as it was).
 //  - A kTimer event whose timer_step differs from the session's step (and !timer_keep) is
 //    stale: nothing runs and a StaleTimerEffect is returned.
 // A handler error (Lua error, budget exhausted, bad timer) or a per-event cap exceeded

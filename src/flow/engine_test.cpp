@@ -62,16 +62,16 @@ class Conversation {
     return Apply(Event::Timer(std::move(timer), step, keep, contact_));
   }
   Result<StepResult> Try(const Event& e) { return Step(*flow_, session_, e, kNow); }
-  Session session_;
-  Contact contact_;
-
- private:
   StepResult Apply(const Event& e) {
     auto r = Step(*flow_, session_, e, kNow);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     session_ = r->session;
     return *r;
   }
+  Session session_;
+  Contact contact_;
+
+ private:
   std::shared_ptr<const Flow> flow_;
 };
 
@@ -369,6 +369,71 @@ TEST(Session, RoundTripsThroughJson) {
   EXPECT_FALSE(SessionFromJson(R"({"flow":"x"})").ok());
   EXPECT_FALSE(
       SessionFromJson(R"({"flow":"x","state":"A","vars":{},"step":-1,"status":"active"})").ok());
+}
+
+}  // namespace
+}  // namespace parley::flow
+
+namespace parley::flow {
+namespace {
+
+// Issue 9 (status callbacks): a failed delivery is an event only edges naming
+// delivery_failed react to; anything else in the state (an `always` edge, `otherwise`) is
+// not run for it, so flows written without it in mind never see one.
+constexpr const char* kDelivery = R"({"flow": "d", "states": [
+  {"name": "ASK", "enter": {"send": "Your reading?"}, "states": [
+    {"name": "@ASK", "condition": "always", "enter": {"send": "again"}},
+    {"name": "WINDOW", "condition": {"delivery_failed": ["63016", "63024"]},
+     "enter": {"set": {"why": "window"}}},
+    {"name": "UNREACHABLE", "condition": "delivery_failed",
+     "enter": [{"set": {"why": "{{reply}}x"}}, {"save": "answer"}]}],
+   "otherwise": {"send": "say again"}}]})";
+
+TEST(Engine, DeliveryFailureTakesOnlyADeliveryFailedEdge) {
+  Conversation c(Load(kDelivery));
+  c.Start();
+  const auto r = c.Apply(Event::DeliveryFailed("undelivered", "30003", c.contact_));
+  EXPECT_EQ(c.session_.state, "UNREACHABLE");
+  EXPECT_EQ(c.session_.step, 1u);
+  EXPECT_THAT(Sends(r), ::testing::IsEmpty());
+  EXPECT_EQ(c.session_.vars.Find("why")->as_string(), "x");  // no reply on this event
+  EXPECT_EQ(c.session_.vars.Find("answer"), nullptr);        // `save` needs a message
+}
+
+TEST(Engine, DeliveryFailedWithCodesMatchesOnlyThoseCodes) {
+  Conversation c(Load(kDelivery));
+  c.Start();
+  c.Apply(Event::DeliveryFailed("failed", "63016", c.contact_));
+  EXPECT_EQ(c.session_.state, "WINDOW");
+}
+
+TEST(Engine, AnUnhandledDeliveryFailureChangesNothing) {
+  Conversation c(Load(R"({"states": [{"name": "A", "states": [
+    {"name": "@A", "condition": "always", "enter": {"send": "again"}},
+    {"name": "B", "condition": {"not": "yes"}}],
+    "otherwise": {"send": "say again"}}]})"));
+  c.Start();
+  const Session before = c.session_;
+  const auto r = c.Apply(Event::DeliveryFailed("failed", "30008", c.contact_));
+  EXPECT_TRUE(r.effects.empty());  // no otherwise, no UnmatchedEffect
+  EXPECT_EQ(c.session_, before);
+}
+
+TEST(Engine, DeliveryFailedIsFalseOnOtherEvents) {
+  Conversation c(Load(R"({"states": [{"name": "A", "states": [
+    {"name": "F", "condition": "delivery_failed"},
+    {"name": "N", "condition": {"all": [{"not": "delivery_failed"}, "any_text"]}}]}]})"));
+  c.Start();
+  c.Say("hello");
+  EXPECT_EQ(c.session_.state, "N");
+}
+
+TEST(Engine, DeliveryFailedCodesMustBeDigits) {
+  auto r = Compile(R"({"states": [{"name": "A", "states": [
+    {"name": "B", "condition": {"delivery_failed": ["6301x"]}}]}]})");
+  EXPECT_EQ(r.flow, nullptr);
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_THAT(r.diagnostics[0].message, ::testing::HasSubstr("Twilio error code"));
 }
 
 }  // namespace

@@ -49,6 +49,9 @@ struct HasMedia {};
 struct Timer {  // the event is the timer `name`; any timer if empty
   std::string name;
 };
+struct DeliveryFailed {  // the event is a failed delivery; with `codes`, one with such an ErrorCode
+  std::vector<std::string> codes;
+};
 struct Var {
   enum class Op { kEq, kNe, kGt, kGte, kLt, kLte, kExists };
   std::string name;
@@ -75,8 +78,8 @@ struct Native {
 
 struct Condition {
   std::variant<cond::Always, cond::Reply, cond::Yes, cond::No, cond::Matches, cond::Number,
-               cond::AnyText, cond::HasMedia, cond::Timer, cond::Var, cond::All, cond::Any,
-               cond::Not, cond::Script, cond::Native>
+               cond::AnyText, cond::HasMedia, cond::Timer, cond::DeliveryFailed, cond::Var,
+               cond::All, cond::Any, cond::Not, cond::Script, cond::Native>
       v;
 };
 

@@ -106,4 +106,13 @@ Event Event::Timer(std::string name, uint64_t step, bool keep, Contact c) {
   return e;
 }
 
+Event Event::DeliveryFailed(std::string status, std::string error_code, Contact c) {
+  Event e;
+  e.kind = Kind::kDeliveryFailed;
+  e.delivery_status = std::move(status);
+  e.delivery_error = std::move(error_code);
+  e.contact = std::move(c);
+  return e;
+}
+
 }  // namespace parley::flow

@@ -46,18 +46,23 @@ std::string SessionToJson(const Session& s);
 Result<Session> SessionFromJson(std::string_view text);
 
 struct Event {
-  enum class Kind { kStart, kMessage, kTimer };
+  // kDeliveryFailed: a message the session sent was not delivered (Twilio's status callback
+  // said failed or undelivered); docs/flow-format.md, "Delivery failures".
+  enum class Kind { kStart, kMessage, kTimer, kDeliveryFailed };
   Kind kind = Kind::kMessage;
   std::string text;                // kMessage: the body (may be empty for media only)
   std::vector<std::string> media;  // kMessage: media URLs
   std::string timer;               // kTimer: the timer's name
   uint64_t timer_step = 0;         // kTimer: TimerSetEffect::step of the timer that fired
   bool timer_keep = false;         // kTimer: TimerSetEffect::keep
+  std::string delivery_status;     // kDeliveryFailed: "failed" or "undelivered"
+  std::string delivery_error;      // kDeliveryFailed: Twilio's ErrorCode ("30003"), may be empty
   Contact contact;
 
   static Event Start(Contact c = {});
   static Event Message(std::string text, Contact c = {}, std::vector<std::string> media = {});
   static Event Timer(std::string name, uint64_t step, bool keep = false, Contact c = {});
+  static Event DeliveryFailed(std::string status, std::string error_code, Contact c = {});
 };
 
 struct SendEffect {

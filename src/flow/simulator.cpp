@@ -28,6 +28,13 @@ Result<Simulator::Record> Simulator::Inbound(std::string text, std::vector<std::
   return Apply(Event::Message(std::move(text), contact_, std::move(media)));
 }
 
+Result<Simulator::Record> Simulator::DeliveryFailed(std::string status, std::string error_code) {
+  if (!started_) {
+    return Status::FailedPrecondition("the session has not started");
+  }
+  return Apply(Event::DeliveryFailed(std::move(status), std::move(error_code), contact_));
+}
+
 Result<Simulator::Record> Simulator::Apply(Event event) {
   auto r = Step(*flow_, session_, event, now_);
   if (!r.ok()) {

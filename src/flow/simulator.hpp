@@ -40,6 +40,10 @@ class Simulator {
   // An inbound message at now(). FailedPrecondition before Start() or when the session is
   // no longer active. A handler error leaves the session and its timers as they were.
   Result<Record> Inbound(std::string text, std::vector<std::string> media = {});
+  // A delivery failure ("failed" or "undelivered", Twilio's error code or "") of a message
+  // the session sent, at now(); as Inbound otherwise (docs/flow-format.md, "Delivery
+  // failures": only edges naming delivery_failed react).
+  Result<Record> DeliveryFailed(std::string status, std::string error_code);
   // Moves the clock forward by `d`, firing the timers that fall due (each event at its due
   // time; timers set by a fired timer fire too if they fall due within `d`). Returns one
   // Record per delivered timer, stale ones included. Stops at the first handler error: the

@@ -3,6 +3,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "flow/session.hpp"
@@ -85,6 +86,14 @@ std::string ParseDirective(std::string_view head, std::string_view rest, Directi
       return duration.status().message();
     }
     d.duration = std::chrono::duration_cast<Duration>(*duration);
+  } else if (head == "failed" || head == "undelivered") {
+    d.kind = K::kDeliveryFailed;
+    d.arg = std::string(head);
+    if (rest.size() > 10 ||
+        !std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return "'" + d.arg + "' takes an optional Twilio error code (digits), e.g. '" + d.arg +
+             " 30003'";
+    }
   } else if (head == "start") {
     d.kind = K::kStart;
     if (!rest.empty()) {

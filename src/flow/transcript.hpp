@@ -24,15 +24,16 @@ struct Directive {
     kContact,  // arg = attribute ("phone", "name", "channel", "tz", "field"), value = the rest
     kClock,    // at = the start time
     kStart,
-    kSay,           // value = text (media from the kMedia lines just before it)
-    kMedia,         // value = URL, attached to the next kSay
-    kExpectReply,   // value = exact text
-    kExpectRegex,   // value = RE2 pattern (without slashes), validated when parsed
-    kExpectState,   // value = state name
-    kExpectVar,     // arg = variable, value = display text
-    kExpectUnset,   // arg = variable
-    kExpectStatus,  // value = status name, validated when parsed
-    kAdvance,       // duration
+    kSay,             // value = text (media from the kMedia lines just before it)
+    kMedia,           // value = URL, attached to the next kSay
+    kExpectReply,     // value = exact text
+    kExpectRegex,     // value = RE2 pattern (without slashes), validated when parsed
+    kExpectState,     // value = state name
+    kExpectVar,       // arg = variable, value = display text
+    kExpectUnset,     // arg = variable
+    kExpectStatus,    // value = status name, validated when parsed
+    kAdvance,         // duration
+    kDeliveryFailed,  // arg = "failed" or "undelivered", value = the error code (may be empty)
   };
   Kind kind = Kind::kStart;
   int line = 0;  // 1-based line in the transcript file

@@ -108,6 +108,8 @@ class Runner {
         return Say(d);
       case K::kAdvance:
         return Advance(d);
+      case K::kDeliveryFailed:
+        return DeliveryFailed(d);
       case K::kExpectReply:
       case K::kExpectRegex:
         return ExpectReply(d);
@@ -163,6 +165,18 @@ class Runner {
     auto r = sim_.Inbound(d.value, std::exchange(media_, {}));
     if (!r.ok()) {
       return Fail(d.line, "the message failed: " + r.status().message());
+    }
+    Collect(r->effects);
+    return true;
+  }
+
+  bool DeliveryFailed(const Directive& d) {
+    if (!NoPendingReplies(d)) {
+      return false;
+    }
+    auto r = sim_.DeliveryFailed(d.arg, d.value);
+    if (!r.ok()) {
+      return Fail(d.line, "the delivery failure failed: " + r.status().message());
     }
     Collect(r->effects);
     return true;

@@ -242,3 +242,33 @@ TEST(Transcript, ParseUtcRoundTrips) {
 
 }  // namespace
 }  // namespace parley::flow
+
+namespace parley::flow {
+namespace {
+
+// Issue 9 (status callbacks): transcripts can play a delivery failure, so a flow's
+// delivery_failed edges are tested like its timers.
+TEST(Transcript, PlaysDeliveryFailures) {
+  constexpr const char* kFlow = R"json({"flow": "f", "states": [
+    {"name": "ASK", "enter": {"send": "Are you there?"}, "states": [
+      {"name": "@ASK", "condition": "always", "enter": {"send": "got it"}},
+      {"name": "WINDOW", "condition": {"delivery_failed": "63016"}},
+      {"name": "LOST", "condition": "delivery_failed", "enter": {"send": "trying again"},
+       "states": [{"name": "@LOST", "condition": "always"}]}]}]})json";
+  const auto out = Replay(kFlow, R"(< Are you there?
+undelivered 30003
+< trying again
+= LOST
+failed
+= LOST
+)");
+  EXPECT_TRUE(out.passed) << out.failure;
+  const auto window = Replay(kFlow, "< Are you there?\nfailed 63016\n= WINDOW\n! completed\n");
+  EXPECT_TRUE(window.passed) << window.failure;
+  const auto bad = ParseTranscript("undelivered soon\n", "t.txt");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), ::testing::HasSubstr("t.txt:1: 'undelivered' takes"));
+}
+
+}  // namespace
+}  // namespace parley::flow

@@ -31,6 +31,8 @@ const char* EventName(flow::Event::Kind k) {
       return "message";
     case flow::Event::Kind::kTimer:
       return "timer";
+    case flow::Event::Kind::kDeliveryFailed:
+      return "delivery_failed";
   }
   return "?";
 }
@@ -477,6 +479,13 @@ void PushContext(lua_State* L, const CallState& call) {
       SetString(L, "timer", e.timer);  // in actions ctx.timer is the method
     }
     SetString(L, "timer_name", e.timer);
+  }
+  if (e.kind == flow::Event::Kind::kDeliveryFailed) {
+    lua_createtable(L, 0, 2);
+    SetString(L, "status", e.delivery_status);
+    SetString(L, "error_code", e.delivery_error);
+    MakeReadOnly(L);
+    lua_setfield(L, -2, "delivery");
   }
   SetString(L, "state", ctx.state());
   if (!ctx.target().empty()) {

@@ -752,3 +752,27 @@ TEST(LuaScript, ConcurrentCallsAreSerializedAndCorrect) {
 
 }  // namespace
 }  // namespace parley::script
+
+namespace parley::script {
+namespace {
+
+// Issue 9 (status callbacks): a delivery failure reaches Lua as ctx.event ==
+// "delivery_failed" with a read-only ctx.delivery = {status, error_code}.
+TEST(LuaScript, DeliveryFailureEventsCarryTheStatusAndErrorCode) {
+  auto host = Load(R"(
+    function window_closed(ctx)
+      return ctx.event == "delivery_failed" and ctx.reply == nil
+         and ctx.delivery.status == "undelivered" and ctx.delivery.error_code == "63016"
+    end
+    function has_delivery(ctx) return ctx.delivery ~= nil end
+    function change_it(ctx) ctx.delivery.status = "delivered" end
+  )");
+  FakeContext failed(flow::Event::DeliveryFailed("undelivered", "63016"));
+  EXPECT_TRUE(*host->EvalCondition("window_closed", failed));
+  FakeContext message(flow::Event::Message("hi"));
+  EXPECT_FALSE(*host->EvalCondition("has_delivery", message));
+  EXPECT_FALSE(host->EvalCondition("change_it", failed).ok());  // read-only
+}
+
+}  // namespace
+}  // namespace parley::script

@@ -29,6 +29,7 @@ constexpr std::pair<ContactStatus, const char*> kContactStatuses[] = {
     {ContactStatus::kActive, "active"},
     {ContactStatus::kOptedOut, "opted_out"},
     {ContactStatus::kBlocked, "blocked"},
+    {ContactStatus::kInvalid, "invalid"},
 };
 
 constexpr std::pair<MessageStatus, const char*> kMessageStatuses[] = {
@@ -37,6 +38,7 @@ constexpr std::pair<MessageStatus, const char*> kMessageStatuses[] = {
     {MessageStatus::kDelivered, "delivered"}, {MessageStatus::kUndelivered, "undelivered"},
     {MessageStatus::kFailed, "failed"},       {MessageStatus::kRead, "read"},
     {MessageStatus::kSimulated, "simulated"}, {MessageStatus::kTwiml, "twiml"},
+    {MessageStatus::kCanceled, "canceled"},
 };
 
 }  // namespace

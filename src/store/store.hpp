@@ -93,6 +93,22 @@ struct OutboxItem {
   std::vector<std::string> media;
   int attempts = 0;  // delivery attempts, counting the one this claim starts
   TimePoint next_attempt_at{};
+  TimePoint created_at{};  // the message's: when it was queued (its age bounds the retries)
+  // The contact as it is at the claim: a message to a contact that is no longer active, or a
+  // free-form WhatsApp message outside the 24-hour window, is failed, not sent.
+  ContactStatus contact_status = ContactStatus::kActive;
+  std::optional<TimePoint> last_inbound_at;
+  // A WhatsApp template to send instead of the body. Not stored yet (the flow format has no
+  // way to name one): always empty from ClaimOutbox.
+  std::string content_sid;
+};
+
+// What a delivery's final answer means for its contact, applied in the finishing transaction.
+enum class ContactEffect {
+  kNone,
+  kOptOut,        // Twilio 21610: the contact becomes "opted_out"
+  kInvalid,       // Twilio 21211, 21614: the contact becomes "invalid"
+  kWindowClosed,  // Twilio 63016: WhatsApp's 24-hour window is closed
 };
 
 // The outcome of delivering one claimed outbox row.
@@ -101,6 +117,17 @@ struct OutboxDelivery {
   MessageStatus status = MessageStatus::kSent;  // the message's status after delivery
   std::string provider_sid;
   std::string error_code;
+  // With an effect: the contact's status changes (kOptOut, kInvalid; only an "active"
+  // contact's) and the contact's other queued messages fail (error code kErrorOptedOut,
+  // kErrorInvalidAddress or kErrorWindowClosed) and leave the outbox.
+  ContactEffect effect = ContactEffect::kNone;
+  int64_t contact_id = 0;  // needed with an effect
+};
+
+// The outbox at a glance, for the depth and oldest-age gauges.
+struct OutboxStats {
+  int64_t depth = 0;                   // rows waiting (claimed ones included)
+  std::optional<TimePoint> oldest_at;  // the oldest waiting message's created_at
 };
 
 // A durable timer of a session (docs/architecture.md, "Timers"). (session_id, name) is unique.
@@ -146,6 +173,16 @@ class Transaction {
   // (MessageRecord::reply_to), oldest first; empty when there is none or no such inbound
   // message. Sees this transaction's own writes (an earlier event of the same batch).
   virtual Result<std::vector<MessageRecord>> RepliesTo(std::string_view inbound_sid) = 0;
+  // The outbound message Twilio knows by `provider_sid` (a status callback's MessageSid),
+  // as Store::FindOutboundBySid, but inside this transaction: it sees the transaction's own
+  // writes and the batch's earlier events. Empty for an unknown or empty sid.
+  virtual Result<std::optional<MessageRecord>> FindOutboundBySid(std::string_view provider_sid) = 0;
+  // Sets a message's status and error code (a delivery status callback; the caller decides
+  // whether the status may move, conversation/delivery_status.hpp). kNotFound for an unknown
+  // id — except in a Batch event, where the write is pipelined and an unknown id is not
+  // reported.
+  virtual Status SetMessageStatus(int64_t message_id, MessageStatus status,
+                                  std::string_view error_code) = 0;
   // Records an outbound message (status "queued") with its outbox row; sets m.id — except
   // in a Batch event on PostgreSQL, where both go out as one pipelined statement and m.id
   // stays 0.
@@ -250,6 +287,11 @@ class Store {
   // first, leasing them for `lease` so no other worker or instance claims them meanwhile
   // (PostgreSQL: FOR UPDATE SKIP LOCKED).
   //
+  // Per-contact order: only the oldest row of each contact is claimable (the head of its
+  // queue). A contact's next row becomes claimable once the head is finished; a head that is
+  // leased, or waits for a retry, holds back the rows behind it, on any number of instances,
+  // and holds back no other contact.
+  //
   // Outbox bookkeeping (claims and finishes) commits with relaxed durability: it survives a
   // process crash, and a power loss only undoes it until the next event commit's fsync. What
   // a power loss can cause is a message sent twice (its finish undone), never one lost.
@@ -273,6 +315,12 @@ class Store {
   // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
   // kNotFound if the row is gone.
   virtual Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) = 0;
+  // Puts a claimed row back untried, to be claimed again at `next_attempt_at`: as RetryOutbox,
+  // but the claim's attempt is not counted (the rate limiter held it back, or the sender
+  // stopped before sending it). kNotFound if the row is gone.
+  virtual Status DeferOutbox(int64_t outbox_id, TimePoint next_attempt_at) = 0;
+  // The outbox's depth and oldest message: a count over the outbox and one indexed lookup.
+  virtual Result<OutboxStats> ReadOutboxStats() = 0;
 
   // Records a flow revision (idempotent for the same id and revision).
   virtual Status SaveFlow(const FlowRecord& f) = 0;

@@ -27,13 +27,19 @@ std::vector<std::string> Bodies(const std::vector<OutboxItem>& items) {
 
 }  // namespace
 
+// One message for each of three contacts (a contact's own messages are claimed one at a
+// time: OutboxClaimsOnlyTheHeadOfEachContactsQueue).
 TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
-  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230010"));
+  std::vector<ContactRecord> contacts;
   std::vector<MessageRecord> sent;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+1555123001" + std::to_string(i)));
+    contacts.push_back(c);
+  }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     for (int i = 0; i < 3; ++i) {
-      MessageRecord m = Outbound(c.id, "m" + std::to_string(i), kT0 + seconds(i));
+      MessageRecord m = Outbound(contacts[i].id, "m" + std::to_string(i), kT0 + seconds(i));
       ASSERT_OK(txn->EnqueueOutbound(m));
       sent.push_back(m);
     }
@@ -48,11 +54,13 @@ TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   ASSERT_OK_AND_ASSIGN(auto first, store_->ClaimOutbox(now, 2, seconds(30)));
   ASSERT_EQ(Bodies(first), (std::vector<std::string>{"m0", "m1"}));
   EXPECT_EQ(first[0].message_id, sent[0].id);
-  EXPECT_EQ(first[0].contact_id, c.id);
+  EXPECT_EQ(first[0].contact_id, contacts[0].id);
   EXPECT_EQ(first[0].to, "+15551230010");
   EXPECT_EQ(first[0].media, std::vector<std::string>{"https://example.org/a.png"});
   EXPECT_EQ(first[0].attempts, 1);
   EXPECT_EQ(first[0].next_attempt_at, kT0);
+  EXPECT_EQ(first[1].created_at, kT0 + seconds(1));
+  EXPECT_EQ(first[0].contact_status, ContactStatus::kActive);
 
   // Leased rows are not claimed again until the lease passes.
   ASSERT_OK_AND_ASSIGN(auto second, store_->ClaimOutbox(now + seconds(1), 10, seconds(30)));
@@ -68,13 +76,12 @@ TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   ASSERT_OK(store_->FinishOutbox(second[0].id, MessageStatus::kFailed, "", "21610"));
   EXPECT_EQ(store_->FinishOutbox(second[0].id, MessageStatus::kSent, "", "").code(),
             StatusCode::kNotFound);
-  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
-  ASSERT_EQ(messages.size(), 3u);
-  EXPECT_EQ(messages[0].status, MessageStatus::kSent);
-  EXPECT_EQ(messages[0].provider_sid, "SM-out-0");
-  EXPECT_EQ(messages[1].status, MessageStatus::kQueued);
-  EXPECT_EQ(messages[2].status, MessageStatus::kFailed);
-  EXPECT_EQ(messages[2].error_code, "21610");
+  auto message = [&](int i) { return store_->Messages(contacts[i].id).value().at(0); };
+  EXPECT_EQ(message(0).status, MessageStatus::kSent);
+  EXPECT_EQ(message(0).provider_sid, "SM-out-0");
+  EXPECT_EQ(message(1).status, MessageStatus::kQueued);
+  EXPECT_EQ(message(2).status, MessageStatus::kFailed);
+  EXPECT_EQ(message(2).error_code, "21610");
 
   // Retry: m1 comes back at the new time, and not before.
   ASSERT_OK(store_->RetryOutbox(first[1].id, now + seconds(100)));
@@ -86,15 +93,20 @@ TEST_P(StoreTest, OutboxClaimLeaseFinishRetry) {
   EXPECT_EQ(retried[0].attempts, 2);
   EXPECT_EQ(retried[0].next_attempt_at, now + seconds(100));
   ASSERT_OK_AND_ASSIGN(std::string counts, store_->RowCounts());
-  EXPECT_EQ(counts, "contacts=1 sessions=0 messages=3 outbox=1 timers=0 flows=0");
+  EXPECT_EQ(counts, "contacts=3 sessions=0 messages=3 outbox=1 timers=0 flows=0");
 }
 
 TEST_P(StoreTest, FinishOutboxBatchSetsEachMessageAndSkipsFinishedRows) {
-  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230013"));
+  std::vector<ContactRecord> contacts;
   {
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_OK_AND_ASSIGN(ContactRecord c,
+                           MakeContact(*store_, "+1555123002" + std::to_string(i)));
+      contacts.push_back(c);
+    }
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     for (int i = 0; i < 4; ++i) {
-      MessageRecord m = Outbound(c.id, "b" + std::to_string(i), kT0 + seconds(i));
+      MessageRecord m = Outbound(contacts[i].id, "b" + std::to_string(i), kT0 + seconds(i));
       ASSERT_OK(txn->EnqueueOutbound(m));
     }
     ASSERT_OK(txn->Commit());
@@ -108,15 +120,14 @@ TEST_P(StoreTest, FinishOutboxBatchSetsEachMessageAndSkipsFinishedRows) {
       {claimed[1].id, MessageStatus::kFailed, "", "30003"},
       {claimed[2].id, MessageStatus::kFailed, "", "21610"},
   }));
-  ASSERT_OK_AND_ASSIGN(auto messages, store_->Messages(c.id));
-  ASSERT_EQ(messages.size(), 4u);
-  EXPECT_EQ(messages[0].status, MessageStatus::kSent);
-  EXPECT_EQ(messages[0].provider_sid, "SM\"quoted\"");
-  EXPECT_EQ(messages[1].status, MessageStatus::kSent);  // the first finish stands
-  EXPECT_EQ(messages[1].provider_sid, "SMfirst");
-  EXPECT_EQ(messages[2].status, MessageStatus::kFailed);
-  EXPECT_EQ(messages[2].error_code, "21610");
-  EXPECT_EQ(messages[3].status, MessageStatus::kQueued);
+  auto message = [&](int i) { return store_->Messages(contacts[i].id).value().at(0); };
+  EXPECT_EQ(message(0).status, MessageStatus::kSent);
+  EXPECT_EQ(message(0).provider_sid, "SM\"quoted\"");
+  EXPECT_EQ(message(1).status, MessageStatus::kSent);  // the first finish stands
+  EXPECT_EQ(message(1).provider_sid, "SMfirst");
+  EXPECT_EQ(message(2).status, MessageStatus::kFailed);
+  EXPECT_EQ(message(2).error_code, "21610");
+  EXPECT_EQ(message(3).status, MessageStatus::kQueued);
   ASSERT_OK_AND_ASSIGN(auto left, store_->ClaimOutbox(kT0 + seconds(100), 10, seconds(30)));
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].body, "b3");
@@ -326,6 +337,73 @@ TEST_P(StoreTest, TimersTakenOnceAndNextDue) {
   ASSERT_EQ(replaced.size(), 1u);
   EXPECT_EQ(replaced[0].name, "b");
   EXPECT_EQ(replaced[0].step, 2u);
+}
+
+}  // namespace parley::store::testing
+
+namespace parley::store::testing {
+
+// Issue 9 (status callbacks): a delivery status event finds the message by its sid inside
+// the event's transaction and sets its status and error code; a rollback undoes that; every
+// status round-trips, "canceled" included (stored as text: no migration).
+TEST_P(StoreTest, StatusCallbackFindsAndUpdatesTheMessageInsideATransaction) {
+  constexpr char kSid[] = "SM00000000000000000000000000000009";
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230032"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord m = Outbound(c.id, "hello", kT0);
+    ASSERT_OK(txn->EnqueueOutbound(m));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimOutbox(kT0, 10, seconds(30)));
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_OK(store_->FinishOutbox(claimed[0].id, MessageStatus::kSent, kSid, ""));
+  int64_t id = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(auto found, txn->FindOutboundBySid(kSid));
+    ASSERT_TRUE(found.has_value());
+    id = found->id;
+    EXPECT_EQ(found->contact_id, c.id);
+    EXPECT_EQ(found->status, MessageStatus::kSent);
+    ASSERT_OK(txn->SetMessageStatus(id, MessageStatus::kUndelivered, "30003"));
+    ASSERT_OK_AND_ASSIGN(auto again, txn->FindOutboundBySid(kSid));  // its own write
+    EXPECT_EQ(again->status, MessageStatus::kUndelivered);
+    // Not committed: rolled back.
+  }
+  ASSERT_OK_AND_ASSIGN(auto unchanged, store_->FindOutboundBySid(kSid));
+  EXPECT_EQ(unchanged->status, MessageStatus::kSent);
+  EXPECT_EQ(unchanged->error_code, "");
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(auto none, txn->FindOutboundBySid("SM0000000000000000000000000000000a"));
+    EXPECT_FALSE(none.has_value());
+    EXPECT_EQ(txn->SetMessageStatus(id + 1000, MessageStatus::kSent, "").code(),
+              StatusCode::kNotFound);
+  }
+  for (MessageStatus s : {MessageStatus::kDelivered, MessageStatus::kRead, MessageStatus::kCanceled,
+                          MessageStatus::kUndelivered}) {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SetMessageStatus(id, s, "30003"));
+    ASSERT_OK(txn->Commit());
+    ASSERT_OK_AND_ASSIGN(auto stored, store_->FindOutboundBySid(kSid));
+    EXPECT_EQ(stored->status, s) << MessageStatusName(s);
+    EXPECT_EQ(stored->error_code, "30003");
+  }
+  // In a batch event (pipelined writes on PostgreSQL) a later read of the event sees it.
+  ASSERT_OK_AND_ASSIGN(auto batch, store_->BeginBatch());
+  ASSERT_OK(batch->LockContacts({c}));
+  {
+    ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
+    ASSERT_OK(event->SetMessageStatus(id, MessageStatus::kFailed, "21610"));
+    ASSERT_OK_AND_ASSIGN(auto seen, event->FindOutboundBySid(kSid));
+    EXPECT_EQ(seen->status, MessageStatus::kFailed);
+    EXPECT_EQ(seen->error_code, "21610");
+    ASSERT_OK(event->Commit());
+  }
+  ASSERT_OK(batch->Commit());
+  ASSERT_OK_AND_ASSIGN(auto committed, store_->FindOutboundBySid(kSid));
+  EXPECT_EQ(committed->status, MessageStatus::kFailed);
 }
 
 }  // namespace parley::store::testing

@@ -169,6 +169,55 @@ Status CheckSmallFields(const Form& form) {
   return Status::Ok();
 }
 
+bool AllOf(std::string_view s, size_t min, size_t max, bool (*pred)(char)) {
+  return s.size() >= min && s.size() <= max && std::all_of(s.begin(), s.end(), pred);
+}
+
+bool IsStatusChar(char c) { return IsLower(c) || c == '_'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+
+Status CheckStatusFields(const Form& form) {
+  const auto status = form.Find("MessageStatus");
+  if (!status) {
+    return Bad("MessageStatus", "required");
+  }
+  if (!AllOf(*status, 1, 32, IsStatusChar)) {
+    return Bad("MessageStatus", "expected a status such as delivered");
+  }
+  if (const auto sms = form.Find("SmsStatus"); sms && !AllOf(*sms, 1, 32, IsStatusChar)) {
+    return Bad("SmsStatus", "expected a status such as delivered");
+  }
+  if (const auto code = form.Find("ErrorCode"); code && !AllDigits(*code, 0, 10)) {
+    return Bad("ErrorCode", "expected a number");
+  }
+  const auto to = form.Find("To");
+  if (!to) {
+    return Bad("To", "required");
+  }
+  if (!IsAddressShaped(*to)) {
+    return Bad("To", "expected a phone number or short code (optionally channel:)");
+  }
+  if (form.Get("From").empty()) {
+    return Bad("From", "required");
+  }
+  if (const auto ms = form.Find("MessagingServiceSid"); ms && !IsSid(*ms, "MG")) {
+    return Bad("MessagingServiceSid", "expected MG followed by 32 lower-case hex digits");
+  }
+  if (const auto version = form.Find("ApiVersion"); version && !IsApiVersion(*version)) {
+    return Bad("ApiVersion", "expected a date such as 2010-04-01");
+  }
+  if (const auto done = form.Find("RawDlrDoneDate"); done && !AllDigits(*done, 10, 10)) {
+    return Bad("RawDlrDoneDate", "expected YYMMDDhhmm");
+  }
+  if (const auto prefix = form.Find("ChannelPrefix"); prefix && !AllOf(*prefix, 1, 32, IsLower)) {
+    return Bad("ChannelPrefix", "expected a channel such as whatsapp");
+  }
+  if (const auto type = form.Find("EventType"); type && !AllOf(*type, 1, 32, IsUpper)) {
+    return Bad("EventType", "expected an event type such as READ");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool IsMessageSid(std::string_view s) { return IsSid(s, "SM") || IsSid(s, "MM"); }
@@ -181,6 +230,12 @@ Status CheckInboundParams(const Form& form, std::string_view expected_account_si
   PARLEY_RETURN_IF_ERROR(CheckAddresses(form));
   PARLEY_RETURN_IF_ERROR(CheckMedia(form));
   return CheckSmallFields(form);
+}
+
+Status CheckStatusParams(const Form& form, std::string_view expected_account_sid) {
+  PARLEY_RETURN_IF_ERROR(CheckNoRepeats(form));
+  PARLEY_RETURN_IF_ERROR(CheckSids(form, expected_account_sid));
+  return CheckStatusFields(form);
 }
 
 }  // namespace parley::twilio

@@ -1,4 +1,5 @@
-// The shape of an inbound-message webhook's parameters, checked after the signature.
+// The shape of an inbound-message webhook's parameters (and of a status callback's, below),
+// checked after the signature.
 //
 // Why the signature is not enough: X-Twilio-Signature (signature.hpp) is an HMAC over the URL
 // followed by the sorted parameters' names and values concatenated with NO separator. Any
@@ -57,5 +58,21 @@ bool IsAccountSid(std::string_view s);
 // `expected_account_sid` empty: any well-formed AccountSid is accepted.
 // Error messages quote no values (they may hold a message body or a phone number).
 Status CheckInboundParams(const Form& form, std::string_view expected_account_sid);
+
+// The same defence for a delivery status callback (POST /twilio/status), whose parameters
+// sort as AccountSid, ApiVersion, ChannelInstallSid, ChannelPrefix, ChannelStatusMessage,
+// ErrorCode, ErrorMessage, EventType, From, MessageSid, MessageStatus, MessagingServiceSid,
+// RawDlrDoneDate, SmsSid, SmsStatus, To. The rules:
+//   - no repeated names; MessageSid, SmsSid, AccountSid as for an inbound message;
+//   - MessageStatus: required, 1 to 32 lower-case letters or '_' (an unknown value is the
+//     caller's to ignore: Twilio adds statuses); SmsStatus: optional, the same shape;
+//   - ErrorCode: optional, up to 10 digits (empty allowed);
+//   - To: required and address-shaped (the contact, as for an inbound From); From: required,
+//     non-empty (our number, or an alphanumeric sender ID). Both are required so the free-text
+//     ChannelStatusMessage/ErrorMessage cannot swallow MessageSid or MessageStatus;
+//   - MessagingServiceSid: optional, "MG" and 32 lower-case hex digits; ApiVersion as above;
+//     RawDlrDoneDate: optional, 10 digits (YYMMDDhhmm); ChannelPrefix: optional, lower-case
+//     letters; EventType: optional, upper-case letters ("READ").
+Status CheckStatusParams(const Form& form, std::string_view expected_account_sid);
 
 }  // namespace parley::twilio

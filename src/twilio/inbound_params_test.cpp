@@ -145,3 +145,72 @@ TEST(InboundParamsTest, TheIssuesReplayIsRefused) {
 
 }  // namespace
 }  // namespace parley::twilio
+
+namespace parley::twilio {
+namespace {
+
+// Issue 9 (status callbacks): the parameters of a status callback are checked like an
+// inbound webhook's, after the signature.
+std::string CheckStatus(const Form& form, std::string_view account = "") {
+  Status s = CheckStatusParams(form, account);
+  return s.ok() ? "ok" : s.message();
+}
+
+TEST(StatusParamsTest, WhatTwilioSendsIsAccepted) {
+  TwilioDriver d = Driver();
+  EXPECT_EQ(CheckStatus(d.StatusParams(kSid, "sent", "+15005550006", "+14155550101")), "ok");
+  EXPECT_EQ(
+      CheckStatus(d.StatusParams(kSid, "undelivered", "+15005550006", "+14155550101", "30003"),
+                  kAccount),
+      "ok");
+  EXPECT_EQ(CheckStatus(d.StatusParams(kSid, "failed", "whatsapp:+15005550006",
+                                       "whatsapp:+14155550101", "63016")),
+            "ok");
+  EXPECT_EQ(
+      CheckStatus(d.StatusParams(kSid, "read", "whatsapp:+15005550006", "whatsapp:+14155550101")),
+      "ok");
+  Form with_service = d.StatusParams(kSid, "partially_delivered", "MyBrand", "+14155550101");
+  with_service.Add("MessagingServiceSid", "MG0123456789abcdef0123456789abcdef");
+  with_service.Add("RawDlrDoneDate", "2312011200");
+  EXPECT_EQ(CheckStatus(with_service), "ok");  // an unknown status is the caller's to ignore
+}
+
+TEST(StatusParamsTest, WhatTwilioWouldNotSendIsRefused) {
+  TwilioDriver d = Driver();
+  const Form good = d.StatusParams(kSid, "delivered", "+15005550006", "+14155550101");
+  const auto without = [&](std::string_view name) {
+    Form f;
+    for (const auto& [n, v] : good) {
+      if (n != name) f.Add(n, v);
+    }
+    return f;
+  };
+  const auto with = [&](std::string_view name, std::string_view value) {
+    Form f = good;
+    f.Set(name, value);
+    return f;
+  };
+  EXPECT_THAT(CheckStatus(without("MessageStatus")), HasSubstr("MessageStatus: required"));
+  EXPECT_THAT(CheckStatus(without("MessageSid")), HasSubstr("MessageSid: required"));
+  EXPECT_THAT(CheckStatus(without("To")), HasSubstr("To: required"));
+  EXPECT_THAT(CheckStatus(without("From")), HasSubstr("From: required"));
+  EXPECT_THAT(CheckStatus(without("AccountSid")), HasSubstr("AccountSid: required"));
+  EXPECT_THAT(CheckStatus(with("MessageStatus", "Delivered")), HasSubstr("MessageStatus"));
+  EXPECT_THAT(CheckStatus(with("MessageStatus", "deliveredRawDlrDoneDate2312011200")),
+              HasSubstr("MessageStatus"));
+  EXPECT_THAT(CheckStatus(with("ErrorCode", "30003x")), HasSubstr("ErrorCode"));
+  EXPECT_THAT(CheckStatus(with("SmsSid", "SM0123456789abcdef0123456789abcdee")),
+              HasSubstr("SmsSid: must equal MessageSid"));
+  EXPECT_THAT(CheckStatus(with("To", "Ana")), HasSubstr("To: expected"));
+  EXPECT_THAT(CheckStatus(with("MessageSid", "SM0123456789ABCDEF0123456789abcdef")),
+              HasSubstr("MessageSid"));
+  EXPECT_THAT(CheckStatus(good, "AC0123456789abcdef0123456789abcdee"),
+              HasSubstr("AccountSid: not this server's account"));
+  EXPECT_THAT(CheckStatus(with("EventType", "read")), HasSubstr("EventType"));
+  Form twice = good;
+  twice.Add("MessageStatus", "sent");
+  EXPECT_THAT(CheckStatus(twice), HasSubstr("appears more than once"));
+}
+
+}  // namespace
+}  // namespace parley::twilio

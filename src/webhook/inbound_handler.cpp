@@ -7,8 +7,8 @@
 #include "conversation/compliance.hpp"
 #include "twilio/form.hpp"
 #include "twilio/inbound_params.hpp"
-#include "twilio/signature.hpp"
 #include "twilio/twiml.hpp"
+#include "webhook/signed_form.hpp"
 
 namespace parley::webhook {
 
@@ -26,23 +26,6 @@ http::Response Twiml(const std::vector<conversation::Reply>& replies) {
   response.content_type = std::string(twilio::kTwimlContentType);
   response.body = twilio::RenderTwiml(messages);
   return response;
-}
-
-bool IsFormContentType(std::string_view type) {
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') {
-    type.remove_suffix(1);
-  }
-  if (type.size() != 33) {
-    return false;
-  }
-  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
-  for (size_t i = 0; i < kForm.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(type[i])) != kForm[i]) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Precondition: CheckInboundParams accepted the form (NumMedia is 0..10, its URLs present).
@@ -80,32 +63,14 @@ http::Response InboundHandler::Fail(int status, std::string_view answer,
 }
 
 void InboundHandler::operator()(const http::Request& request, http::Responder respond) {
-  if (!IsFormContentType(request.Header("Content-Type"))) {
-    bad_requests_.Inc();
-    respond(Fail(415, "Unsupported Media Type: expected application/x-www-form-urlencoded",
-                 request.request_id, "content type is not a form"));
+  auto decoded = DecodeSignedForm(
+      request, {options_.auth_token, options_.public_url, options_.validate_signature});
+  if (auto* refusal = std::get_if<Refusal>(&decoded)) {
+    (refusal->kind == Refusal::Kind::kSignature ? signature_failures_ : bad_requests_).Inc();
+    respond(Fail(refusal->status, refusal->answer, request.request_id, refusal->detail));
     return;
   }
-  auto form = twilio::DecodeForm(request.body);
-  if (!form.ok()) {
-    bad_requests_.Inc();
-    respond(Fail(400, "Bad Request: malformed form encoding", request.request_id,
-                 form.status().message()));
-    return;
-  }
-  if (options_.validate_signature) {
-    const std::string_view signature = request.Header("X-Twilio-Signature");
-    if (signature.empty() ||
-        !twilio::VerifySignature(options_.auth_token, options_.public_url + request.target, *form,
-                                 signature)) {
-      signature_failures_.Inc();
-      respond(Fail(403, "Forbidden: invalid X-Twilio-Signature", request.request_id,
-                   signature.empty() ? "no X-Twilio-Signature header"
-                                     : "X-Twilio-Signature does not match (check "
-                                       "TWILIO_AUTH_TOKEN and PUBLIC_URL)"));
-      return;
-    }
-  }
+  const auto* form = &std::get<twilio::Form>(decoded);
   // The signature does not pin where one parameter ends (twilio/inbound_params.hpp).
   if (Status shape = twilio::CheckInboundParams(*form, options_.account_sid); !shape.ok()) {
     bad_requests_.Inc();

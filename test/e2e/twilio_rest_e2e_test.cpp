@@ -153,7 +153,7 @@ TEST_F(TwilioRestE2eTest, AServerErrorIsRetriedAndARefusalIsRecordedWithTwiliosC
   standin_->InjectFault(StandinFault::kServerError);
   auto r = d.Post("/twilio/messages", d.SmsParams(kAna, kOurNumber, "JOIN", d.NewMessageSid()));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  // The sender's first retry comes 2 s after the 500.
+  // The sender's first retry comes within 2 s of the 500 (backoff with jitter).
   ASSERT_TRUE(standin_->WaitForCreated(1, std::chrono::seconds(10))) << server_->Log();
   EXPECT_EQ(standin_->requests().size(), 2u);
   EXPECT_EQ(SentTo(kAna, 1).at(0).status, store::MessageStatus::kSent);
@@ -166,6 +166,26 @@ TEST_F(TwilioRestE2eTest, AServerErrorIsRetriedAndARefusalIsRecordedWithTwiliosC
   ASSERT_EQ(failed.size(), 1u) << server_->Log();
   EXPECT_EQ(failed[0].status, store::MessageStatus::kFailed);
   EXPECT_EQ(failed[0].error_code, "21610");
+  // Issue 9, the sender: 21610 opted the contact out, and the metrics say what happened.
+  auto bob = store_->FindContact(kBob);
+  ASSERT_TRUE(bob.ok() && bob->has_value());
+  EXPECT_EQ((*bob)->status, store::ContactStatus::kOptedOut);
+  testing::PostOptions get;
+  get.use_get = true;
+  // (The counters move just after the results are committed: wait for the last one.)
+  const std::string refused = "parley_outbound_total{status=\"failed\",error_code=\"21610\"} 1\n";
+  auto metrics = d.Post("/metrics", {}, get);
+  for (int i = 0; i < 100 && metrics.ok() && metrics->body.find(refused) == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    metrics = d.Post("/metrics", {}, get);
+  }
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  EXPECT_THAT(metrics->body, HasSubstr(refused));
+  EXPECT_THAT(metrics->body, HasSubstr("parley_send_retries_total 1\n"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("parley_outbound_total{status=\"sent\",error_code=\"none\"} 1\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("parley_send_latency_seconds_count 3\n"));
 }
 
 TEST_F(TwilioRestE2eTest, WithoutCredentialsTheDryRunChannelStaysAndTheLogSaysSo) {

@@ -40,6 +40,10 @@ const char* StoreOpName(StoreOp op) {
       return "InsertInbound";
     case StoreOp::kRepliesTo:
       return "RepliesTo";
+    case StoreOp::kFindOutboundBySid:
+      return "FindOutboundBySid";
+    case StoreOp::kSetMessageStatus:
+      return "SetMessageStatus";
     case StoreOp::kEnqueueOutbound:
       return "EnqueueOutbound";
     case StoreOp::kRecordOutbound:
@@ -117,6 +121,16 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
   Result<std::vector<store::MessageRecord>> RepliesTo(std::string_view inbound_sid) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kRepliesTo));
     return Track(target_->RepliesTo(inbound_sid));
+  }
+  Result<std::optional<store::MessageRecord>> FindOutboundBySid(
+      std::string_view provider_sid) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kFindOutboundBySid));
+    return Track(target_->FindOutboundBySid(provider_sid));
+  }
+  Status SetMessageStatus(int64_t message_id, store::MessageStatus status,
+                          std::string_view error_code) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kSetMessageStatus));
+    return Track(target_->SetMessageStatus(message_id, status, error_code));
   }
   Status EnqueueOutbound(store::MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kEnqueueOutbound));
@@ -331,6 +345,12 @@ Status FaultyStore::RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) {
   PARLEY_RETURN_IF_ERROR(Enter(StoreOp::kRetryOutbox));
   return target_.RetryOutbox(outbox_id, next_attempt_at);
 }
+
+Status FaultyStore::DeferOutbox(int64_t outbox_id, TimePoint next_attempt_at) {
+  return target_.DeferOutbox(outbox_id, next_attempt_at);
+}
+
+Result<store::OutboxStats> FaultyStore::ReadOutboxStats() { return target_.ReadOutboxStats(); }
 
 Status FaultyStore::SaveFlow(const store::FlowRecord& f) { return target_.SaveFlow(f); }
 

@@ -56,6 +56,8 @@ enum class StoreOp {
   kUpdateContact,
   kInsertInbound,
   kRepliesTo,
+  kFindOutboundBySid,
+  kSetMessageStatus,
   kEnqueueOutbound,
   kRecordOutbound,
   kActiveSession,
@@ -120,6 +122,8 @@ class FaultyStore final : public store::Store {
                                                       Duration lease) override;
   Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) override;
   Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override;
+  Status DeferOutbox(int64_t outbox_id, TimePoint next_attempt_at) override;  // no faults
+  Result<store::OutboxStats> ReadOutboxStats() override;                      // no faults
   Status SaveFlow(const store::FlowRecord& f) override;
   Result<std::optional<store::ContactRecord>> FindContact(std::string_view address) override;
   Result<std::optional<store::ContactRecord>> FindContactById(int64_t contact_id) override;

@@ -202,6 +202,35 @@ twilio::Form TwilioDriver::WhatsAppParams(std::string_view from, std::string_vie
   return p;
 }
 
+twilio::Form TwilioDriver::StatusParams(std::string_view message_sid, std::string_view status,
+                                        std::string_view from, std::string_view to,
+                                        std::string_view error_code) const {
+  const bool whatsapp = to.starts_with(kWhatsAppPrefix);
+  twilio::Form p;
+  p.Add("ApiVersion", kApiVersion);
+  p.Add("MessageStatus", status);
+  if (whatsapp) {
+    p.Add("ChannelPrefix", "whatsapp");
+    p.Add("ChannelInstallSid", "XE0123456789abcdef0123456789abcdef");
+    if (!error_code.empty()) {
+      p.Add("ChannelStatusMessage", "Message failed to send");
+    }
+    if (status == "read") {
+      p.Add("EventType", "READ");
+    }
+  }
+  p.Add("SmsSid", message_sid);
+  p.Add("SmsStatus", status);
+  p.Add("To", to);
+  p.Add("MessageSid", message_sid);
+  p.Add("AccountSid", options_.account_sid);
+  p.Add("From", from);
+  if (!error_code.empty()) {
+    p.Add("ErrorCode", error_code);
+  }
+  return p;
+}
+
 void TwilioDriver::AddMedia(twilio::Form& params, const std::vector<TwilioMedia>& media) {
   params.Set("NumMedia", std::to_string(media.size()));
   if (params.Has("MessageType") && !media.empty()) {

@@ -111,6 +111,15 @@ class TwilioDriver {
   twilio::Form WhatsAppParams(std::string_view from, std::string_view to, std::string_view body,
                               std::string_view message_sid, std::string_view profile_name) const;
 
+  // A delivery status callback's parameters, as Twilio posts them to a message's
+  // StatusCallback: ApiVersion, MessageStatus, SmsSid, SmsStatus, To, MessageSid, AccountSid,
+  // From, and ErrorCode when `error_code` is not empty. For WhatsApp (`to` starting with
+  // "whatsapp:") also ChannelPrefix=whatsapp and a ChannelInstallSid, ChannelStatusMessage
+  // when there is an error code, and EventType=READ for "read". Post it to "/twilio/status".
+  twilio::Form StatusParams(std::string_view message_sid, std::string_view status,
+                            std::string_view from, std::string_view to,
+                            std::string_view error_code = "") const;
+
   // Turns a parameter set into a media message: NumMedia=N and MediaContentType{i},
   // MediaUrl{i} for i < N; MessageType (WhatsApp only) becomes image/video/audio/document.
   void AddMedia(twilio::Form& params, const std::vector<TwilioMedia>& media);

@@ -2,6 +2,8 @@
 // flow's "conditions" section, the flow's Lua script, handlers registered from C++, built-ins.
 #include <re2/re2.h>
 
+#include <algorithm>
+
 #include "flow/detail/loader_context.hpp"
 #include "flow/text.hpp"
 
@@ -9,10 +11,10 @@ namespace parley::flow::detail {
 
 namespace {
 
-const std::vector<std::string> kBuiltinConditionNames = {"always",    "yes",   "no",    "any_text",
-                                                         "has_media", "timer", "number"};
-const std::vector<std::string> kConditionKeys = {"reply", "matches", "number", "timer",
-                                                 "var",   "all",     "any",    "not"};
+const std::vector<std::string> kBuiltinConditionNames = {
+    "always", "yes", "no", "any_text", "has_media", "timer", "number", "delivery_failed"};
+const std::vector<std::string> kConditionKeys = {
+    "reply", "matches", "number", "timer", "delivery_failed", "var", "all", "any", "not"};
 const std::vector<std::string> kVarOps = {"eq", "ne", "gt", "gte", "lt", "lte", "exists"};
 
 std::optional<Condition> BuiltinCondition(std::string_view name) {
@@ -23,6 +25,7 @@ std::optional<Condition> BuiltinCondition(std::string_view name) {
   if (name == "has_media") return Condition{cond::HasMedia{}};
   if (name == "timer") return Condition{cond::Timer{}};
   if (name == "number") return Condition{cond::Number{}};
+  if (name == "delivery_failed") return Condition{cond::DeliveryFailed{}};
   return std::nullopt;
 }
 
@@ -134,6 +137,39 @@ std::optional<Condition> CompileReply(LoaderContext& cx, json::TapeValue v, cons
     return std::nullopt;
   }
   return Condition{std::move(reply)};
+}
+
+// {"delivery_failed": "63016"} or {"delivery_failed": ["30003", "30005"]}: Twilio ErrorCodes,
+// digits only (what a status callback's ErrorCode holds).
+std::optional<Condition> CompileDeliveryFailed(LoaderContext& cx, json::TapeValue v,
+                                               const JsonPath& path) {
+  cond::DeliveryFailed failed;
+  auto add = [&](json::TapeValue code, const JsonPath& code_path) {
+    if (const auto s = ExpectString(cx, code, code_path)) {
+      if (s->empty() || s->size() > 10 ||
+          !std::all_of(s->begin(), s->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        cx.Error(code_path, code,
+                 "expected a Twilio error code such as \"30003\" (digits, as a string)");
+        return;
+      }
+      failed.codes.emplace_back(*s);
+    }
+  };
+  if (v.is_string()) {
+    add(v, path);
+  } else if (v.is_array() && !v.empty()) {
+    size_t i = 0;
+    for (const json::TapeValue code : v.elements()) {
+      add(code, path.Index(i++));
+    }
+  } else {
+    cx.Error(path, v, "expected an error code or a non-empty array of error codes");
+    return std::nullopt;
+  }
+  if (failed.codes.empty()) {
+    return std::nullopt;
+  }
+  return Condition{std::move(failed)};
 }
 
 std::optional<Condition> CompileMatches(LoaderContext& cx, json::TapeValue v,
@@ -304,7 +340,7 @@ std::optional<Condition> CompileCondition(LoaderContext& cx, json::TapeValue spe
     cx.Error(path, spec,
              first == members.end()
                  ? "empty condition object: use one of reply, matches, number, timer, "
-                   "var, all, any, not"
+                   "delivery_failed, var, all, any, not"
                  : "a condition object has exactly one key, got " + std::to_string(spec.size()));
     return std::nullopt;
   }
@@ -313,6 +349,7 @@ std::optional<Condition> CompileCondition(LoaderContext& cx, json::TapeValue spe
   if (key == "reply") return CompileReply(cx, value, key_path);
   if (key == "matches") return CompileMatches(cx, value, key_path);
   if (key == "number") return CompileNumber(cx, value, key_path);
+  if (key == "delivery_failed") return CompileDeliveryFailed(cx, value, key_path);
   if (key == "all") return CompileList(cx, value, key_path, true);
   if (key == "any") return CompileList(cx, value, key_path, false);
   if (key == "timer") {

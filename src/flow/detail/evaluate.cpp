@@ -2,6 +2,8 @@
 // system crashed on timer events).
 #include <re2/re2.h>
 
+#include <algorithm>
+
 #include "common/strings.hpp"
 #include "flow/detail/step_context.hpp"
 
@@ -106,6 +108,10 @@ Result<bool> Evaluate(const Condition& condition, StepContext& ctx) {
         } else if constexpr (std::is_same_v<T, cond::Timer>) {
           return ctx.event().kind == Event::Kind::kTimer &&
                  (c.name.empty() || c.name == ctx.event().timer);
+        } else if constexpr (std::is_same_v<T, cond::DeliveryFailed>) {
+          return ctx.event().kind == Event::Kind::kDeliveryFailed &&
+                 (c.codes.empty() || std::find(c.codes.begin(), c.codes.end(),
+                                               ctx.event().delivery_error) != c.codes.end());
         } else if constexpr (std::is_same_v<T, cond::Var>) {
           return CompareVar(c, ctx.vars());
         } else if constexpr (std::is_same_v<T, cond::All>) {
@@ -134,6 +140,22 @@ Result<bool> Evaluate(const Condition& condition, StepContext& ctx) {
         }
       },
       condition.v);
+}
+
+bool ReactsToDeliveryFailure(const Condition& condition) {
+  if (std::holds_alternative<cond::DeliveryFailed>(condition.v)) {
+    return true;
+  }
+  if (const auto* all = std::get_if<cond::All>(&condition.v)) {
+    return std::any_of(all->of.begin(), all->of.end(), ReactsToDeliveryFailure);
+  }
+  if (const auto* any = std::get_if<cond::Any>(&condition.v)) {
+    return std::any_of(any->of.begin(), any->of.end(), ReactsToDeliveryFailure);
+  }
+  if (const auto* negated = std::get_if<cond::Not>(&condition.v)) {
+    return ReactsToDeliveryFailure(*negated->of);
+  }
+  return false;
 }
 
 }  // namespace parley::flow::detail

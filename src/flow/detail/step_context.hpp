@@ -85,6 +85,11 @@ class StepContext final : public ActionContext {
 // Evaluates a condition; fails only when a script or native handler fails.
 Result<bool> Evaluate(const Condition& condition, StepContext& ctx);
 
+// Whether `condition` names delivery_failed anywhere (inside all/any/not too): only such
+// edges are tried for a kDeliveryFailed event, so flows written without delivery failures in
+// mind (an `always` edge, a `var` test, a Lua condition) never react to one.
+bool ReactsToDeliveryFailure(const Condition& condition);
+
 // Runs actions in order; stops at the first failing script or native handler.
 Status Run(const ActionList& actions, StepContext& ctx);
 

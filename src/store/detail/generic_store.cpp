@@ -29,6 +29,31 @@ Result<int> ReadSchemaVersion(Conn& conn) {
   return static_cast<int>(version);
 }
 
+// The writes a delivery's ContactEffect calls for (Store's OutboxDelivery), in the finishing
+// transaction `c`: the contact's status, then its other queued messages.
+Status ApplyContactEffect(Conn& c, const OutboxDelivery& d) {
+  std::string_view others_code;
+  switch (d.effect) {
+    case ContactEffect::kNone:
+      return Status::Ok();
+    case ContactEffect::kOptOut:
+      PARLEY_RETURN_IF_ERROR(
+          c.Send(Q::kSetContactStatusActive, {d.contact_id, ContactStatus::kOptedOut}));
+      others_code = kErrorOptedOut;
+      break;
+    case ContactEffect::kInvalid:
+      PARLEY_RETURN_IF_ERROR(
+          c.Send(Q::kSetContactStatusActive, {d.contact_id, ContactStatus::kInvalid}));
+      others_code = kErrorInvalidAddress;
+      break;
+    case ContactEffect::kWindowClosed:
+      others_code = kErrorWindowClosed;
+      break;
+  }
+  PARLEY_RETURN_IF_ERROR(c.Send(Q::kFailContactOutbox, {d.contact_id, others_code, d.outbox_id}));
+  return c.Send(Q::kDeleteContactOutbox, {d.contact_id});
+}
+
 class StoreImpl final : public Store {
  public:
   explicit StoreImpl(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
@@ -208,9 +233,12 @@ class StoreImpl final : public Store {
       rows += ']';
     }
     rows += ']';
-    // Pipelined on PostgreSQL: both go out with the COMMIT, one round trip.
+    // Pipelined on PostgreSQL: all go out with the COMMIT, one round trip.
     return InBookkeepingTransaction([&](Conn& c) {
       PARLEY_RETURN_IF_ERROR(c.Send(Q::kSetDeliveries, {rows}));
+      for (const OutboxDelivery& d : deliveries) {  // rare: Twilio refused an address
+        PARLEY_RETURN_IF_ERROR(ApplyContactEffect(c, d));
+      }
       return c.Send(Q::kDeleteOutboxRows, {rows});
     });
   }
@@ -227,6 +255,32 @@ class StoreImpl final : public Store {
       return Status::NotFound("no outbox row " + std::to_string(outbox_id));
     }
     return Status::Ok();
+  }
+
+  Status DeferOutbox(int64_t outbox_id, TimePoint next_attempt_at) override {
+    auto conn = backend_->Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    int64_t changed = 0;
+    PARLEY_RETURN_IF_ERROR(
+        (*conn)->Exec(Q::kDeferOutbox, {outbox_id, next_attempt_at}, {}, &changed));
+    if (changed == 0) {
+      return Status::NotFound("no outbox row " + std::to_string(outbox_id));
+    }
+    return Status::Ok();
+  }
+
+  Result<OutboxStats> ReadOutboxStats() override {
+    OutboxStats stats;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kOutboxStats, {}, [&](const Row& row) {
+      stats.depth = row.Int(0);
+      if (!row.IsNull(1)) {
+        stats.oldest_at = row.Time(1);
+      }
+      return Status::Ok();
+    }));
+    return stats;
   }
 
   Status SaveFlow(const FlowRecord& f) override {

@@ -18,6 +18,12 @@ namespace {
   "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
   "to_addr, body, media, status, error_code, created_at, reply_to) "
 
+#define PARLEY_CLAIM_RETURNING                                                                 \
+  "RETURNING id, message_id, contact_id, from_addr, to_addr, body, media, attempts, "          \
+  "next_attempt_at, (SELECT created_at FROM messages WHERE messages.id = outbox.message_id), " \
+  "(SELECT status FROM contacts WHERE contacts.id = outbox.contact_id), "                      \
+  "(SELECT last_inbound_at FROM contacts WHERE contacts.id = outbox.contact_id)"
+
 struct Entry {
   Q q;
   std::string_view name;
@@ -169,18 +175,22 @@ constexpr Entry kEntries[] = {
      " FROM messages WHERE direction = 'outbound' AND reply_to = (SELECT id FROM messages "
      "WHERE provider_sid = $1 AND direction = 'inbound' AND provider_sid <> '') ORDER BY id",
      ""},
+    // Only the head of each contact's queue (its oldest row, whatever its state) is
+    // claimable: per-contact order across threads and instances (Store::ClaimOutbox). The
+    // contact's status and last inbound time come along for the sender's checks.
     {Q::kClaimOutbox, "ClaimOutbox",
      "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
-     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id "
-     "LIMIT $3) RETURNING id, message_id, contact_id, from_addr, to_addr, body, media, attempts, "
-     "next_attempt_at",
+     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 AND id IN (SELECT min(id) FROM "
+     "outbox GROUP BY contact_id) ORDER BY next_attempt_at, id LIMIT $3) " PARLEY_CLAIM_RETURNING,
      "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
-     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id "
-     "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, message_id, contact_id, from_addr, "
-     "to_addr, body, media, attempts, next_attempt_at"},
+     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 AND id IN (SELECT min(id) FROM "
+     "outbox GROUP BY contact_id) ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP "
+     "LOCKED) " PARLEY_CLAIM_RETURNING},
     {Q::kDeleteOutbox, "DeleteOutbox", "DELETE FROM outbox WHERE id = $1 RETURNING message_id", ""},
     {Q::kSetMessageDelivery, "SetMessageDelivery",
      "UPDATE messages SET status = $2, provider_sid = $3, error_code = $4 WHERE id = $1", ""},
+    {Q::kSetMessageStatus, "SetMessageStatus",
+     "UPDATE messages SET status = $2, error_code = $3 WHERE id = $1", ""},
     // Many deliveries in two statements (the sender finishes up to a claim's worth at once).
     {Q::kSetDeliveries, "SetDeliveries",
      "UPDATE messages SET status = d.status, provider_sid = d.sid, error_code = d.err FROM "
@@ -198,6 +208,24 @@ constexpr Entry kEntries[] = {
      "(SELECT (j->>0)::bigint FROM json_array_elements($1::json) AS j)"},
     {Q::kRetryOutbox, "RetryOutbox",
      "UPDATE outbox SET next_attempt_at = $2, locked_until = 0 WHERE id = $1", ""},
+    {Q::kDeferOutbox, "DeferOutbox",
+     "UPDATE outbox SET next_attempt_at = $2, locked_until = 0, attempts = attempts - 1 "
+     "WHERE id = $1",
+     ""},
+    {Q::kSetContactStatusActive, "SetContactStatusActive",
+     "UPDATE contacts SET status = $2 WHERE id = $1 AND status = 'active'", ""},
+    {Q::kFailContactOutbox, "FailContactOutbox",
+     "UPDATE messages SET status = 'failed', error_code = $2 WHERE id IN "
+     "(SELECT message_id FROM outbox WHERE contact_id = $1 AND id <> $3)",
+     ""},
+    {Q::kDeleteContactOutbox, "DeleteContactOutbox", "DELETE FROM outbox WHERE contact_id = $1",
+     ""},
+    // The oldest message is the one of the outbox's first row (ids grow with time): an index
+    // lookup, not a join over the outbox.
+    {Q::kOutboxStats, "OutboxStats",
+     "SELECT (SELECT count(*) FROM outbox), (SELECT created_at FROM messages WHERE id = "
+     "(SELECT message_id FROM outbox ORDER BY id LIMIT 1))",
+     ""},
     {Q::kSaveFlow, "SaveFlow",
      "INSERT INTO flows (id, revision, source, loaded_at) VALUES ($1, $2, $3, $4) "
      "ON CONFLICT (id, revision) DO NOTHING",
@@ -226,6 +254,7 @@ static_assert(InOrder(), "kEntries must follow the order of enum Q");
 #undef PARLEY_SESSION_COLUMNS
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_INSERT
+#undef PARLEY_CLAIM_RETURNING
 
 }  // namespace
 

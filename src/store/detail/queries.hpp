@@ -52,9 +52,15 @@ enum class Q : int {
   kClaimOutbox,
   kDeleteOutbox,
   kSetMessageDelivery,
+  kSetMessageStatus,  // a status callback: status and error code of one message
   kSetDeliveries,     // $1: JSON [[outbox_id, status, sid, error], ...]; rows gone are skipped
   kDeleteOutboxRows,  // $1: the same array
   kRetryOutbox,
+  kDeferOutbox,             // as kRetryOutbox, and the claim's attempt is taken back
+  kSetContactStatusActive,  // $1 contact, $2 status: only an "active" contact changes
+  kFailContactOutbox,       // $1 contact, $2 error code: its queued messages but row $3 fail
+  kDeleteContactOutbox,     // $1 contact: its outbox rows
+  kOutboxStats,
   kSaveFlow,
   kMessages,
   kRowCounts,

@@ -100,6 +100,16 @@ Result<OutboxItem> OutboxFromRow(const Row& row) {
   o.media = std::move(media).value();
   o.attempts = static_cast<int>(row.Int(7));
   o.next_attempt_at = row.Time(8);
+  o.created_at = row.IsNull(9) ? o.next_attempt_at : row.Time(9);
+  const std::string status(row.IsNull(10) ? std::string_view("active") : row.Text(10));
+  const auto contact_status = ParseContactStatus(status);
+  if (!contact_status) {
+    return Status::Internal("outbox " + std::to_string(o.id) + ": contact status '" + status + "'");
+  }
+  o.contact_status = *contact_status;
+  if (!row.IsNull(11)) {
+    o.last_inbound_at = row.Time(11);
+  }
   return o;
 }
 

@@ -142,6 +142,25 @@ class TransactionImpl final : public Transaction {
     return replies;
   }
 
+  Result<std::optional<MessageRecord>> FindOutboundBySid(std::string_view provider_sid) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::optional<MessageRecord> found;
+    // Like RepliesTo: runs after what was sent before it on this connection.
+    Status s =
+        conn_->Exec(Q::kFindOutboundBySid, {provider_sid}, DecodeInto(found, MessageFromRow));
+    if (!s.ok()) {
+      return Track(Result<std::optional<MessageRecord>>(std::move(s)));
+    }
+    return found;
+  }
+
+  Status SetMessageStatus(int64_t message_id, MessageStatus status,
+                          std::string_view error_code) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    return Track(Write(Q::kSetMessageStatus, {message_id, status, error_code},
+                       Status::NotFound("no message with id " + std::to_string(message_id))));
+  }
+
   Status EnqueueOutbound(MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     m.status = MessageStatus::kQueued;
