@@ -104,9 +104,9 @@ class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
       EXPECT_TRUE((*tx)->EnqueueOutbound(m).ok());
     }
     EXPECT_TRUE((*tx)->Commit().ok());
-    // The sender claims one message per contact at a time (per-contact order), so claim
-    // until all are sent.
-    for (int round = 0; round < count && static_cast<int>(sids.size()) < count; ++round) {
+    // A claim hands out only the head of a contact's queue: one message per round, as the
+    // sender sends them.
+    for (int i = 0; i < count; ++i) {
       auto claimed = store_->ClaimOutbox(kT0, count, std::chrono::seconds(30));
       EXPECT_TRUE(claimed.ok());
       for (const store::OutboxItem& item : claimed.value_or({})) {
@@ -114,6 +114,7 @@ class StatusCallbackTest : public ::testing::TestWithParam<std::string> {
         EXPECT_TRUE(store_->FinishOutbox(item.id, MessageStatus::kQueued, sids.back(), "").ok());
       }
     }
+    EXPECT_EQ(sids.size(), static_cast<size_t>(count));
     return sids;
   }
 
