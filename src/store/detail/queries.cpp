@@ -177,15 +177,17 @@ constexpr Entry kEntries[] = {
      ""},
     // Only the head of each contact's queue (its oldest row, whatever its state) is
     // claimable: per-contact order across threads and instances (Store::ClaimOutbox). The
-    // contact's status and last inbound time come along for the sender's checks.
+    // contact's status and last inbound time come along for the sender's checks. "No older
+    // row of this contact" is one probe of outbox_by_contact (schema v4) per candidate.
     {Q::kClaimOutbox, "ClaimOutbox",
      "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
-     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 AND id IN (SELECT min(id) FROM "
-     "outbox GROUP BY contact_id) ORDER BY next_attempt_at, id LIMIT $3) " PARLEY_CLAIM_RETURNING,
+     "outbox AS o WHERE next_attempt_at <= $1 AND locked_until <= $1 AND NOT EXISTS (SELECT 1 "
+     "FROM outbox AS p WHERE p.contact_id = o.contact_id AND p.id < o.id) ORDER BY "
+     "next_attempt_at, id LIMIT $3) " PARLEY_CLAIM_RETURNING,
      "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM "
-     "outbox WHERE next_attempt_at <= $1 AND locked_until <= $1 AND id IN (SELECT min(id) FROM "
-     "outbox GROUP BY contact_id) ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP "
-     "LOCKED) " PARLEY_CLAIM_RETURNING},
+     "outbox AS o WHERE next_attempt_at <= $1 AND locked_until <= $1 AND NOT EXISTS (SELECT 1 "
+     "FROM outbox AS p WHERE p.contact_id = o.contact_id AND p.id < o.id) ORDER BY "
+     "next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) " PARLEY_CLAIM_RETURNING},
     {Q::kDeleteOutbox, "DeleteOutbox", "DELETE FROM outbox WHERE id = $1 RETURNING message_id", ""},
     {Q::kSetMessageDelivery, "SetMessageDelivery",
      "UPDATE messages SET status = $2, provider_sid = $3, error_code = $4 WHERE id = $1", ""},

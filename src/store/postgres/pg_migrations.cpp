@@ -105,7 +105,12 @@ ALTER TABLE messages ADD COLUMN reply_to BIGINT REFERENCES messages (id);
 CREATE INDEX messages_replies ON messages (reply_to) WHERE reply_to IS NOT NULL;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
+// v4: see sqlite_migrations.cpp.
+constexpr std::string_view kV4 = R"sql(
+CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
 
 }  // namespace
 

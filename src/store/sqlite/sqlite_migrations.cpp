@@ -107,7 +107,14 @@ ALTER TABLE messages ADD COLUMN reply_to INTEGER REFERENCES messages (id);
 CREATE INDEX messages_replies ON messages (reply_to) WHERE reply_to IS NOT NULL;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
+// v4: the sender claims only the head of each contact's queue (the oldest row of its
+// contact): this index makes "is there an older row of this contact?" one probe instead of
+// a sort of the whole outbox on every claim.
+constexpr std::string_view kV4 = R"sql(
+CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
 
 }  // namespace
 
