@@ -210,7 +210,9 @@ TEST_P(DeliveryFaultsTest, UnderFaultsEveryMessageArrivesInOrderAndOnlyOnce) {
     }
     EXPECT_EQ(created[to], expected) << to;
     const int64_t contact_id = store->FindContact(to).value()->id;
-    for (const auto& m : store->Messages(contact_id).value()) {
+    // Held in a local: value() of a temporary Result would dangle in the loop.
+    const auto messages = store->Messages(contact_id);
+    for (const auto& m : messages.value()) {
       EXPECT_EQ(m.status, store::MessageStatus::kSent) << m.body;
     }
   }

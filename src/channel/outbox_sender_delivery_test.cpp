@@ -125,7 +125,9 @@ class OutboxSenderDeliveryTest : public ::testing::Test {
   }
   std::vector<std::string> Statuses(int64_t contact_id) {
     std::vector<std::string> out;
-    for (const auto& m : store_->Messages(contact_id).value()) {
+    // Held in a local: value() of a temporary Result would dangle in the loop.
+    const auto messages = store_->Messages(contact_id);
+    for (const auto& m : messages.value()) {
       out.push_back(m.body + "=" + store::MessageStatusName(m.status) +
                     (m.error_code.empty() ? "" : "/" + m.error_code));
     }

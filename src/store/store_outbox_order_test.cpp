@@ -44,7 +44,9 @@ std::vector<std::string> Bodies(const std::vector<OutboxItem>& items) {
 // "body=status/error" of each of the contact's messages.
 std::vector<std::string> Statuses(Store& store, int64_t contact_id) {
   std::vector<std::string> out;
-  for (const MessageRecord& m : store.Messages(contact_id).value()) {
+  // Held in a local: value() of a temporary Result would dangle in the loop.
+  const auto messages = store.Messages(contact_id);
+  for (const MessageRecord& m : messages.value()) {
     out.push_back(m.body + "=" + MessageStatusName(m.status) +
                   (m.error_code.empty() ? "" : "/" + m.error_code));
   }
