@@ -331,9 +331,9 @@ TEST(Loader, ScriptIsLoadedThroughTheCallerAndItsErrorsReported) {
 TEST(Loader, LimitsReachTheScriptLoader) {
   std::optional<std::chrono::milliseconds> seen;
   CompileOptions options;
-  options.load_script = [&seen](
-                            std::string_view,
-                            const EventLimits& limits) -> Result<std::shared_ptr<const ScriptHost>> {
+  options.load_script =
+      [&seen](std::string_view,
+              const EventLimits& limits) -> Result<std::shared_ptr<const ScriptHost>> {
     seen = limits.script_timeout;
     return Status::InvalidArgument("not loaded");
   };
