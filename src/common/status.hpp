@@ -70,7 +70,9 @@ class [[nodiscard]] Result {
   }
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // By value, so that `for (auto& x : F().value())` owns what it loops over (a T&& into the
+  // temporary Result would dangle once the full-expression ends).
+  T value() && { return std::get<T>(std::move(v_)); }
   // The value, or `fallback` when there is none.
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
   T* operator->() { return &value(); }
