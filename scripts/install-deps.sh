@@ -24,7 +24,14 @@ packages=(
   postgresql-15
   # Twilio REST delivery: libcurl with OpenSSL (TLS, keep-alive, HTTP/2)
   libcurl4-openssl-dev
+  # the admin (docs/admin.md): Argon2id password hashes (libsodium), HTML templates (mustache,
+  # header-only, escaping by default); the browser tests drive Debian's chromium with
+  # playwright-core (npm, test/browser/package-lock.json)
+  libsodium-dev libkainjow-mustache-dev chromium
 )
+# Node.js for the browser tests' driver: Debian's, unless a node with npm is already there (a
+# NodeSource nodejs bundles npm and conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
