@@ -11,6 +11,7 @@
 
 #include "admin/accounts.hpp"
 #include "admin/admin_test_support.hpp"
+#include "admin/web/page.hpp"
 #include "http/testing/client.hpp"
 #include "http/testing/test_server.hpp"
 #include "twilio/form.hpp"
@@ -35,6 +36,11 @@ class AdminWebTest : public ::testing::Test {
     web_ = std::make_unique<AdminWeb>(*store_, auth_, clock_, WebOptions{secure, nullptr});
     http::Router router;
     web_->AddRoutes(router);
+    // A page of a later session, behind the same guard: an operator's action.
+    router.Add("POST", "/admin/test-action",
+               web_->Guard(Role::kOperator, [](const http::Request&, const Principal& who) {
+                 return Html(200, "done by " + who.email);
+               }));
     server_ = std::make_unique<http::testing::TestServer>(std::move(router));
   }
 
@@ -239,6 +245,27 @@ TEST_F(AdminWebTest, RoleGuardRefusesAdminPagesToOthers) {
   const ClientResponse audit = Get("/admin/audit", admin);
   EXPECT_EQ(audit.status, 200);
   EXPECT_THAT(audit.body, HasSubstr("<td>login</td>"));
+}
+
+// The guard is reusable: a viewer cannot post an operator's action even with a valid CSRF
+// token; an operator can, but not without the token.
+TEST_F(AdminWebTest, GuardChecksRoleAndCsrfOnActions) {
+  User("vi@example.org", Role::kViewer);
+  User("op@example.org", Role::kOperator);
+  const std::string viewer = Login("vi@example.org");
+  const std::string op = Login("op@example.org");
+  twilio::Form with_viewer_token;
+  with_viewer_token.Add("csrf", PageCsrf(viewer));
+  EXPECT_EQ(Post("/admin/test-action", with_viewer_token, viewer).status, 403);
+  twilio::Form no_token;
+  EXPECT_EQ(Post("/admin/test-action", no_token, op).status, 403);
+  twilio::Form with_op_token;
+  with_op_token.Add("csrf", PageCsrf(op));
+  const ClientResponse ok = Post("/admin/test-action", with_op_token, op);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "done by op@example.org");
+  EXPECT_EQ(ok.Header("X-Frame-Options"), "DENY");
+  EXPECT_EQ(Post("/admin/test-action", with_op_token).status, 403);  // no session
 }
 
 TEST_F(AdminWebTest, LogoutNeedsTheSessionsCsrfTokenAndEndsTheSession) {
