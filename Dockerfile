@@ -11,7 +11,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_TESTS=OFF 
 FROM debian:12
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends liblua5.4-0 libicu72 libre2-9 \
-      libboost-system1.74.0 libphonenumber8 libsqlite3-0 libpq5 libssl3 libcurl4 graphviz \
+      libboost-system1.74.0 libphonenumber8 libsqlite3-0 libpq5 libssl3 libcurl4 libsodium23 graphviz \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/parley --create-home parley

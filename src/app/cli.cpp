@@ -16,6 +16,7 @@ int RunCli(int argc, char** argv) {
   AddServeCommand(app, exit_code);
   AddMigrateCommand(app, exit_code);
   AddStartCommand(app, exit_code);
+  AddAdminCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -161,6 +161,21 @@ bool ParseAge(std::string_view v, Duration& out) {
   return true;
 }
 
+// A duration in the flows' syntax ("30m", "12h", "7d") from `min` to `max`.
+Setter AdminDuration(Duration Config::*field, Duration min, Duration max) {
+  return [field, min, max](Config& c, const std::string& key, const std::string& v) {
+    auto d = flow::ParseDuration(v);
+    if (!d.ok() || std::chrono::duration_cast<Duration>(*d) < min ||
+        std::chrono::duration_cast<Duration>(*d) > max) {
+      return Bad(key, "expected a duration from " + std::to_string(min.count() / 60000) + "m to " +
+                          std::to_string(max.count() / 3600000) + "h such as 30m or 12h, got '" +
+                          v + "'");
+    }
+    c.*field = std::chrono::duration_cast<Duration>(*d);
+    return Status::Ok();
+  };
+}
+
 const std::map<std::string, Setter>& Keys() {
   static const auto* keys = new std::map<std::string, Setter>{
       {"DATABASE_URL",
@@ -361,6 +376,22 @@ const std::map<std::string, Setter>& Keys() {
          c.timer_grace = std::chrono::duration_cast<Duration>(*grace);
          return Status::Ok();
        }},
+      // The admin console (docs/admin.md).
+      {"PARLEY_ADMIN_LISTEN",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (v.empty()) {
+           c.admin_listen.reset();
+           return Status::Ok();
+         }
+         Config where;
+         PARLEY_RETURN_IF_ERROR(ApplyListen(where, v, key));
+         c.admin_listen = AdminListen{where.listen_host, where.listen_port};
+         return Status::Ok();
+       }},
+      {"PARLEY_ADMIN_SESSION_IDLE", AdminDuration(&Config::admin_session_idle,
+                                                  std::chrono::minutes(1), std::chrono::hours(24))},
+      {"PARLEY_ADMIN_SESSION_MAX", AdminDuration(&Config::admin_session_max,
+                                                 std::chrono::minutes(5), std::chrono::days(30))},
   };
   return *keys;
 }
@@ -487,7 +518,11 @@ std::string Config::Describe() const {
       << " twilio=" << (has_twilio_credentials() ? "credentials set" : "dry-run")
       << " auth_token=" << (twilio_auth_token.empty() ? "(unset)" : "(set)")
       << " api_secret=" << (twilio_api_secret.empty() ? "(unset)" : "(set)")
-      << " secret_key=" << (secret_key.empty() ? "(unset)" : "(set)");
+      << " secret_key=" << (secret_key.empty() ? "(unset)" : "(set)") << " admin_listen="
+      << (admin_listen ? admin_listen->host + ":" + std::to_string(admin_listen->port)
+                       : std::string("(same)"))
+      << " admin_session=" << admin_session_idle.count() / 60000 << "m/"
+      << admin_session_max.count() / 60000 << "m";
   return out.str();
 }
 

@@ -24,6 +24,12 @@ namespace parley::app {
 
 enum class ReplyMode { kRest, kTwiml };
 
+// Where the admin console listens when not on the main address (PARLEY_ADMIN_LISTEN).
+struct AdminListen {
+  std::string host;
+  uint16_t port = 0;
+};
+
 struct Config {
   std::string database_url = "sqlite:parley.db";
   std::string listen_host = "127.0.0.1";
@@ -70,6 +76,12 @@ struct Config {
   // PARLEY_TIMER_GRACE: a timer overdue by more (parley was down) is recorded as missed
   // instead of firing; unset: overdue timers always fire.
   std::optional<Duration> timer_grace;
+  // The admin console (docs/admin.md). PARLEY_ADMIN_LISTEN: its own address; unset: the
+  // main server's. Sessions end after PARLEY_ADMIN_SESSION_IDLE unused and at the latest
+  // PARLEY_ADMIN_SESSION_MAX after login.
+  std::optional<AdminListen> admin_listen;
+  Duration admin_session_idle = std::chrono::minutes(30);
+  Duration admin_session_max = std::chrono::hours(12);
 
   // What REST delivery needs: the Account SID with the auth token or an API key and secret.
   bool has_twilio_credentials() const {

@@ -296,3 +296,39 @@ TEST_F(ConfigTest, SenderThreadsRatesInstancesAndMaxAge) {
 
 }  // namespace
 }  // namespace parley::app
+
+namespace parley::app {
+namespace {
+
+// Issue 11: the admin console's address and session lifetimes.
+TEST(AdminConfigTest, ListenAndSessionLifetimes) {
+  auto c = LoadConfig({}, "/nonexistent/admin.env");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->admin_listen.has_value());
+  EXPECT_EQ(c->admin_session_idle, Duration(std::chrono::minutes(30)));
+  EXPECT_EQ(c->admin_session_max, Duration(std::chrono::hours(12)));
+  c = LoadConfig({{"PARLEY_ADMIN_LISTEN", "10.0.0.5:8001"},
+                  {"PARLEY_ADMIN_SESSION_IDLE", "15m"},
+                  {"PARLEY_ADMIN_SESSION_MAX", "2d"}},
+                 "/nonexistent/admin.env");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->admin_listen.has_value());
+  EXPECT_EQ(c->admin_listen->host, "10.0.0.5");
+  EXPECT_EQ(c->admin_listen->port, 8001);
+  EXPECT_EQ(c->admin_session_idle, Duration(std::chrono::minutes(15)));
+  EXPECT_EQ(c->admin_session_max, Duration(std::chrono::hours(48)));
+  EXPECT_THAT(c->Describe(), ::testing::HasSubstr("admin_listen=10.0.0.5:8001"));
+  for (const auto& [key, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"PARLEY_ADMIN_LISTEN", "nowhere"},
+                                                        {"PARLEY_ADMIN_SESSION_IDLE", "10s"},
+                                                        {"PARLEY_ADMIN_SESSION_IDLE", "2d"},
+                                                        {"PARLEY_ADMIN_SESSION_MAX", "1m"},
+                                                        {"PARLEY_ADMIN_SESSION_MAX", "soon"}}) {
+    c = LoadConfig({{key, bad}}, "/nonexistent/admin.env");
+    ASSERT_FALSE(c.ok()) << key << "=" << bad;
+    EXPECT_THAT(c.status().message(), ::testing::HasSubstr(key)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace parley::app

@@ -1,5 +1,8 @@
 #include "app/server_app.hpp"
 
+#include "admin/auth.hpp"
+#include "admin/web/admin_web.hpp"
+
 #include "app/readiness.hpp"
 #include "app/runtime.hpp"
 #include "common/log.hpp"
@@ -23,6 +26,9 @@ struct ServerApp::Parts {
   std::unique_ptr<webhook::InboundHandler> inbound;
   std::unique_ptr<webhook::StatusHandler> status;
   std::unique_ptr<Readiness> readiness;
+  std::unique_ptr<admin::Auth> admin_auth;
+  std::unique_ptr<admin::web::AdminWeb> admin_web;
+  std::unique_ptr<http::Server> admin_server;  // PARLEY_ADMIN_LISTEN only
   std::unique_ptr<http::Server> server;
 };
 
@@ -102,6 +108,20 @@ Status ServerApp::Start() {
     return r;
   });
 
+  // The admin console (docs/admin.md): on this router, or on its own server.
+  admin::SessionOptions session_options;
+  session_options.idle_timeout = config_.admin_session_idle;
+  session_options.max_age = config_.admin_session_max;
+  parts->admin_auth = std::make_unique<admin::Auth>(rt.store().admin(), clock_, session_options,
+                                                    admin::PasswordCost::Interactive());
+  admin::web::WebOptions web_options;
+  web_options.secure_cookies = config_.public_url.starts_with("https://");
+  web_options.error_log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  parts->admin_web =
+      std::make_unique<admin::web::AdminWeb>(rt.store(), *parts->admin_auth, clock_, web_options);
+  http::Router admin_router;
+  parts->admin_web->AddRoutes(config_.admin_listen ? admin_router : router);
+
   http::ServerOptions server_options;
   server_options.host = config_.listen_host;
   server_options.port = config_.listen_port;
@@ -113,20 +133,43 @@ Status ServerApp::Start() {
   server_options.warning_log = [](std::string_view line) { Log(LogLevel::kWarning, line); };
   server_options.observe = parts->http_metrics->Observer();
   parts->server = std::make_unique<http::Server>(server_options, std::move(router));
+  if (config_.admin_listen) {
+    http::ServerOptions admin_options = server_options;
+    admin_options.host = config_.admin_listen->host;
+    admin_options.port = config_.admin_listen->port;
+    admin_options.threads = 2;  // a few operators, not Twilio's traffic
+    parts->admin_server = std::make_unique<http::Server>(admin_options, std::move(admin_router));
+  }
   rt.Start();
   if (Status s = parts->server->Start(); !s.ok()) {
     rt.Stop();
     return s;
   }
+  if (parts->admin_server) {
+    if (Status s = parts->admin_server->Start(); !s.ok()) {
+      parts->server->Stop();
+      rt.Stop();
+      return {s.code(), "PARLEY_ADMIN_LISTEN: " + s.message()};
+    }
+  }
   parts_ = std::move(parts);
   Info("listening on " + config_.listen_host + ":" + std::to_string(port()) +
        "; Twilio webhook: " + config_.public_url + "/twilio/messages");
+  if (parts_->admin_server) {
+    Info("admin listening on " + config_.admin_listen->host + ":" +
+         std::to_string(parts_->admin_server->port()) + "/admin");
+  } else {
+    Info("admin: " + config_.public_url + "/admin");
+  }
   return Status::Ok();
 }
 
 void ServerApp::Stop() {
   if (!parts_) {
     return;
+  }
+  if (parts_->admin_server) {
+    parts_->admin_server->Stop();
   }
   parts_->server->Stop();  // in-flight webhooks are answered: the pipeline still runs
   parts_->runtime->Stop();

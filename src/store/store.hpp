@@ -31,6 +31,7 @@
 #include "common/status.hpp"
 #include "common/time.hpp"
 #include "flow/session.hpp"
+#include "store/admin_store.hpp"
 #include "store/statuses.hpp"
 
 namespace parley::store {
@@ -337,6 +338,9 @@ class Store {
   // Rows in each table, "contacts=3 sessions=2 ..." in a fixed order: tests compare it
   // before and after a request that must change nothing.
   virtual Result<std::string> RowCounts() = 0;
+
+  // The admin console's users, sessions, audit log and page queries.
+  virtual AdminStore& admin() = 0;
 };
 
 // Opens "sqlite:PATH" (a file; "sqlite::memory:" for a private in-memory database) or

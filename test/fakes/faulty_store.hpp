@@ -133,6 +133,7 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::MessageRecord>> Messages(int64_t contact_id) override;
   Result<std::vector<store::TimerRecord>> Timers(int64_t session_id) override;
   Result<std::string> RowCounts() override;
+  store::AdminStore& admin() override { return target_.admin(); }  // no faults
 
  private:
   friend class detail::Aborter;

@@ -158,7 +158,8 @@ class Backend {
   // Waits up to ConnectOptions::busy_timeout for a connection (SQLite: the write lock),
   // then kUnavailable.
   virtual Result<ConnPtr> Acquire() = 0;
-  // Versions 1..N in order.
+  // Ascending versions from 1; numbers may be skipped (each schema change under way reserves
+  // one), never reordered.
   virtual std::span<const Migration> migrations() const = 0;
   // Run inside each migration transaction before the version is read: serializes
   // migrators across processes (PostgreSQL: an advisory lock). Empty when BEGIN suffices.
@@ -173,5 +174,7 @@ inline void ConnReleaser::operator()(Conn* conn) const { backend->Release(conn);
 
 // The Store over a backend.
 std::unique_ptr<Store> MakeStore(std::unique_ptr<Backend> backend);
+// The admin's queries over a backend (admin_store.cpp); `backend` must outlive it.
+std::unique_ptr<AdminStore> MakeAdminStore(Backend& backend);
 
 }  // namespace parley::store::detail

@@ -56,7 +56,8 @@ Status ApplyContactEffect(Conn& c, const OutboxDelivery& d) {
 
 class StoreImpl final : public Store {
  public:
-  explicit StoreImpl(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  explicit StoreImpl(std::unique_ptr<Backend> backend)
+      : backend_(std::move(backend)), admin_(MakeAdminStore(*backend_)) {}
 
   std::string_view dialect() const override { return backend_->dialect(); }
 
@@ -115,9 +116,13 @@ class StoreImpl final : public Store {
     return ReadSchemaVersion(**conn);
   }
 
+  // The highest version (versions ascend and may skip numbers: store/detail/backend.hpp).
   int LatestSchemaVersion() const override {
-    return static_cast<int>(backend_->migrations().size());
+    const auto migrations = backend_->migrations();
+    return migrations.empty() ? 0 : migrations.back().version;
   }
+
+  AdminStore& admin() override { return *admin_; }
 
   Status Migrate() override {
     while (true) {
@@ -146,7 +151,10 @@ class StoreImpl final : public Store {
       if (*version == latest) {
         return Status::Ok();
       }
-      const Migration& m = backend_->migrations()[static_cast<std::size_t>(*version)];
+      // The first migration past the database's version.
+      const auto migrations = backend_->migrations();
+      const Migration& m = *std::find_if(migrations.begin(), migrations.end(),
+                                         [&](const Migration& x) { return x.version > *version; });
       Status s = c.ExecScript(m.sql);
       if (s.ok()) {
         s = c.Exec(Q::kRecordMigration, {m.version});
@@ -379,6 +387,7 @@ class StoreImpl final : public Store {
   }
 
   std::unique_ptr<Backend> backend_;
+  std::unique_ptr<AdminStore> admin_;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@ namespace {
 #define PARLEY_MESSAGE_COLUMNS                                                             \
   "id, contact_id, session_id, direction, provider_sid, from_addr, to_addr, body, media, " \
   "status, error_code, created_at, reply_to"
+#define PARLEY_ADMIN_USER_COLUMNS "id, email, role, password_hash, disabled, created_at"
 #define PARLEY_MESSAGE_INSERT                                                          \
   "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
   "to_addr, body, media, status, error_code, created_at, reply_to) "
@@ -239,6 +240,64 @@ constexpr Entry kEntries[] = {
      "(SELECT count(*) FROM messages), (SELECT count(*) FROM outbox), "
      "(SELECT count(*) FROM timers), (SELECT count(*) FROM flows)",
      ""},
+    // --- the admin (store/admin_store.hpp) ---
+    {Q::kInsertAdminUser, "InsertAdminUser",
+     "INSERT INTO admin_users (email, role, password_hash, disabled, created_at) "
+     "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+     ""},
+    {Q::kFindAdminUser, "FindAdminUser",
+     "SELECT " PARLEY_ADMIN_USER_COLUMNS " FROM admin_users WHERE email = $1", ""},
+    {Q::kAdminUsers, "AdminUsers",
+     "SELECT " PARLEY_ADMIN_USER_COLUMNS " FROM admin_users ORDER BY email", ""},
+    {Q::kSetAdminPassword, "SetAdminPassword",
+     "UPDATE admin_users SET password_hash = $2 WHERE id = $1", ""},
+    {Q::kSetAdminUserDisabled, "SetAdminUserDisabled",
+     "UPDATE admin_users SET disabled = $2 WHERE id = $1", ""},
+    {Q::kDeleteAdminSessionsOfUser, "DeleteAdminSessionsOfUser",
+     "DELETE FROM admin_sessions WHERE user_id = $1", ""},
+    {Q::kInsertAdminSession, "InsertAdminSession",
+     "INSERT INTO admin_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, "
+     "idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+     ""},
+    {Q::kFindAdminSession, "FindAdminSession",
+     "SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, "
+     "s.idle_expires_at, s.expires_at, u.email, u.role, u.disabled, u.created_at "
+     "FROM admin_sessions AS s JOIN admin_users AS u ON u.id = s.user_id "
+     "WHERE s.token_hash = $1",
+     ""},
+    {Q::kTouchAdminSession, "TouchAdminSession",
+     "UPDATE admin_sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE token_hash = $1", ""},
+    {Q::kDeleteAdminSession, "DeleteAdminSession",
+     "DELETE FROM admin_sessions WHERE token_hash = $1", ""},
+    {Q::kDeleteExpiredAdminSessions, "DeleteExpiredAdminSessions",
+     "DELETE FROM admin_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1", ""},
+    {Q::kInsertAudit, "InsertAudit",
+     "INSERT INTO admin_audit (at, actor, action, target, detail, remote) "
+     "VALUES ($1, $2, $3, $4, $5, $6)",
+     ""},
+    // $1: before this id (0: from the newest). Keyset pagination on the primary key.
+    {Q::kAuditLog, "AuditLog",
+     "SELECT id, at, actor, action, target, detail, remote FROM admin_audit "
+     "WHERE $1 = 0 OR id < $1 ORDER BY id DESC LIMIT $2",
+     "SELECT id, at, actor, action, target, detail, remote FROM admin_audit "
+     "WHERE $1::bigint = 0 OR id < $1 ORDER BY id DESC LIMIT $2"},
+    // A range of messages_by_time (v7).
+    {Q::kCountMessagesSince, "CountMessagesSince",
+     "SELECT direction, count(*) FROM messages WHERE created_at >= $1 GROUP BY direction", ""},
+    // The partial index sessions_active_by_flow (v7) holds exactly these rows.
+    {Q::kActiveSessionsByFlow, "ActiveSessionsByFlow",
+     "SELECT flow_id, count(*) FROM sessions WHERE status = 'active' GROUP BY flow_id "
+     "ORDER BY flow_id",
+     ""},
+    // $1 LIKE pattern ('' for all), $2 before this id (0: from the newest), $3 limit.
+    // SQLite's LIKE ignores ASCII case; PostgreSQL needs ILIKE for the name.
+    {Q::kListContacts, "ListContacts",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2 = 0 OR id < $2) AND "
+     "($1 = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
+     "name LIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2::bigint = 0 OR id < $2) AND "
+     "($1::text = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
+     "name ILIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3"},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
 
@@ -256,6 +315,7 @@ static_assert(InOrder(), "kEntries must follow the order of enum Q");
 #undef PARLEY_SESSION_COLUMNS
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_INSERT
+#undef PARLEY_ADMIN_USER_COLUMNS
 #undef PARLEY_CLAIM_RETURNING
 
 }  // namespace

@@ -64,6 +64,23 @@ enum class Q : int {
   kSaveFlow,
   kMessages,
   kRowCounts,
+  // The admin (store/admin_store.hpp).
+  kInsertAdminUser,
+  kFindAdminUser,
+  kAdminUsers,
+  kSetAdminPassword,
+  kSetAdminUserDisabled,
+  kDeleteAdminSessionsOfUser,
+  kInsertAdminSession,
+  kFindAdminSession,
+  kTouchAdminSession,
+  kDeleteAdminSession,
+  kDeleteExpiredAdminSessions,
+  kInsertAudit,
+  kAuditLog,
+  kCountMessagesSince,
+  kActiveSessionsByFlow,
+  kListContacts,
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
@@ -76,5 +93,7 @@ std::string_view QuerySql(Dialect d, Q q);
 inline constexpr int kContactColumns = 12;
 inline constexpr int kSessionColumns = 12;
 inline constexpr int kMessageColumns = 13;
+inline constexpr int kAdminUserColumns = 6;
+inline constexpr int kAuditColumns = 7;
 
 }  // namespace parley::store::detail

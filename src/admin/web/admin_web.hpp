@@ -1,0 +1,57 @@
+// The admin console's HTTP side: its routes on an http::Router, the login and logout
+// pages, and the guard every other page goes through (docs/admin.md).
+//
+// The guard (Guard) is what later pages reuse: it finds the session from the cookie (none:
+// a GET is sent to the login page, anything else gets 403), refuses a role below the page's
+// (403), checks the CSRF token of every non-GET request (403), and adds the security
+// headers. A store failure answers 500 without details.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "admin/auth.hpp"
+#include "common/time.hpp"
+#include "http/server.hpp"
+#include "store/store.hpp"
+
+namespace parley::admin::web {
+
+inline constexpr std::string_view kSessionCookie = "parley_admin";
+// The login form's own CSRF token (there is no session yet): a cookie the form must echo.
+inline constexpr std::string_view kLoginCookie = "parley_admin_login";
+
+struct WebOptions {
+  bool secure_cookies = false;  // PUBLIC_URL is https
+  // Server-side errors (a store failure behind a 500); may be null.
+  std::function<void(std::string_view)> error_log;
+};
+
+// A page behind the guard: the request and who made it.
+using PageHandler = std::function<http::Response(const http::Request&, const Principal&)>;
+
+class AdminWeb {
+ public:
+  AdminWeb(store::Store& store, Auth& auth, const Clock& clock, WebOptions options);
+
+  // Adds every admin route (all under /admin) to `router`.
+  void AddRoutes(http::Router& router);
+
+  // `page` for users of at least role `need`, behind the checks described above.
+  http::Handler Guard(Role need, PageHandler page);
+
+ private:
+  http::Response LoginForm(const http::Request& request);
+  http::Response LoginSubmit(const http::Request& request);
+  http::Response Logout(const http::Request& request, const Principal& who);
+  http::Response LoginPage(int status, const std::string& csrf, std::string_view email,
+                           std::string_view message, bool new_cookie);
+  http::Response Failure(const Status& s, const Principal* who);
+
+  store::Store& store_;
+  Auth& auth_;
+  const Clock& clock_;
+  WebOptions options_;
+};
+
+}  // namespace parley::admin::web

@@ -1,0 +1,235 @@
+// The admin's queries (store/admin_store.hpp), once for both dialects over backend.hpp.
+#include <utility>
+
+#include "store/detail/backend.hpp"
+#include "store/detail/records.hpp"
+
+namespace parley::store::detail {
+namespace {
+
+// id, email, role, password_hash, disabled, created_at (PARLEY_ADMIN_USER_COLUMNS).
+AdminUserRecord AdminUserFromRow(const Row& row) {
+  AdminUserRecord u;
+  u.id = row.Int(0);
+  u.email = row.Text(1);
+  u.role = row.Text(2);
+  u.password_hash = row.Text(3);
+  u.disabled = row.Int(4) != 0;
+  u.created_at = row.Time(5);
+  return u;
+}
+
+AuditRecord AuditFromRow(const Row& row) {
+  AuditRecord a;
+  a.id = row.Int(0);
+  a.at = row.Time(1);
+  a.actor = row.Text(2);
+  a.action = row.Text(3);
+  a.target = row.Text(4);
+  a.detail = row.Text(5);
+  a.remote = row.Text(6);
+  return a;
+}
+
+Status InsertAudit(Conn& c, const AuditRecord& a) {
+  return c.Exec(Q::kInsertAudit, {a.at, a.actor, a.action, a.target, a.detail, a.remote});
+}
+
+class AdminStoreImpl final : public AdminStore {
+ public:
+  explicit AdminStoreImpl(Backend& backend) : backend_(backend) {}
+
+  Status CreateAdminUser(AdminUserRecord& user, const AuditRecord& audit) override {
+    return InTransaction([&](Conn& c) {
+      PARLEY_RETURN_IF_ERROR(c.Exec(
+          Q::kInsertAdminUser,
+          {user.email, user.role, user.password_hash, user.disabled ? 1 : 0, user.created_at},
+          [&](const Row& row) {
+            user.id = row.Int(0);
+            return Status::Ok();
+          }));
+      return InsertAudit(c, audit);
+    });
+  }
+
+  Result<std::optional<AdminUserRecord>> FindAdminUser(std::string_view email) override {
+    std::optional<AdminUserRecord> found;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFindAdminUser, {email}, [&](const Row& row) {
+      found = AdminUserFromRow(row);
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Result<std::vector<AdminUserRecord>> AdminUsers() override {
+    std::vector<AdminUserRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kAdminUsers, {}, [&](const Row& row) {
+      out.push_back(AdminUserFromRow(row));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status SetAdminPassword(int64_t user_id, std::string_view password_hash,
+                          const AuditRecord& audit) override {
+    return InTransaction([&](Conn& c) {
+      int64_t changed = 0;
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kSetAdminPassword, {user_id, password_hash}, {}, &changed));
+      if (changed == 0) {
+        return Status::NotFound("no admin user with id " + std::to_string(user_id));
+      }
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kDeleteAdminSessionsOfUser, {user_id}));
+      return InsertAudit(c, audit);
+    });
+  }
+
+  Status SetAdminUserDisabled(int64_t user_id, bool disabled, const AuditRecord& audit) override {
+    return InTransaction([&](Conn& c) {
+      int64_t changed = 0;
+      PARLEY_RETURN_IF_ERROR(
+          c.Exec(Q::kSetAdminUserDisabled, {user_id, disabled ? 1 : 0}, {}, &changed));
+      if (changed == 0) {
+        return Status::NotFound("no admin user with id " + std::to_string(user_id));
+      }
+      if (disabled) {
+        PARLEY_RETURN_IF_ERROR(c.Exec(Q::kDeleteAdminSessionsOfUser, {user_id}));
+      }
+      return InsertAudit(c, audit);
+    });
+  }
+
+  Status CreateAdminSession(const AdminSessionRecord& s, const AuditRecord& audit) override {
+    return InTransaction([&](Conn& c) {
+      PARLEY_RETURN_IF_ERROR(
+          c.Exec(Q::kInsertAdminSession, {s.token_hash, s.user_id, s.csrf_token, s.created_at,
+                                          s.last_seen_at, s.idle_expires_at, s.expires_at}));
+      return InsertAudit(c, audit);
+    });
+  }
+
+  Result<std::optional<AdminSessionRecord>> FindAdminSession(std::string_view token_hash) override {
+    std::optional<AdminSessionRecord> found;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFindAdminSession, {token_hash}, [&](const Row& row) {
+      AdminSessionRecord s;
+      s.token_hash = row.Text(0);
+      s.user_id = row.Int(1);
+      s.csrf_token = row.Text(2);
+      s.created_at = row.Time(3);
+      s.last_seen_at = row.Time(4);
+      s.idle_expires_at = row.Time(5);
+      s.expires_at = row.Time(6);
+      s.user.id = s.user_id;
+      s.user.email = row.Text(7);
+      s.user.role = row.Text(8);
+      s.user.disabled = row.Int(9) != 0;
+      s.user.created_at = row.Time(10);
+      found = std::move(s);
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  Status TouchAdminSession(std::string_view token_hash, TimePoint last_seen,
+                           TimePoint idle_expires_at) override {
+    return Read(Q::kTouchAdminSession, {token_hash, last_seen, idle_expires_at}, {});
+  }
+
+  Status DeleteAdminSession(std::string_view token_hash,
+                            const std::optional<AuditRecord>& audit) override {
+    return InTransaction([&](Conn& c) {
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kDeleteAdminSession, {token_hash}));
+      return audit ? InsertAudit(c, *audit) : Status::Ok();
+    });
+  }
+
+  Result<int64_t> DeleteExpiredAdminSessions(TimePoint now) override {
+    auto conn = backend_.Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    int64_t changed = 0;
+    PARLEY_RETURN_IF_ERROR((*conn)->Exec(Q::kDeleteExpiredAdminSessions, {now}, {}, &changed));
+    return changed;
+  }
+
+  Status AppendAudit(const AuditRecord& audit) override {
+    auto conn = backend_.Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    return InsertAudit(**conn, audit);
+  }
+
+  Result<std::vector<AuditRecord>> AuditLog(int64_t before_id, int limit) override {
+    std::vector<AuditRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kAuditLog, {before_id, limit}, [&](const Row& row) {
+      out.push_back(AuditFromRow(row));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<MessageCounts> CountMessagesSince(TimePoint since) override {
+    MessageCounts counts;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kCountMessagesSince, {since}, [&](const Row& row) {
+      (row.Text(0) == "inbound" ? counts.inbound : counts.outbound) = row.Int(1);
+      return Status::Ok();
+    }));
+    return counts;
+  }
+
+  Result<std::vector<FlowSessionCount>> ActiveSessionsByFlow() override {
+    std::vector<FlowSessionCount> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kActiveSessionsByFlow, {}, [&](const Row& row) {
+      out.push_back({std::string(row.Text(0)), row.Int(1)});
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<ContactRecord>> ListContacts(std::string_view pattern, int64_t before_id,
+                                                  int limit) override {
+    std::vector<ContactRecord> out;
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kListContacts, {pattern, before_id, limit}, DecodeAppend(out, ContactFromRow)));
+    return out;
+  }
+
+ private:
+  // Runs `body` in a transaction, committed when it succeeds and rolled back otherwise.
+  template <typename Body>
+  Status InTransaction(Body body) {
+    auto conn = backend_.Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    Conn& c = **conn;
+    PARLEY_RETURN_IF_ERROR(c.Begin());
+    Status s = body(c);
+    if (s.ok()) {
+      s = c.Commit();
+    }
+    if (!s.ok()) {
+      c.Rollback();
+    }
+    return s;
+  }
+
+  Status Read(Q q, std::initializer_list<Param> params, RowFn on_row) {
+    auto conn = backend_.Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    return (*conn)->Exec(q, params, on_row);
+  }
+
+  Backend& backend_;
+};
+
+}  // namespace
+
+std::unique_ptr<AdminStore> MakeAdminStore(Backend& backend) {
+  return std::make_unique<AdminStoreImpl>(backend);
+}
+
+}  // namespace parley::store::detail

@@ -1,0 +1,283 @@
+// Conformance, continued: the admin's users, sessions, audit log and page queries
+// (store/admin_store.hpp), on SQLite and PostgreSQL.
+#include "store/postgres/pg_migrations.hpp"
+#include "store/sqlite/sqlite_migrations.hpp"
+#include "store/store_test_fixture.hpp"
+
+namespace parley::store::testing {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+AdminUserRecord User(std::string email, std::string role = "operator") {
+  AdminUserRecord u;
+  u.email = std::move(email);
+  u.role = std::move(role);
+  u.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  u.created_at = kT0;
+  return u;
+}
+
+AuditRecord Audit(std::string action, std::string target = "") {
+  AuditRecord a;
+  a.at = kT0;
+  a.actor = "cli";
+  a.action = std::move(action);
+  a.target = std::move(target);
+  return a;
+}
+
+AdminSessionRecord Session(int64_t user_id, std::string token_hash) {
+  AdminSessionRecord s;
+  s.token_hash = std::move(token_hash);
+  s.user_id = user_id;
+  s.csrf_token = "csrf-" + s.token_hash;
+  s.created_at = kT0;
+  s.last_seen_at = kT0;
+  s.idle_expires_at = kT0 + hours(1);
+  s.expires_at = kT0 + hours(12);
+  return s;
+}
+
+}  // namespace
+
+// Issue 11: admin users are unique by email, and each write commits with its audit entry.
+TEST_P(StoreTest, AdminUsersAreUniqueByEmailAndAudited) {
+  AdminStore& admin = store_->admin();
+  AdminUserRecord ana = User("ana@example.org", "admin");
+  ASSERT_OK(admin.CreateAdminUser(ana, Audit("user_created", "ana@example.org")));
+  EXPECT_GT(ana.id, 0);
+  AdminUserRecord again = User("ana@example.org");
+  EXPECT_EQ(admin.CreateAdminUser(again, Audit("user_created", "ana@example.org")).code(),
+            StatusCode::kFailedPrecondition);
+  AdminUserRecord bad_role = User("bo@example.org", "root");
+  EXPECT_FALSE(admin.CreateAdminUser(bad_role, Audit("user_created")).ok());  // CHECK
+
+  ASSERT_OK_AND_ASSIGN(auto found, admin.FindAdminUser("ana@example.org"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, ana.id);
+  EXPECT_EQ(found->role, "admin");
+  EXPECT_EQ(found->password_hash, ana.password_hash);
+  EXPECT_FALSE(found->disabled);
+  EXPECT_EQ(found->created_at, kT0);
+  ASSERT_OK_AND_ASSIGN(auto none, admin.FindAdminUser("nobody@example.org"));
+  EXPECT_FALSE(none.has_value());
+
+  AdminUserRecord cy = User("cy@example.org", "viewer");
+  ASSERT_OK(admin.CreateAdminUser(cy, Audit("user_created", "cy@example.org")));
+  ASSERT_OK_AND_ASSIGN(auto users, admin.AdminUsers());
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].email, "ana@example.org");
+  EXPECT_EQ(users[1].email, "cy@example.org");
+
+  // Only the two successful creations were audited: the failed ones rolled back theirs.
+  ASSERT_OK_AND_ASSIGN(auto log, admin.AuditLog(0, 10));
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].target, "cy@example.org");  // newest first
+  EXPECT_EQ(log[1].target, "ana@example.org");
+  EXPECT_EQ(log[1].actor, "cli");
+  EXPECT_EQ(log[1].action, "user_created");
+}
+
+// Issue 11: a password reset or a disable ends the user's sessions.
+TEST_P(StoreTest, AdminPasswordResetAndDisableEndSessions) {
+  AdminStore& admin = store_->admin();
+  AdminUserRecord ana = User("ana@example.org");
+  ASSERT_OK(admin.CreateAdminUser(ana, Audit("user_created")));
+  ASSERT_OK(admin.CreateAdminSession(Session(ana.id, "h1"), Audit("login")));
+  ASSERT_OK_AND_ASSIGN(auto s, admin.FindAdminSession("h1"));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->user.email, "ana@example.org");
+  EXPECT_EQ(s->user.role, "operator");
+  EXPECT_EQ(s->csrf_token, "csrf-h1");
+  EXPECT_EQ(s->expires_at, kT0 + hours(12));
+  EXPECT_TRUE(s->user.password_hash.empty());
+  // A repeated token hash is refused.
+  EXPECT_EQ(admin.CreateAdminSession(Session(ana.id, "h1"), Audit("login")).code(),
+            StatusCode::kFailedPrecondition);
+
+  ASSERT_OK(admin.SetAdminPassword(ana.id, "$argon2id$new", Audit("password_reset")));
+  ASSERT_OK_AND_ASSIGN(auto after_reset, admin.FindAdminSession("h1"));
+  EXPECT_FALSE(after_reset.has_value());
+  ASSERT_OK_AND_ASSIGN(auto user, admin.FindAdminUser("ana@example.org"));
+  EXPECT_EQ(user->password_hash, "$argon2id$new");
+
+  ASSERT_OK(admin.CreateAdminSession(Session(ana.id, "h2"), Audit("login")));
+  ASSERT_OK(admin.SetAdminUserDisabled(ana.id, true, Audit("user_disabled")));
+  ASSERT_OK_AND_ASSIGN(auto after_disable, admin.FindAdminSession("h2"));
+  EXPECT_FALSE(after_disable.has_value());
+  ASSERT_OK_AND_ASSIGN(user, admin.FindAdminUser("ana@example.org"));
+  EXPECT_TRUE(user->disabled);
+
+  EXPECT_EQ(admin.SetAdminPassword(999, "x", Audit("password_reset")).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(admin.SetAdminUserDisabled(999, true, Audit("user_disabled")).code(),
+            StatusCode::kNotFound);
+}
+
+// Issue 11: sessions are touched, deleted (logout) and swept when past either expiry.
+TEST_P(StoreTest, AdminSessionsTouchDeleteAndExpire) {
+  AdminStore& admin = store_->admin();
+  AdminUserRecord ana = User("ana@example.org");
+  ASSERT_OK(admin.CreateAdminUser(ana, Audit("user_created")));
+  ASSERT_OK(admin.CreateAdminSession(Session(ana.id, "idle"), Audit("login")));
+  ASSERT_OK(admin.CreateAdminSession(Session(ana.id, "busy"), Audit("login")));
+  ASSERT_OK(admin.CreateAdminSession(Session(ana.id, "gone"), Audit("login")));
+  ASSERT_OK(admin.TouchAdminSession("busy", kT0 + minutes(50), kT0 + minutes(110)));
+  ASSERT_OK_AND_ASSIGN(auto busy, admin.FindAdminSession("busy"));
+  EXPECT_EQ(busy->last_seen_at, kT0 + minutes(50));
+  EXPECT_EQ(busy->idle_expires_at, kT0 + minutes(110));
+
+  ASSERT_OK(admin.DeleteAdminSession("gone", Audit("logout")));
+  ASSERT_OK_AND_ASSIGN(auto gone, admin.FindAdminSession("gone"));
+  EXPECT_FALSE(gone.has_value());
+
+  // At +61 minutes "idle" is past its idle expiry, "busy" is not.
+  ASSERT_OK_AND_ASSIGN(int64_t swept, admin.DeleteExpiredAdminSessions(kT0 + minutes(61)));
+  EXPECT_EQ(swept, 1);
+  ASSERT_OK_AND_ASSIGN(auto idle, admin.FindAdminSession("idle"));
+  EXPECT_FALSE(idle.has_value());
+  ASSERT_OK_AND_ASSIGN(busy, admin.FindAdminSession("busy"));
+  EXPECT_TRUE(busy.has_value());
+  ASSERT_OK_AND_ASSIGN(auto log, admin.AuditLog(0, 10));
+  EXPECT_EQ(log.size(), 5u);  // created, 3 logins, logout
+}
+
+// Issue 11: the audit log pages by id, newest first.
+TEST_P(StoreTest, AdminAuditLogIsKeysetPaginated) {
+  AdminStore& admin = store_->admin();
+  for (int i = 0; i < 5; ++i) {
+    AuditRecord a = Audit("login_failed", "user" + std::to_string(i));
+    a.remote = "10.0.0." + std::to_string(i);
+    a.detail = "wrong password";
+    ASSERT_OK(admin.AppendAudit(a));
+  }
+  ASSERT_OK_AND_ASSIGN(auto first, admin.AuditLog(0, 2));
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].target, "user4");
+  EXPECT_EQ(first[1].target, "user3");
+  EXPECT_EQ(first[0].remote, "10.0.0.4");
+  EXPECT_EQ(first[0].detail, "wrong password");
+  ASSERT_OK_AND_ASSIGN(auto next, admin.AuditLog(first[1].id, 2));
+  ASSERT_EQ(next.size(), 2u);
+  EXPECT_EQ(next[0].target, "user2");
+  ASSERT_OK_AND_ASSIGN(auto last, admin.AuditLog(next[1].id, 2));
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].target, "user0");
+}
+
+// Issue 11: the dashboard's numbers: messages since a time by direction, active sessions
+// per flow.
+TEST_P(StoreTest, AdminDashboardCounts) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c1, MakeContact(*store_, "+15551230101"));
+  ASSERT_OK_AND_ASSIGN(ContactRecord c2, MakeContact(*store_, "+15551230102"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord old_in = Inbound(c1.id, "SM01", "yesterday");
+    old_in.created_at = kT0 - hours(30);
+    ASSERT_OK(txn->InsertInbound(old_in).status());
+    for (int i = 0; i < 3; ++i) {
+      MessageRecord in = Inbound(c1.id, "SM1" + std::to_string(i), "today");
+      ASSERT_OK(txn->InsertInbound(in).status());
+    }
+    MessageRecord out = Inbound(c1.id, "", "reply");
+    out.direction = MessageRecord::Direction::kOutbound;
+    ASSERT_OK(txn->EnqueueOutbound(out));
+    SessionRecord s1 = NewSession(c1.id, flow::SessionStatus::kActive);
+    ASSERT_OK(txn->SaveSession(s1));
+    SessionRecord s2 = NewSession(c2.id, flow::SessionStatus::kActive);
+    s2.session.flow_id = "survey";
+    ASSERT_OK(txn->SaveSession(s2));
+    SessionRecord done = NewSession(c2.id, flow::SessionStatus::kCompleted);
+    ASSERT_OK(txn->SaveSession(done));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(MessageCounts counts, store_->admin().CountMessagesSince(kT0 - hours(1)));
+  EXPECT_EQ(counts.inbound, 3);
+  EXPECT_EQ(counts.outbound, 1);
+  ASSERT_OK_AND_ASSIGN(auto flows, store_->admin().ActiveSessionsByFlow());
+  ASSERT_EQ(flows.size(), 2u);
+  EXPECT_EQ(flows[0].flow_id, "checkin");
+  EXPECT_EQ(flows[0].active, 1);
+  EXPECT_EQ(flows[1].flow_id, "survey");
+  EXPECT_EQ(flows[1].active, 1);
+}
+
+// Issue 11: the contact list, newest first, keyset-paginated, searched by number or name
+// (names case-insensitively; LIKE wildcards in the pattern are escaped by the caller).
+TEST_P(StoreTest, AdminContactListPagesAndSearches) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(MakeContact(*store_, "+1555123020" + std::to_string(i)).status());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ContactRecord init;
+    init.address = "+15551230203";
+    ASSERT_OK_AND_ASSIGN(ContactRecord c, txn->LockContact(init));
+    c.name = "Zoë 100%";
+    ASSERT_OK(txn->UpdateContact(c));
+    ASSERT_OK(txn->Commit());
+  }
+  AdminStore& admin = store_->admin();
+  ASSERT_OK_AND_ASSIGN(auto page1, admin.ListContacts("", 0, 2));
+  ASSERT_EQ(page1.size(), 2u);
+  EXPECT_EQ(page1[0].address, "+15551230204");
+  EXPECT_EQ(page1[1].address, "+15551230203");
+  ASSERT_OK_AND_ASSIGN(auto page2, admin.ListContacts("", page1[1].id, 2));
+  ASSERT_EQ(page2.size(), 2u);
+  EXPECT_EQ(page2[0].address, "+15551230202");
+  ASSERT_OK_AND_ASSIGN(auto page3, admin.ListContacts("", page2[1].id, 2));
+  ASSERT_EQ(page3.size(), 1u);
+  EXPECT_EQ(page3[0].address, "+15551230200");
+
+  ASSERT_OK_AND_ASSIGN(auto by_number, admin.ListContacts("%0201%", 0, 10));
+  ASSERT_EQ(by_number.size(), 1u);
+  EXPECT_EQ(by_number[0].address, "+15551230201");
+  // ASCII case folds on both dialects.
+  ASSERT_OK_AND_ASSIGN(auto by_ascii_name, admin.ListContacts("%zo%", 0, 10));
+  ASSERT_EQ(by_ascii_name.size(), 1u);
+  EXPECT_EQ(by_ascii_name[0].name, "Zoë 100%");
+  ASSERT_OK_AND_ASSIGN(auto escaped, admin.ListContacts("%100\\%%", 0, 10));
+  ASSERT_EQ(escaped.size(), 1u);
+  // An escaped % is a literal: no address holds one.
+  ASSERT_OK_AND_ASSIGN(auto literal_percent, admin.ListContacts("%55\\%%", 0, 10));
+  EXPECT_TRUE(literal_percent.empty());
+  ASSERT_OK_AND_ASSIGN(auto nothing, admin.ListContacts("%nobody%", 0, 10));
+  EXPECT_TRUE(nothing.empty());
+}
+
+// Issue 11: a database of the release before the admin (v4, with data) upgrades in place
+// and gets the admin's tables.
+TEST_P(StoreTest, UpgradesAVersionFourDatabaseToTheAdminSchema) {
+  if (postgres()) {
+    std::string error;
+    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v4"));
+  } else {
+    url_ = "sqlite:" + sqlite_dir_ + "/v4.db";
+  }
+  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
+  std::string script;
+  for (const auto& m : migrations) {
+    if (m.version <= 4) {
+      script += std::string(m.sql) + ";";
+    }
+  }
+  ASSERT_OK(RawExec(script + "INSERT INTO schema_migrations (version, applied_at) VALUES "
+                             "(1, 0), (2, 0), (3, 0), (4, 0);"
+                             "INSERT INTO contacts (address, channel, phone, created_at) "
+                             "VALUES ('+15551230300', 'sms', '+15551230300', 0);"));
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
+  EXPECT_EQ(before, 4);
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());
+  EXPECT_EQ(after, store->LatestSchemaVersion());
+  EXPECT_GE(after, 7);
+  ASSERT_OK_AND_ASSIGN(auto contacts, store->admin().ListContacts("", 0, 10));
+  ASSERT_EQ(contacts.size(), 1u);
+  AdminUserRecord ana = User("ana@example.org");
+  ASSERT_OK(store->admin().CreateAdminUser(ana, Audit("user_created")));
+}
+
+}  // namespace parley::store::testing

@@ -1,0 +1,183 @@
+// Issue 11: the admin console in a real browser (Debian's chromium, driven by playwright-core).
+//
+//   node admin.test.mjs PARLEY_BINARY SOURCE_DIR OUTPUT_DIR
+//
+// Starts a real `parley serve` on port 0 with a fresh SQLite database and an admin user made
+// with `parley admin create-user`, seeds messages through the Twilio webhook, then in
+// Chromium: a wrong password is refused, the right one logs in, the dashboard shows the seeded
+// number, the contact search finds a contact, a POST without the CSRF token gets 403, logout
+// ends the session. Screenshots of each page go to OUTPUT_DIR (one at a phone's width).
+// Exit 0: passed; 77: skipped (no chromium); anything else: failed. Bounded to 60 s.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const [parley, sourceDir, outDir] = process.argv.slice(2);
+if (!parley || !sourceDir || !outDir) {
+  console.error('usage: node admin.test.mjs PARLEY_BINARY SOURCE_DIR OUTPUT_DIR');
+  process.exit(2);
+}
+const chromiumPath = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIPPED: ${chromiumPath} is not installed (scripts/install-deps.sh installs chromium)`);
+  process.exit(77);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error('playwright-core is not installed: run scripts/install-deps.sh (npm ci in test/browser)');
+  process.exit(1);
+}
+
+const deadline = setTimeout(() => {
+  console.error('FAILED: the browser test took longer than 60 s');
+  cleanup();
+  process.exit(1);
+}, 60_000);
+
+const work = mkdtempSync(path.join(tmpdir(), 'parley-browser-'));
+mkdirSync(outDir, { recursive: true });
+const env = {
+  PATH: process.env.PATH,
+  DATABASE_URL: `sqlite:${path.join(work, 'parley.db')}`,
+  PARLEY_FLOWS: path.join(sourceDir, 'flows'),
+  PARLEY_VALIDATE_SIGNATURE: 'false',  // the seeding webhooks below are unsigned
+  PARLEY_WORKERS: '2',
+};
+const EMAIL = 'admin@example.org';
+const PASSWORD = 'correct horse battery';
+let server;
+let browser;
+
+function cleanup() {
+  if (server && server.exitCode === null) server.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
+
+function run(args, input = '') {
+  const r = spawnSync(parley, [...args, '--env', '/dev/null'], { env, input, encoding: 'utf8' });
+  assert.equal(r.status, 0, `parley ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+}
+
+// `parley serve` on port 0; resolves with its port from the "listening on" line.
+function serve() {
+  return new Promise((resolve, reject) => {
+    server = spawn(parley, ['serve', '--listen', '127.0.0.1:0', '--env', '/dev/null'], { env });
+    let log = '';
+    server.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = log.match(/listening on 127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    server.on('exit', (code) => reject(new Error(`parley serve exited with ${code}:\n${log}`)));
+  });
+}
+
+function hex(n, i) { return String(i).padStart(n, '0'); }
+
+async function webhook(base, from, i) {
+  const form = new URLSearchParams({
+    MessageSid: `SM${hex(32, 100 + i)}`, AccountSid: `AC${hex(32, 1)}`, From: from,
+    To: '+15005550006', Body: 'hello', NumMedia: '0',
+  });
+  const r = await fetch(`${base}/twilio/messages`, { method: 'POST', body: form });
+  assert.equal(r.status, 200, `webhook: ${r.status} ${await r.text()}`);
+}
+
+try {
+  run(['migrate']);
+  run(['admin', 'create-user', EMAIL, '--role', 'admin'], `${PASSWORD}\n`);
+  const port = await serve();
+  const base = `http://127.0.0.1:${port}`;
+  // Three inbound messages from two contacts today.
+  await webhook(base, '+15551230001', 1);
+  await webhook(base, '+15551230002', 2);
+  await webhook(base, '+15551230002', 3);
+
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const shot = (name) => page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
+
+  // Not logged in: the admin sends the browser to the login form.
+  await page.goto(`${base}/admin`);
+  assert.equal(new URL(page.url()).pathname, '/admin/login');
+  await shot('login');
+
+  // A wrong password is refused.
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill('wrong password!');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.equal(await page.getByRole('alert').textContent(), 'Wrong email or password.');
+  assert.equal(new URL(page.url()).pathname, '/admin/login');
+
+  // The right one logs in, to the dashboard with the seeded number.
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/admin`);
+  assert.equal((await page.locator('#messages-in').textContent()).trim(), '3');
+  assert.equal((await page.locator('#messages-out').textContent()).trim(), '0');
+  const cookie = (await context.cookies()).find((c) => c.name === 'parley_admin');
+  assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Lax', JSON.stringify(cookie));
+  await shot('dashboard');
+
+  // The contact search finds one contact by part of its number.
+  await page.getByRole('link', { name: 'Contacts' }).click();
+  await page.waitForURL(`${base}/admin/contacts`);
+  assert.equal(await page.locator('table.contacts tbody tr').count(), 2);
+  await page.getByLabel('Number or name').fill('555 123 0002');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\/admin\/contacts\?q=/);
+  const rows = page.locator('table.contacts tbody tr');
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().textContent(), /\+15551230002/);
+  await shot('contacts');
+
+  // The users and audit pages (admin role) show the user and the failed login.
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.waitForURL(`${base}/admin/audit`);
+  assert.match(await page.locator('main').textContent(), /login_failed/);
+  await shot('audit');
+  await page.getByRole('link', { name: 'Users' }).click();
+  assert.match(await page.locator('main').textContent(), /admin@example\.org/);
+
+  // A POST with the session's cookie but without its CSRF token is refused.
+  const forged = await context.request.post(`${base}/admin/logout`, {
+    form: { nothing: 'here' }, maxRedirects: 0,
+  });
+  assert.equal(forged.status(), 403);
+  await page.goto(`${base}/admin`);
+  assert.equal(new URL(page.url()).pathname, '/admin');  // still logged in
+
+  // At a phone's width the dashboard still renders (checked by eye in the screenshot).
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot('dashboard-phone');
+  await page.setViewportSize({ width: 1200, height: 800 });
+
+  // Logout ends the session: the old cookie no longer opens the admin.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(`${base}/admin/login`);
+  const replay = await context.request.get(`${base}/admin`, {
+    headers: { Cookie: `parley_admin=${cookie.value}` }, maxRedirects: 0,
+  });
+  assert.equal(replay.status(), 303);
+  assert.equal(replay.headers()['location'], '/admin/login');
+  await page.goto(`${base}/admin`);
+  assert.equal(new URL(page.url()).pathname, '/admin/login');
+  console.log(`PASSED (screenshots in ${outDir})`);
+} catch (e) {
+  console.error('FAILED:', e);
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  clearTimeout(deadline);
+  cleanup();
+}
