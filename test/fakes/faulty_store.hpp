@@ -133,6 +133,7 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::MessageRecord>> Messages(int64_t contact_id) override;
   Result<std::vector<store::TimerRecord>> Timers(int64_t session_id) override;
   Result<std::string> RowCounts() override;
+  Result<std::vector<store::StateCount>> ActiveSessionStates(std::string_view flow_id) override;
 
  private:
   friend class detail::Aborter;

@@ -239,6 +239,10 @@ constexpr Entry kEntries[] = {
      "(SELECT count(*) FROM messages), (SELECT count(*) FROM outbox), "
      "(SELECT count(*) FROM timers), (SELECT count(*) FROM flows)",
      ""},
+    {Q::kActiveSessionStates, "ActiveSessionStates",
+     "SELECT state, count(*) FROM sessions WHERE flow_id = $1 AND status = 'active' "
+     "GROUP BY state ORDER BY state",
+     ""},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
 

@@ -64,6 +64,7 @@ enum class Q : int {
   kSaveFlow,
   kMessages,
   kRowCounts,
+  kActiveSessionStates,  // $1 flow id: (state, count) of its active sessions
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
