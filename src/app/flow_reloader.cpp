@@ -114,7 +114,8 @@ Status FlowReloader::LoadInitial() {
   }
   entries_.clear();
   rejections_.clear();
-  ReloadReport report = Scan(/*initial=*/true);
+  Status refusal;
+  ReloadReport report = Scan(/*initial=*/true, &refusal);
   if (!report.rejected.empty()) {
     std::string text;
     for (const ReloadReport::Rejected& r : report.rejected) {
@@ -122,8 +123,8 @@ Status FlowReloader::LoadInitial() {
     }
     return Status::InvalidArgument("invalid flows in '" + options_.dir + "':\n" + text);
   }
-  if (!report.refused.empty()) {
-    return Status::FailedPrecondition(report.refused);
+  if (!refusal.ok()) {
+    return refusal;
   }
   for (const ReloadReport::Flow& f : report.added) {
     Log(LogLevel::kInfo, "flow '" + f.id + "' revision " + f.revision + " from " + f.path);
@@ -151,12 +152,18 @@ ReloadReport FlowReloader::Reload() {
   return report;
 }
 
-ReloadReport FlowReloader::Scan(bool initial) {
+ReloadReport FlowReloader::Scan(bool initial, Status* refusal) {
   ReloadReport report;
+  const auto refuse = [&](const Status& s, std::string reason) {
+    report.refused = std::move(reason);
+    if (refusal != nullptr) {
+      *refusal = Status(s.code(), report.refused);
+    }
+    return report;
+  };
   auto listed = ListFlowFiles(options_.dir);
   if (!listed.ok()) {
-    report.refused = listed.status().message();
-    return report;
+    return refuse(listed.status(), listed.status().message());
   }
   std::map<std::string, Entry> next;
   std::map<std::string, Rejection> next_rejections;
@@ -223,21 +230,19 @@ ReloadReport FlowReloader::Scan(bool initial) {
   }
   auto catalog = conversation::FlowCatalog::Build(std::move(flows));
   if (!catalog.ok()) {
-    report.refused = catalog.status().message();
-    return report;
+    return refuse(catalog.status(), catalog.status().message());
   }
   if (!initial && !options_.start_flow.empty() &&
       (*catalog)->Find(options_.start_flow) == nullptr) {
-    report.refused = "the start flow '" + options_.start_flow +
-                     "' (PARLEY_START_FLOW) would no longer be loaded";
-    return report;
+    return refuse(Status::FailedPrecondition(""),
+                  "the start flow '" + options_.start_flow +
+                      "' (PARLEY_START_FLOW) would no longer be loaded");
   }
   // Saved before they serve: a session never names a revision the flows table lacks.
   for (const store::FlowRecord& record : to_save) {
     if (Status s = store_.SaveFlow(record); !s.ok()) {
-      report.refused = "cannot record flow '" + record.id + "' revision " + record.revision +
-                       " in the database: " + s.message();
-      return report;
+      return refuse(s, "cannot record flow '" + record.id + "' revision " + record.revision +
+                           " in the database: " + s.message());
     }
   }
   loaded_.Set(static_cast<int64_t>((*catalog)->flows().size()));

@@ -102,7 +102,8 @@ class FlowReloader {
   };
   // The reload itself, under reload_mutex_. `initial`: publish even when nothing was
   // there before, and leave the start flow to the caller.
-  ReloadReport Scan(bool initial);
+  // `refusal`, when given, gets the refusal's Status with its code (the start reports it).
+  ReloadReport Scan(bool initial, Status* refusal = nullptr);
 
   store::Store& store_;
   const Clock& clock_;
