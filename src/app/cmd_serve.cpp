@@ -1,7 +1,8 @@
 // parley serve [--listen HOST:PORT] [--env FILE] [--migrate]
 //
 // Runs the server until SIGTERM or SIGINT, then stops gracefully (no new connections,
-// in-flight requests answered, the message in hand delivered) and exits 0. A startup
+// in-flight requests answered, the message in hand delivered) and exits 0. SIGHUP reloads
+// the flows folder (docs/operations.md, "Reloading flows") and the server runs on. A startup
 // problem is printed with what to fix, and the exit code is 1.
 #include <malloc.h>
 
@@ -47,13 +48,14 @@ int Serve(const ServeOptions& o) {
       return kExitFailure;
     }
   }
-  // Block the stop signals before any thread starts, so every thread inherits the mask
-  // and only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the stop and reload signals before any thread starts, so every thread inherits
+  // the mask and only sigwait below receives them (SIGHUP's default would kill the server).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // glibc returns the top of each thread's heap to the kernel (madvise) as soon as it exceeds
   // 128 KiB free; with a request's buffers freed on one thread and allocated on another that
@@ -66,7 +68,12 @@ int Serve(const ServeOptions& o) {
     return kExitFailure;
   }
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  // The reload runs on this thread, so reloads never overlap and a stop waits for one to
+  // finish; the reloader logs what it did.
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+    Log(LogLevel::kInfo, "SIGHUP: reloading the flows folder");
+    app.ReloadFlows();
+  }
   std::cerr << "parley serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
             << ": stopping gracefully\n";
   app.Stop();

@@ -12,9 +12,7 @@
 
 namespace parley::app {
 
-namespace {
-
-std::string Fnv1a64Hex(std::string_view data) {
+std::string ContentRevision(std::string_view data) {
   uint64_t h = 0xcbf29ce484222325ULL;
   for (const char c : data) {
     h ^= static_cast<unsigned char>(c);
@@ -24,8 +22,6 @@ std::string Fnv1a64Hex(std::string_view data) {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
 }
-
-}  // namespace
 
 Result<std::string> ReadFile(const std::string& path) {
   std::error_code ec;
@@ -51,23 +47,34 @@ void PrintDiagnostics(const LoadedFlow& flow, std::ostream& out) {
 
 LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* registry,
                         const ScriptSettings& scripts) {
-  LoadedFlow loaded;
-  loaded.path = path;
   auto text = ReadFile(path);
   if (!text.ok()) {
+    LoadedFlow loaded;
+    loaded.path = path;
     loaded.result.diagnostics.push_back(
         {flow::Diagnostic::Severity::kError, "", {}, text.status().message()});
     return loaded;
   }
+  return CompileFlowText(path, *text, registry, scripts);
+}
+
+LoadedFlow CompileFlowText(const std::string& path, std::string_view text,
+                           const flow::HandlerRegistry* registry, const ScriptSettings& scripts) {
+  LoadedFlow loaded;
+  loaded.path = path;
   const std::filesystem::path file(path);
   const std::filesystem::path dir = file.parent_path();
+  // What the script loader read, for LoadedFlow::scripts (Compile calls it synchronously).
+  auto reads = std::make_shared<std::vector<ScriptRead>>();
   flow::CompileOptions options;
   options.default_id = file.stem().string();
   options.default_script = file.stem().string() + ".lua";
-  options.revision = Fnv1a64Hex(*text);
+  options.revision = ContentRevision(text);
   options.registry = registry;
-  options.load_script = [dir, scripts](std::string_view name, const flow::EventLimits& limits)
-      -> Result<std::shared_ptr<const flow::ScriptHost>> {
+  options.load_script =
+      [dir, scripts, reads](
+          std::string_view name,
+          const flow::EventLimits& limits) -> Result<std::shared_ptr<const flow::ScriptHost>> {
     const std::filesystem::path relative{std::string(name)};
     // Scripts live beside their flow: no absolute paths, no way out of the flow's folder.
     if (relative.is_absolute() || std::any_of(relative.begin(), relative.end(),
@@ -76,6 +83,7 @@ LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* re
     }
     const std::filesystem::path script = dir / relative;
     auto source = ReadFile(script.string());
+    reads->push_back({script.string(), source.ok() ? ContentRevision(*source) : "unreadable"});
     if (!source.ok()) {
       return source.status();
     }
@@ -84,7 +92,8 @@ LoadedFlow LoadFlowFile(const std::string& path, const flow::HandlerRegistry* re
     lua.max_call_time = limits.script_timeout.value_or(scripts.timeout);
     return script::LoadLuaScript(*source, std::string(name), lua);
   };
-  loaded.result = flow::Compile(*text, options);
+  loaded.result = flow::Compile(text, options);
+  loaded.scripts = std::move(*reads);
   return loaded;
 }
 

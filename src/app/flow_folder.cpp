@@ -8,8 +8,7 @@
 
 namespace parley::app {
 
-Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
-                                               const ScriptSettings& scripts) {
+Result<std::vector<std::string>> ListFlowFiles(const std::string& dir) {
   namespace fs = std::filesystem;
   // Every failure names the folder and the OS's reason: a folder that cannot be read must
   // stop the start, not look like an empty one.
@@ -41,7 +40,16 @@ Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
     return cannot(ec);
   }
   std::sort(paths.begin(), paths.end());
+  return paths;
+}
 
+Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
+                                               const ScriptSettings& scripts) {
+  auto listed = ListFlowFiles(dir);
+  if (!listed.ok()) {
+    return listed.status();
+  }
+  const std::vector<std::string> paths = std::move(*listed);
   std::vector<FolderFlow> flows;
   std::ostringstream errors;
   for (const std::string& path : paths) {

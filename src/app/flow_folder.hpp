@@ -23,6 +23,10 @@ struct FolderFlow {
 // when it is not a folder; Unavailable with the OS's reason when it cannot be read
 // (permissions, a symlink loop). A folder without *.json files is not an error: it loads no
 // flows (the server warns, records messages only, and /readyz answers 503).
+// The *.json regular files of `dir`, sorted by name; the errors of LoadFlowFolder about the
+// folder itself.
+Result<std::vector<std::string>> ListFlowFiles(const std::string& dir);
+
 Result<std::vector<FolderFlow>> LoadFlowFolder(const std::string& dir,
                                                const ScriptSettings& scripts = {});
 

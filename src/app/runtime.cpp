@@ -1,10 +1,8 @@
 #include "app/runtime.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <thread>
 
-#include "app/flow_folder.hpp"
 #include "channel/dryrun/dryrun_channel.hpp"
 #include "channel/twilio/twilio_channel.hpp"
 #include "common/log.hpp"
@@ -86,21 +84,6 @@ Status CheckSchema(store::Store& store) {
   return Status::Ok();
 }
 
-Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(
-    const std::string& dir, store::Store& store, TimePoint now, const ScriptSettings& scripts) {
-  auto folder = LoadFlowFolder(dir, scripts);
-  if (!folder.ok()) {
-    return folder.status();
-  }
-  std::vector<std::shared_ptr<const flow::Flow>> flows;
-  for (const FolderFlow& f : *folder) {
-    PARLEY_RETURN_IF_ERROR(store.SaveFlow({f.flow->id, f.flow->revision, f.source, now}));
-    Info("flow '" + f.flow->id + "' revision " + f.flow->revision + " from " + f.path);
-    flows.push_back(f.flow);
-  }
-  return conversation::FlowCatalog::Build(std::move(flows));
-}
-
 Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock& clock) {
   std::unique_ptr<Runtime> rt(new Runtime());
   const bool postgres = !config.database_url.starts_with("sqlite:");
@@ -133,18 +116,19 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   // Handler deadlines are wall-clock time whatever clock the events are stamped with (tests
   // stamp them with a manual one): the real clock, which has no state to outlive.
   static const SystemClock kDeadlineClock;
-  auto catalog = LoadCatalog(config.flows_dir, *rt->store_, clock.Now(),
-                             ScriptSettings{&kDeadlineClock, config.script_timeout});
-  if (!catalog.ok()) {
-    return catalog.status();
-  }
-  rt->flows_ = std::move(*catalog);
-  if (rt->flows_->flows().empty()) {
+  FlowReloaderOptions flow_options;
+  flow_options.dir = config.flows_dir;
+  flow_options.scripts = ScriptSettings{&kDeadlineClock, config.script_timeout};
+  flow_options.start_flow = config.start_flow;
+  rt->flows_ =
+      std::make_unique<FlowReloader>(*rt->store_, clock, rt->registry_, std::move(flow_options));
+  PARLEY_RETURN_IF_ERROR(rt->flows_->LoadInitial());
+  if (rt->flows()->flows().empty()) {
     Warn("no flows loaded: the flows folder '" + config.flows_dir +
          "' (PARLEY_FLOWS) has no *.json flow files; messages are only recorded, never answered "
          "(and the server's /readyz answers 503)");
   }
-  if (!config.start_flow.empty() && !rt->flows_->Find(config.start_flow)) {
+  if (!config.start_flow.empty() && !rt->flows()->Find(config.start_flow)) {
     return Status::InvalidArgument("configuration: PARLEY_START_FLOW: no flow '" +
                                    config.start_flow + "' in " + config.flows_dir);
   }
@@ -197,8 +181,10 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
 Runtime::~Runtime() { Stop(); }
 
 std::shared_ptr<const conversation::FlowCatalog> Runtime::flows() const {
-  return std::atomic_load(&flows_);
+  return flows_->catalog();
 }
+
+ReloadReport Runtime::ReloadFlows() { return flows_->Reload(); }
 
 void Runtime::Start() {
   if (started_) {

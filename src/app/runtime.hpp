@@ -1,11 +1,9 @@
 // The one composition root: builds, from the Config, everything that applies and delivers
-// events — store (reachable, schema current), flow catalog (PARLEY_FLOWS, each flow saved as
-// a revision), metrics registry, channel (Twilio's REST API with credentials in `rest` mode,
-// else dry-run), outbox sender, conversation service, event pipeline and timer scheduler —
-// and tears them
-// down in reverse order.
-// `parley serve` puts the HTTP server on top (ServerApp); `parley start` and the load
-// harness use it as it is.
+// events — store (reachable, schema current), flows (PARLEY_FLOWS, each flow saved as a
+// revision; reloaded on demand), metrics registry, channel (Twilio's REST API with credentials in
+// `rest` mode, else dry-run), outbox sender, conversation service, event pipeline and timer
+// scheduler — and tears them down in reverse order. `parley serve` puts the HTTP server on top
+// (ServerApp); `parley start` and the load harness use it as it is.
 //
 // Open() fails with a message that names what is wrong (bad database URL, schema too old or
 // too new, invalid flow with its diagnostics, unknown PARLEY_START_FLOW, Twilio settings that
@@ -18,6 +16,7 @@
 
 #include "app/config.hpp"
 #include "app/flow_files.hpp"
+#include "app/flow_reloader.hpp"
 #include "channel/channel.hpp"
 #include "channel/outbox_sender.hpp"
 #include "common/metrics.hpp"
@@ -48,7 +47,11 @@ class Runtime {
   metrics::Registry& registry() { return registry_; }
   conversation::Pipeline& pipeline() { return *pipeline_; }
   channel::OutboxSender& sender() { return *sender_; }
+  // The flows serving now (an event takes them once and finishes on them).
   std::shared_ptr<const conversation::FlowCatalog> flows() const;
+  // Reloads the flows folder (flow_reloader.hpp): what SIGHUP, the admin and the API call.
+  // Idempotent and cheap when nothing changed. Thread-safe.
+  ReloadReport ReloadFlows();
   bool dry_run() const { return dry_run_; }
 
  private:
@@ -56,7 +59,7 @@ class Runtime {
 
   metrics::Registry registry_;
   std::unique_ptr<store::Store> store_;
-  std::shared_ptr<const conversation::FlowCatalog> flows_;  // swapped whole by a reload
+  std::unique_ptr<FlowReloader> flows_;  // its catalog is swapped whole by a reload
   std::unique_ptr<channel::Channel> channel_;
   std::unique_ptr<channel::OutboxSender> sender_;
   std::unique_ptr<conversation::Service> service_;
@@ -69,10 +72,6 @@ class Runtime {
 // The store reachable and its schema exactly the version this binary knows; the error
 // says what to run otherwise.
 Status CheckSchema(store::Store& store);
-
-// The flows of `dir` as a catalog, each saved in the store as a revision.
-Result<std::shared_ptr<const conversation::FlowCatalog>> LoadCatalog(
-    const std::string& dir, store::Store& store, TimePoint now, const ScriptSettings& scripts = {});
 
 // `parley migrate`: applies the missing migrations. Prints what it did.
 Status MigrateDatabase(const std::string& database_url);

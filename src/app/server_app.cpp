@@ -164,6 +164,15 @@ Status ServerApp::Start() {
   return Status::Ok();
 }
 
+ReloadReport ServerApp::ReloadFlows() {
+  if (!parts_) {
+    ReloadReport not_running;
+    not_running.refused = "the server is not running";
+    return not_running;
+  }
+  return parts_->runtime->ReloadFlows();
+}
+
 void ServerApp::Stop() {
   if (!parts_) {
     return;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/config.hpp"
+#include "app/flow_reloader.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
 
@@ -24,6 +25,8 @@ class ServerApp {
   // still applies their events), then the pipeline drains and the sender finishes the
   // message in hand.
   void Stop();
+  // Reloads the flows folder (Runtime::ReloadFlows): what SIGHUP calls. Started only.
+  ReloadReport ReloadFlows();
 
  private:
   struct Parts;

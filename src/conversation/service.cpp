@@ -8,6 +8,7 @@
 #include "common/utf8.hpp"
 #include "conversation/delivery_status.hpp"
 #include "conversation/flow_error.hpp"
+#include "conversation/revision_move.hpp"
 #include "flow/engine.hpp"
 #include "twilio/body_split.hpp"
 
@@ -85,7 +86,13 @@ struct Service::Counters {
                                   "moved since it was set), dropped (no such session or flow, "
                                   "or opted out), missed (past PARLEY_TIMER_GRACE), gone "
                                   "(cancelled, replaced or fired meanwhile).",
-                                  {"outcome"})) {}
+                                  {"outcome"})),
+        revision_moves(r.AddCounterFamily(
+            "parley_session_revision_moves_total",
+            "Sessions that met a new revision of their flow (a reload) at their next event, by "
+            "outcome: same_state (runs on), on_missing_state (moved there), completed (moved "
+            "to a terminal on_missing_state), state_removed and flow_removed (ended).",
+            {"outcome"})) {}
   metrics::Counter& inbound;
   metrics::Counter& duplicates;
   metrics::Counter& transitions;
@@ -99,6 +106,7 @@ struct Service::Counters {
   metrics::Counter& delivery_failures;
   metrics::CounterFamily& limits_exceeded;
   metrics::CounterFamily& timers;
+  metrics::CounterFamily& revision_moves;
 };
 
 // The state of one event while it runs: its transaction, contact and what it produced.
@@ -181,6 +189,43 @@ Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
   s.end_reason = reason;
   PARLEY_RETURN_IF_ERROR(tx.CancelTimers(s.id, ""));
   return tx.SaveSession(s);
+}
+
+// Brings an active session onto the revision of `flow` now loaded (revision_move.hpp) and
+// writes what that changed. False when the session ended for it: the event then finds no
+// session. A move to another state is saved at once, so it stands even if the step fails.
+Result<bool> Service::AdoptRevision(EventContext& cx, const flow::Flow& flow,
+                                    store::SessionRecord& session) const {
+  const RevisionMove move = MoveToRevision(flow, session);
+  if (move == RevisionMove::kCurrent) {
+    return true;
+  }
+  counters_->revision_moves.WithLabels(RevisionMoveName(move)).Inc();
+  switch (move) {
+    case RevisionMove::kCurrent:
+    case RevisionMove::kSameState:
+      return true;  // the revision is written with the step's session
+    case RevisionMove::kOnMissingState:
+      session.updated_at = cx.now;
+      PARLEY_RETURN_IF_ERROR(cx.tx.SaveSession(session));
+      return true;
+    case RevisionMove::kCompleted:
+      PARLEY_RETURN_IF_ERROR(
+          EndSession(cx.tx, session, flow::SessionStatus::kCompleted, "completed", cx.now));
+      return false;
+    case RevisionMove::kStateRemoved:
+      PARLEY_RETURN_IF_ERROR(
+          EndSession(cx.tx, session, flow::SessionStatus::kEnded, "state_removed", cx.now));
+      return false;
+  }
+  return true;
+}
+
+// The session's flow file was removed: the session could never move again, and would keep
+// the contact from every trigger until STOP.
+Status Service::EndFlowRemoved(EventContext& cx, store::SessionRecord& session) const {
+  counters_->revision_moves.WithLabels("flow_removed").Inc();
+  return EndSession(cx.tx, session, flow::SessionStatus::kEnded, "flow_removed", cx.now);
 }
 
 // Runs one engine step and writes its effects. A handler error, or a per-event cap exceeded
@@ -324,15 +369,21 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     } else {
       const auto catalog = flows_();
       std::shared_ptr<const flow::Flow> flow;
+      // A session that cannot continue on the flows loaded now ends (its flow removed, its
+      // state removed); the message is then handled as for a contact with no session.
       if (session) {
         flow = catalog ? catalog->Find(session->session.flow_id) : nullptr;
         if (flow == nullptr) {
-          // The session's flow file was removed: the session could never move again, and
-          // would keep the contact from every trigger until STOP. End it; the message is
-          // then handled as for a contact with no session.
-          PARLEY_RETURN_IF_ERROR(
-              EndSession(cx.tx, *session, flow::SessionStatus::kEnded, "flow_removed", cx.now));
+          PARLEY_RETURN_IF_ERROR(EndFlowRemoved(cx, *session));
           session.reset();
+        } else {
+          auto continues = AdoptRevision(cx, *flow, *session);
+          if (!continues.ok()) {
+            return continues.status();
+          }
+          if (!*continues) {
+            session.reset();
+          }
         }
       }
       if (session) {
@@ -461,6 +512,10 @@ Status Service::StepDeliveryFailure(EventContext& cx, const store::MessageRecord
   if (flow == nullptr) {
     return Status::Ok();  // the flow was removed: the next inbound message ends the session
   }
+  auto continues = AdoptRevision(cx, *flow, **active);
+  if (!continues.ok() || !*continues) {
+    return continues.status();
+  }
   cx.reply_from = message.from;  // anything the flow sends goes out as the failed message did
   const flow::Event event = flow::Event::DeliveryFailed(
       store::MessageStatusName(status.status),
@@ -503,6 +558,14 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
     return outcome("dropped");
   }
   store::SessionRecord& session = **active;
+  // On a new revision first: a move to on_missing_state makes the timer stale (unless keep).
+  auto continues = AdoptRevision(cx, *flow, session);
+  if (!continues.ok()) {
+    return continues.status();
+  }
+  if (!*continues) {
+    return outcome("dropped");
+  }
   // The engine would find it stale too (flow/engine.hpp); checked here so that nothing is
   // written for it but the timer's removal.
   if (!timer.keep && session.session.step != timer.step) {

@@ -8,6 +8,10 @@
 //   session that sent it) → write the session, outbound messages (outbox rows, or inline replies)
 //   and timers.
 //
+// A session whose flow has a new revision (a reload) moves to it on its next event:
+// revision_move.hpp decides how, and a session that cannot continue ends (state_removed,
+// flow_removed); an inbound message is then handled as for a contact with no session.
+//
 // The Service never begins or commits: the Pipeline does, around many events at once, and
 // answers each event's caller once its batch is durable. An error from Apply means the
 // event's writes must be rolled back: a store error (kUnavailable: the database is down, the
@@ -81,6 +85,9 @@ class Service {
   Status StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,
                              const DeliveryStatus& status) const;
   Status AnswerRepeat(EventContext& cx, const InboundMessage& message) const;
+  Result<bool> AdoptRevision(EventContext& cx, const flow::Flow& flow,
+                             store::SessionRecord& session) const;
+  Status EndFlowRemoved(EventContext& cx, store::SessionRecord& session) const;
   Status RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                  const flow::Event& event, bool starting) const;
   Status Deliver(EventContext& cx, const store::SessionRecord& session, const std::string& text,

@@ -245,21 +245,21 @@ CompileResult Compile(std::string_view json_text, const CompileOptions& options)
       if (const auto otherwise = doc.Find("otherwise")) {
         flow->otherwise = detail::CompileActions(cx, *otherwise, "otherwise");
       }
+      // Before the warnings: on_missing_state is where sessions of removed states enter,
+      // so the state it names counts as reachable.
+      if (const auto on_missing = doc.Find("on_missing_state")) {
+        if (const auto s = ExpectString(cx, *on_missing, "on_missing_state")) {
+          if (flow->FindState(*s) == nullptr) {
+            cx.Error("on_missing_state", *on_missing,
+                     "state '" + std::string(*s) + "' is not defined");
+          }
+          flow->on_missing_state = *s;
+        }
+      }
     }
     CompileUnusedSections(cx);
     if (!cx.has_errors()) {
       detail::AddWarnings(cx, *flow, [&](StateId id) { return builder.OriginOf(id); });
-    }
-  }
-  if (document_form) {
-    if (const auto on_missing = doc.Find("on_missing_state")) {
-      if (const auto s = ExpectString(cx, *on_missing, "on_missing_state")) {
-        if (flow->FindState(*s) == nullptr) {
-          cx.Error("on_missing_state", *on_missing,
-                   "state '" + std::string(*s) + "' is not defined");
-        }
-        flow->on_missing_state = *s;
-      }
     }
   }
   result.diagnostics = std::move(cx.diagnostics());

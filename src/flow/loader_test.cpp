@@ -108,6 +108,21 @@ TEST(Loader, MalformedJsonGivesLineAndColumn) {
   EXPECT_EQ(Lines(r)[0], "2:16: error: malformed JSON: trailing comma before '}'");
 }
 
+// Issue 10: the state on_missing_state names is where sessions of a removed state enter, so
+// `check` must not call it unreachable; one no edge and no on_missing_state reaches still is.
+TEST(Loader, OnMissingStateCountsAsReachable) {
+  const auto r = Compile(R"({"on_missing_state": "UPDATED", "states": [
+    {"name": "A", "states": [{"name": "@A", "condition": "always"}]},
+    {"name": "UPDATED", "states": [{"name": "@A", "condition": "always"}]},
+    {"name": "ORPHAN", "states": [{"name": "@A", "condition": "always"}]}]})");
+  ASSERT_EQ(r.error_count(), 0u) << Joined(r);
+  ASSERT_NE(r.flow, nullptr);
+  EXPECT_EQ(r.flow->on_missing_state, "UPDATED");
+  EXPECT_THAT(Joined(r), ::testing::Not(HasSubstr("'UPDATED' is unreachable")));
+  EXPECT_THAT(Joined(r), HasSubstr("state 'ORPHAN' is unreachable"));
+  EXPECT_EQ(r.warning_count(), 1u) << Joined(r);
+}
+
 TEST(Loader, LinksResolveRegardlessOfOrder) {
   // The link comes before the state it names, and a later top-level node defines it.
   const auto r = Compile(R"({"states": [

@@ -141,6 +141,12 @@ struct TimerRecord {
   int64_t contact_id = 0;  // the session's contact; filled by reads, ignored by SetTimer
 };
 
+// Live sessions on one state of a flow (Store::ActiveSessionStates).
+struct StateCount {
+  std::string state;
+  int64_t sessions = 0;
+};
+
 // A loaded flow file, for sessions to name the revision they run on.
 struct FlowRecord {
   std::string id;
@@ -335,6 +341,10 @@ class Store {
   // The contact's messages, oldest first.
   virtual Result<std::vector<MessageRecord>> Messages(int64_t contact_id) = 0;
   virtual Result<std::vector<TimerRecord>> Timers(int64_t session_id) = 0;
+  // How many active sessions of flow `flow_id` are in each state (states with none are not
+  // listed), by state name: what `parley check --against` reports for removed states. A scan
+  // of the sessions table: for the CLI and the admin, not for every event.
+  virtual Result<std::vector<StateCount>> ActiveSessionStates(std::string_view flow_id) = 0;
   // Rows in each table, "contacts=3 sessions=2 ..." in a fixed order: tests compare it
   // before and after a request that must change nothing.
   virtual Result<std::string> RowCounts() = 0;

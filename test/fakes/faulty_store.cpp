@@ -381,4 +381,8 @@ Result<std::vector<store::TimerRecord>> FaultyStore::Timers(int64_t session_id) 
 
 Result<std::string> FaultyStore::RowCounts() { return target_.RowCounts(); }
 
+Result<std::vector<store::StateCount>> FaultyStore::ActiveSessionStates(std::string_view flow_id) {
+  return target_.ActiveSessionStates(flow_id);
+}
+
 }  // namespace parley::fakes

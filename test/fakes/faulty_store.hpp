@@ -134,6 +134,7 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::TimerRecord>> Timers(int64_t session_id) override;
   Result<std::string> RowCounts() override;
   store::AdminStore& admin() override { return target_.admin(); }  // no faults
+  Result<std::vector<store::StateCount>> ActiveSessionStates(std::string_view flow_id) override;
 
  private:
   friend class detail::Aborter;

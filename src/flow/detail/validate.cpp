@@ -82,6 +82,12 @@ void WarnUnreachable(LoaderContext& cx, const Flow& flow, const Targets& targets
   std::vector<StateId> queue = {flow.start};  // breadth first: each state is queued once
   queue.reserve(flow.states.size());
   seen[flow.start] = true;
+  // Sessions on a state a new revision removed enter at `on_missing_state`: a second root.
+  if (const auto it = flow.by_name.find(flow.on_missing_state);
+      !flow.on_missing_state.empty() && it != flow.by_name.end() && !seen[it->second]) {
+    seen[it->second] = true;
+    queue.push_back(it->second);
+  }
   for (size_t next = 0; next < queue.size(); ++next) {
     const StateId id = queue[next];
     for (uint32_t i = targets.first[id]; i < targets.first[id + 1]; ++i) {

@@ -341,6 +341,15 @@ class StoreImpl final : public Store {
     return out;
   }
 
+  Result<std::vector<StateCount>> ActiveSessionStates(std::string_view flow_id) override {
+    std::vector<StateCount> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kActiveSessionStates, {flow_id}, [&](const Row& row) {
+      out.push_back({std::string(row.Text(0)), row.Int(1)});
+      return Status::Ok();
+    }));
+    return out;
+  }
+
   Result<std::string> RowCounts() override {
     static constexpr const char* kTables[] = {"contacts", "sessions", "messages",
                                               "outbox",   "timers",   "flows"};

@@ -298,6 +298,10 @@ constexpr Entry kEntries[] = {
      "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2::bigint = 0 OR id < $2) AND "
      "($1::text = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
      "name ILIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3"},
+    {Q::kActiveSessionStates, "ActiveSessionStates",
+     "SELECT state, count(*) FROM sessions WHERE flow_id = $1 AND status = 'active' "
+     "GROUP BY state ORDER BY state",
+     ""},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
 

@@ -81,6 +81,7 @@ enum class Q : int {
   kCountMessagesSince,
   kActiveSessionsByFlow,
   kListContacts,
+  kActiveSessionStates,  // $1 flow id: (state, count) of its active sessions
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
