@@ -170,11 +170,13 @@ class TransactionImpl final : public Transaction {
       m.id = 0;  // not known until the pipeline is read; the event does not need it
       return Track(conn_->Send(Q::kEnqueueOutbound,
                                {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body,
-                                media, m.status, m.error_code, m.created_at, m.reply_to}));
+                                media, m.status, m.error_code, m.created_at, m.reply_to,
+                                m.content_sid, m.content_variables}));
     }
     Status s = InsertOutbound(m, media);
     if (s.ok()) {
-      s = Write(Q::kInsertOutbox, {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at});
+      s = Write(Q::kInsertOutbox, {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at,
+                                   m.content_sid, m.content_variables});
     }
     return Track(std::move(s));
   }
@@ -324,7 +326,8 @@ class TransactionImpl final : public Transaction {
     m.direction = MessageRecord::Direction::kOutbound;
     return conn_->Exec(Q::kInsertOutbound,
                        {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media,
-                        m.status, m.error_code, m.created_at, m.reply_to},
+                        m.status, m.error_code, m.created_at, m.reply_to, m.content_sid,
+                        m.content_variables},
                        [&](const Row& row) {
                          m.id = row.Int(0);
                          return Status::Ok();

@@ -110,7 +110,16 @@ constexpr std::string_view kV4 = R"sql(
 CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
+// v5: see sqlite_migrations.cpp. A column with a constant default is added without
+// rewriting the table (PostgreSQL 11 and later).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE messages ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}};
 
 }  // namespace
 

@@ -114,7 +114,17 @@ constexpr std::string_view kV4 = R"sql(
 CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
+// v5: a WhatsApp template (Twilio's ContentSid and the rendered ContentVariables, a JSON
+// object text) on an outbound message and its outbox row, so a flow's template reaches
+// Twilio (docs/delivery.md). Empty: a free-form message, as every message before v5.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE messages ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}};
 
 }  // namespace
 
