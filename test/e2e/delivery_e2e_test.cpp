@@ -7,8 +7,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <array>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -25,6 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using store::MessageStatus;
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 using testing::PgCluster;
 using testing::ServeProcess;
 using testing::StandinFault;
@@ -66,6 +71,8 @@ class DeliveryE2eBase : public ::testing::TestWithParam<std::string> {
     fs::create_directories(dir_ / "flows");
     fs::copy_file(fs::path(TEST_SOURCE_DIR) / "examples/checkin/checkin.json",
                   dir_ / "flows/checkin.json");
+    fs::copy_file(fs::path(TEST_SOURCE_DIR) / "test/e2e/flows/greet.json",
+                  dir_ / "flows/greet.json");
     if (Backend() == "postgres") {
       std::string error;
       PgCluster* cluster = PgCluster::Shared(&error);
@@ -115,6 +122,30 @@ class DeliveryE2eBase : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     server_ = std::move(*p);
     standin_->SendCallbacksTo("127.0.0.1", server_->port());
+  }
+  // Runs `parley start ARGS` in the test's directory with the same settings as Serve() and
+  // the configured senders; returns the exit code and what it printed.
+  std::pair<int, std::string> Start(const std::string& args) const {
+    const fs::path env = dir_ / "start.env";
+    {
+      std::ofstream f(env);
+      f << "DATABASE_URL=" << url_ << "\nPARLEY_FLOWS=flows\nPUBLIC_URL=" << kPublicUrl
+        << "\nTWILIO_ACCOUNT_SID=" << standin_->options().account_sid
+        << "\nTWILIO_AUTH_TOKEN=" << standin_->options().auth_token
+        << "\nTWILIO_API_BASE=" << standin_->base_url() << "\nTWILIO_PHONE_NUMBER=" << kOurNumber
+        << "\nTWILIO_WHATSAPP_NUMBER=" << kOurWhatsApp << "\nPARLEY_SEND_RATE=default=0\n";
+    }
+    const std::string cmd = "cd " + dir_.string() + " && " + PARLEY_BINARY + " start " + args +
+                            " --env " + env.string() + " 2>&1";
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) {
+      out.append(buf.data(), n);
+    }
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
   }
   TwilioDriver Driver() const {
     testing::TwilioDriverOptions o;
@@ -249,6 +280,70 @@ TEST_P(DeliveryE2eTest, TheCheckinConversationEndsWithEveryMessageDelivered) {
     EXPECT_EQ(c.http_status, 200) << c.message_sid << " " << c.status;
   }
   EXPECT_EQ(server_->Stop(SIGTERM).value_or(-1), 0) << server_->Log();
+}
+
+// Issue 9 item 1: a WhatsApp template named by a flow's `send` reaches Twilio as ContentSid
+// and ContentVariables (rendered, a JSON object; no Body), through the message, its outbox
+// row and the sender, for a contact who never wrote (outside the 24-hour window); the
+// free-form message beside it fails unsent with window_closed.
+TEST_P(DeliveryE2eTest, AFlowsWhatsAppTemplateReachesTwilioOutsideTheWindow) {
+  ASSERT_NO_FATAL_FAILURE(StartStandin({}));
+  const std::string contact = "whatsapp:+14155550103";
+  const auto [code, out] = Start(contact + " --flow greet");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("[WhatsApp template HX0123456789abcdef0123456789abcdef]"));
+
+  const auto created = standin_->created();
+  ASSERT_EQ(created.size(), 1u);
+  const StandinRequest& r = created[0];
+  EXPECT_EQ(r.form.Get("To"), contact);
+  EXPECT_EQ(r.form.Get("From"), kOurWhatsApp);
+  EXPECT_EQ(r.form.Get("ContentSid"), "HX0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(r.form.Get("ContentVariables"), R"({"1":"+14155550103","2":"9:00"})");
+  EXPECT_FALSE(r.form.Has("Body"));
+
+  auto found = store_->FindContact(contact);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  const auto messages = store_->Messages((*found)->id);
+  ASSERT_TRUE(messages.ok());
+  ASSERT_EQ(messages->size(), 2u);
+  EXPECT_EQ((*messages)[0].content_sid, "HX0123456789abcdef0123456789abcdef");
+  EXPECT_EQ((*messages)[0].provider_sid, r.sid);
+  EXPECT_EQ((*messages)[0].status, MessageStatus::kQueued);  // Twilio's answer, as given
+  EXPECT_EQ((*messages)[1].body, "free-form hello");
+  EXPECT_EQ((*messages)[1].status, MessageStatus::kFailed);
+  EXPECT_EQ((*messages)[1].error_code, "window_closed");
+}
+
+// Issue 9 item 3: Twilio's 21610 on a send opts the contact out as STOP does (the session
+// ends "opted_out"), 21614 marks the address invalid, and `parley start` then refuses each
+// saying which.
+TEST_P(DeliveryE2eTest, RefusedAddressesAreOptedOutOrInvalidAndStartSaysWhich) {
+  ASSERT_NO_FATAL_FAILURE(StartStandin({}));
+  const std::string unsubscribed = "+15005550004";  // Twilio's magic 21610
+  const std::string landline = "+15005550009";      // Twilio's magic 21614
+  for (const std::string& contact : {unsubscribed, landline}) {
+    const auto [code, out] = Start(contact + " --flow checkin");  // stays in OPTIN
+    ASSERT_EQ(code, 0) << out;
+  }
+  auto opted = store_->FindContact(unsubscribed);
+  ASSERT_TRUE(opted.ok() && opted->has_value());
+  EXPECT_EQ((*opted)->status, store::ContactStatus::kOptedOut);
+  const auto session = store_->LatestSession((*opted)->id);
+  ASSERT_TRUE(session.ok() && session->has_value());
+  EXPECT_EQ((*session)->session.status, flow::SessionStatus::kOptedOut);
+  EXPECT_EQ((*session)->end_reason, "opted_out");
+  auto invalid = store_->FindContact(landline);
+  ASSERT_TRUE(invalid.ok() && invalid->has_value());
+  EXPECT_EQ((*invalid)->status, store::ContactStatus::kInvalid);
+
+  const auto [opted_code, opted_out] = Start(unsubscribed + " --flow greet");
+  EXPECT_NE(opted_code, 0);
+  EXPECT_THAT(opted_out, HasSubstr("opted out"));
+  const auto [invalid_code, invalid_out] = Start(landline + " --flow greet");
+  EXPECT_NE(invalid_code, 0);
+  EXPECT_THAT(invalid_out, HasSubstr("address is invalid"));
+  EXPECT_THAT(invalid_out, ::testing::Not(HasSubstr("opted out")));
 }
 
 // Parameter: "BACKEND/FAULT", FAULT one of 500, 429, slow, drop.
