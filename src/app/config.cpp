@@ -166,8 +166,8 @@ Setter Backoff(Duration Config::*field) {
   return [field](Config& c, const std::string& key, const std::string& v) {
     Duration d{};
     if (!ParseAge(v, d) || d < std::chrono::milliseconds(10) || d > std::chrono::hours(24)) {
-      return Bad(key, "expected a duration from 10ms to 24h such as 2s, 500ms or 10m, got '" + v +
-                          "'");
+      return Bad(key,
+                 "expected a duration from 10ms to 24h such as 2s, 500ms or 10m, got '" + v + "'");
     }
     c.*field = d;
     return Status::Ok();
@@ -500,9 +500,9 @@ std::string Config::Describe() const {
       << " sender_threads=" << sender_threads
       << " send_max_age=" << std::chrono::duration_cast<std::chrono::seconds>(send_max_age).count()
       << "s"
-      << " send_retry=" << std::chrono::duration_cast<std::chrono::milliseconds>(send_retry_min).count()
-      << "ms.." << std::chrono::duration_cast<std::chrono::milliseconds>(send_retry_max).count()
-      << "ms"
+      << " send_retry="
+      << std::chrono::duration_cast<std::chrono::milliseconds>(send_retry_min).count() << "ms.."
+      << std::chrono::duration_cast<std::chrono::milliseconds>(send_retry_max).count() << "ms"
       << " send_rate=" << (send_rate.empty() ? "(defaults)" : send_rate)
       << " send_instances=" << send_instances
       << " signature_check=" << (validate_signature ? "on" : "OFF")

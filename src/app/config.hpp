@@ -49,8 +49,8 @@ struct Config {
   // the last (PARLEY_SEND_RETRY_MIN, PARLEY_SEND_RETRY_MAX).
   Duration send_retry_min = std::chrono::seconds(2);
   Duration send_retry_max = std::chrono::minutes(10);
-  std::string send_rate;                           // PARLEY_SEND_RATE (parsed)
-  int send_instances = 1;                          // PARLEY_SEND_INSTANCES
+  std::string send_rate;   // PARLEY_SEND_RATE (parsed)
+  int send_instances = 1;  // PARLEY_SEND_INSTANCES
   std::string secret_key;
   std::string flows_dir = "flows";
   std::string start_flow;  // flow started for a contact with no session; empty: none

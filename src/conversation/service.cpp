@@ -379,8 +379,8 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
         store::ContactStatus::kActive;  // Twilio itself confirms the opt-in on the carrier side
   } else if (cx.contact.status == store::ContactStatus::kActive) {
     if (compliance == ComplianceKind::kHelp) {
-      PARLEY_RETURN_IF_ERROR(
-          Deliver(cx, session.value_or(store::SessionRecord{}), flow::SendEffect{options_.help_text, {}, "", {}}));
+      PARLEY_RETURN_IF_ERROR(Deliver(cx, session.value_or(store::SessionRecord{}),
+                                     flow::SendEffect{options_.help_text, {}, "", {}}));
     } else {
       const auto catalog = flows_();
       std::shared_ptr<const flow::Flow> flow;

@@ -173,9 +173,9 @@ class DeliveryE2eBase : public ::testing::TestWithParam<std::string> {
     const bool whatsapp = contact.starts_with("whatsapp:");
     for (size_t i = 0; i < turns.size(); ++i) {
       const twilio::Form params =
-          whatsapp ? d.WhatsAppParams(contact, kOurWhatsApp, turns[i].says, d.NewMessageSid(),
-                                      "Ana")
-                   : d.SmsParams(contact, kOurNumber, turns[i].says, d.NewMessageSid());
+          whatsapp
+              ? d.WhatsAppParams(contact, kOurWhatsApp, turns[i].says, d.NewMessageSid(), "Ana")
+              : d.SmsParams(contact, kOurNumber, turns[i].says, d.NewMessageSid());
       if (whatsapp) {
         standin_->OpenWhatsAppWindow(contact);  // Twilio saw the contact write
       }
@@ -351,17 +351,17 @@ class DeliveryFaultsE2eTest : public DeliveryE2eBase {
  protected:
   StandinFault Fault() const {
     const std::string f = GetParam().substr(GetParam().find('/') + 1);
-    return f == "500"   ? StandinFault::kServerError
-           : f == "429" ? StandinFault::kTooManyRequests
+    return f == "500"    ? StandinFault::kServerError
+           : f == "429"  ? StandinFault::kTooManyRequests
            : f == "slow" ? StandinFault::kSlow
                          : StandinFault::kDrop;
   }
 };
 
 INSTANTIATE_TEST_SUITE_P(BackendsAndFaults, DeliveryFaultsE2eTest,
-                         ::testing::Values("sqlite/500", "sqlite/429", "sqlite/slow",
-                                           "sqlite/drop", "postgres/500", "postgres/429",
-                                           "postgres/slow", "postgres/drop"),
+                         ::testing::Values("sqlite/500", "sqlite/429", "sqlite/slow", "sqlite/drop",
+                                           "postgres/500", "postgres/429", "postgres/slow",
+                                           "postgres/drop"),
                          [](const auto& info) {
                            std::string name = info.param;
                            name[name.find('/')] = '_';

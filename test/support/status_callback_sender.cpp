@@ -103,8 +103,7 @@ void StatusCallbackSender::Run() {
     lock.lock();
     --in_flight_;
     sent_.push_back(sent);
-    if ((sent.http_status == 0 || sent.http_status >= 500) && ++p.tries < kMaxTries &&
-        !stopping_) {
+    if ((sent.http_status == 0 || sent.http_status >= 500) && ++p.tries < kMaxTries && !stopping_) {
       p.due = std::chrono::steady_clock::now() + options_.delay;
       pending_.emplace(p.due, std::move(p));
     }
@@ -126,8 +125,8 @@ SentCallback StatusCallbackSender::Post(const Pending& p) {
   o.connect_timeout = std::chrono::seconds(2);
   o.total_timeout = std::chrono::seconds(10);
   TwilioDriver driver(o);
-  const twilio::Form params = driver.StatusParams(p.sid, p.step.status, p.from, p.to,
-                                                  p.step.error_code);
+  const twilio::Form params =
+      driver.StatusParams(p.sid, p.step.status, p.from, p.to, p.step.error_code);
   SentCallback out{p.sid, p.step.status, p.step.error_code, 0};
   // Signed over the StatusCallback URL as given (it may carry a query), as Twilio signs.
   PostOptions post;

@@ -78,10 +78,10 @@ struct StandinRequest {
   std::string user;      // Basic auth user ("" without Basic auth)
   std::string password;  // Basic auth password
   std::string content_type;
-  twilio::Form form;   // the decoded body (empty if it did not decode)
-  int connection = 0;  // the connection it came on: 1, 2, ... in accept order
-  int status = 0;      // the answer's HTTP status; 0: none (the connection was dropped)
-  std::string sid;     // the created message's sid, when it was created
+  twilio::Form form;     // the decoded body (empty if it did not decode)
+  int connection = 0;    // the connection it came on: 1, 2, ... in accept order
+  int status = 0;        // the answer's HTTP status; 0: none (the connection was dropped)
+  std::string sid;       // the created message's sid, when it was created
   bool faulted = false;  // an injected fault hit it
   bool slow = false;     // the fault was kSlow: answered after the client's timeout, created
 };

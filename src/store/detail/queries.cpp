@@ -20,14 +20,14 @@ namespace {
 // Outbound messages also carry a WhatsApp template (schema v5).
 #define PARLEY_OUTBOUND_INSERT                                                         \
   "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
-  "to_addr, body, media, status, error_code, created_at, reply_to, content_sid, "     \
+  "to_addr, body, media, status, error_code, created_at, reply_to, content_sid, "      \
   "content_variables) "
 
 #define PARLEY_CLAIM_RETURNING                                                                 \
   "RETURNING id, message_id, contact_id, from_addr, to_addr, body, media, attempts, "          \
   "next_attempt_at, (SELECT created_at FROM messages WHERE messages.id = outbox.message_id), " \
   "(SELECT status FROM contacts WHERE contacts.id = outbox.contact_id), "                      \
-  "(SELECT last_inbound_at FROM contacts WHERE contacts.id = outbox.contact_id), "              \
+  "(SELECT last_inbound_at FROM contacts WHERE contacts.id = outbox.contact_id), "             \
   "content_sid, content_variables"
 
 struct Entry {
