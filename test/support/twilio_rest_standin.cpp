@@ -492,9 +492,13 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
     record.status = answer.status;
     record.sid = answer.sid;
     if (!answer.sid.empty() && record.form.Has("StatusCallback")) {
-      callbacks.Schedule(std::string(record.form.Get("StatusCallback")), answer.sid,
-                         std::string(record.form.Get("From")), std::string(record.form.Get("To")),
-                         Fate(record.form));
+      // Through a Messaging Service Twilio picks the sender; its callbacks name it.
+      std::string from(record.form.Get("From"));
+      if (from.empty() && !options.owned_numbers.empty()) {
+        from = *options.owned_numbers.begin();
+      }
+      callbacks.Schedule(std::string(record.form.Get("StatusCallback")), answer.sid, from,
+                         std::string(record.form.Get("To")), Fate(record.form));
     }
     {
       std::lock_guard lock(mu);
