@@ -315,6 +315,37 @@ TEST_P(DeliveryE2eTest, AFlowsWhatsAppTemplateReachesTwilioOutsideTheWindow) {
   EXPECT_EQ((*messages)[1].error_code, "window_closed");
 }
 
+// Issue 9 item 1 (the stand-in's WhatsApp window): a free-form reply to a contact whose
+// window Twilio sees closed is created, then fails with 63016 in its signed status callback,
+// as Twilio does; the server records the failure with the code.
+TEST_P(DeliveryE2eTest, AFreeFormMessageOutsideTwiliosWindowFailsWith63016) {
+  ASSERT_NO_FATAL_FAILURE(StartStandin({}));
+  ASSERT_NO_FATAL_FAILURE(Serve());
+  const std::string contact = "whatsapp:+14155550104";
+  standin_->CloseWhatsAppWindow(contact);  // Twilio did not see the contact write
+  TwilioDriver d = Driver();
+  auto r = d.Post("/twilio/messages",
+                  d.WhatsAppParams(contact, kOurWhatsApp, "JOIN", d.NewMessageSid(), "Cy"));
+  ASSERT_TRUE(r.ok() && r->status == 200);
+  ASSERT_TRUE(standin_->WaitForCreated(1, std::chrono::seconds(10))) << server_->Log();
+  ASSERT_TRUE(standin_->WaitForCallbacks(std::chrono::seconds(10)));
+  std::vector<store::MessageRecord> sent;
+  for (int i = 0; i < 1000; ++i) {
+    sent = Recorded(contact);
+    if (!sent.empty() && sent[0].status == MessageStatus::kFailed) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].status, MessageStatus::kFailed);
+  EXPECT_EQ(sent[0].error_code, "63016");
+  const auto callbacks = standin_->callbacks();
+  ASSERT_EQ(callbacks.size(), 1u);
+  EXPECT_EQ(callbacks[0].status, "failed");
+  EXPECT_EQ(callbacks[0].http_status, 200);
+}
+
 // Issue 9 item 3: Twilio's 21610 on a send opts the contact out as STOP does (the session
 // ends "opted_out"), 21614 marks the address invalid, and `parley start` then refuses each
 // saying which.
