@@ -202,6 +202,7 @@ struct TwilioRestStandin::Impl {
   std::chrono::milliseconds slow_delay{2000};
   std::set<std::string> blocked;
   double fault_rate = 0;
+  int faults_injected = 0;
   std::vector<StandinFault> random_faults;
   std::map<std::string, std::chrono::steady_clock::time_point> wrote_at;  // WhatsApp windows
   std::vector<StandinRequest> requests;
@@ -298,6 +299,11 @@ bool TwilioRestStandin::WaitForCallbacks(std::chrono::milliseconds timeout) cons
 
 std::vector<SentCallback> TwilioRestStandin::callbacks() const { return impl_->callbacks.sent(); }
 
+int TwilioRestStandin::faults_injected() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->faults_injected;
+}
+
 std::vector<StandinRequest> TwilioRestStandin::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;
@@ -368,9 +374,11 @@ std::optional<StandinFault> TwilioRestStandin::Impl::NextFault() {
   if (!faults.empty()) {
     const StandinFault f = faults.front();
     faults.pop_front();
+    ++faults_injected;
     return f;
   }
   if (fault_rate > 0 && std::uniform_real_distribution<double>(0, 1)(random) < fault_rate) {
+    ++faults_injected;
     return random_faults[random() % random_faults.size()];
   }
   return std::nullopt;

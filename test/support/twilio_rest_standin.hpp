@@ -126,6 +126,8 @@ class TwilioRestStandin {
   // Every callback post so far, with the server's answer.
   std::vector<SentCallback> callbacks() const;
 
+  // Faults drawn so far (a slow answer's request is recorded only once it is answered).
+  int faults_injected() const;
   // Every request so far, in arrival order (faulted ones included).
   std::vector<StandinRequest> requests() const;
   // The requests that created a message (answered 201), in order.
