@@ -59,7 +59,9 @@ int StartConversation(const StartOptions& o) {
   std::cout << "started flow '" << o.flow << "' for " << key << " at state "
             << (outcome->session_state.empty() ? "(ended)" : outcome->session_state) << "\n";
   for (const conversation::Reply& r : outcome->replies) {
-    std::cout << "  -> " << r.body << "\n";
+    std::cout << "  -> " << r.body
+              << (r.content_sid.empty() ? "" : " [WhatsApp template " + r.content_sid + "]")
+              << "\n";
   }
   auto drained = rt.sender().DrainOnce();
   if (!drained.ok()) {

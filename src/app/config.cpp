@@ -176,6 +176,19 @@ Setter AdminDuration(Duration Config::*field, Duration min, Duration max) {
   };
 }
 
+// PARLEY_SEND_RETRY_MIN / _MAX: a duration from 10ms to 24h.
+Setter Backoff(Duration Config::*field) {
+  return [field](Config& c, const std::string& key, const std::string& v) {
+    Duration d{};
+    if (!ParseAge(v, d) || d < std::chrono::milliseconds(10) || d > std::chrono::hours(24)) {
+      return Bad(key,
+                 "expected a duration from 10ms to 24h such as 2s, 500ms or 10m, got '" + v + "'");
+    }
+    c.*field = d;
+    return Status::Ok();
+  };
+}
+
 const std::map<std::string, Setter>& Keys() {
   static const auto* keys = new std::map<std::string, Setter>{
       {"DATABASE_URL",
@@ -242,6 +255,8 @@ const std::map<std::string, Setter>& Keys() {
          }
          return Status::Ok();
        }},
+      {"PARLEY_SEND_RETRY_MIN", Backoff(&Config::send_retry_min)},
+      {"PARLEY_SEND_RETRY_MAX", Backoff(&Config::send_retry_max)},
       {"PARLEY_SEND_RATE",
        [](Config& c, const std::string& key, const std::string& v) {
          auto rates = channel::SendRates::Parse(v);
@@ -457,6 +472,10 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
       return Status::InvalidArgument(origin[key] + s.message());
     }
   }
+  if (config.send_retry_min > config.send_retry_max) {
+    return Status::InvalidArgument(
+        "configuration: PARLEY_SEND_RETRY_MIN must not exceed PARLEY_SEND_RETRY_MAX");
+  }
   if (config.public_url.empty()) {
     config.public_url = "http://" + config.listen_host + ":" + std::to_string(config.listen_port);
   }
@@ -512,6 +531,9 @@ std::string Config::Describe() const {
       << " sender_threads=" << sender_threads
       << " send_max_age=" << std::chrono::duration_cast<std::chrono::seconds>(send_max_age).count()
       << "s"
+      << " send_retry="
+      << std::chrono::duration_cast<std::chrono::milliseconds>(send_retry_min).count() << "ms.."
+      << std::chrono::duration_cast<std::chrono::milliseconds>(send_retry_max).count() << "ms"
       << " send_rate=" << (send_rate.empty() ? "(defaults)" : send_rate)
       << " send_instances=" << send_instances
       << " signature_check=" << (validate_signature ? "on" : "OFF")

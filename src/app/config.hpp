@@ -51,8 +51,12 @@ struct Config {
   // The outbox sender (docs/delivery.md, "The sender").
   int sender_threads = 4;                          // PARLEY_SENDER_THREADS
   Duration send_max_age = std::chrono::hours(10);  // PARLEY_SEND_MAX_AGE
-  std::string send_rate;                           // PARLEY_SEND_RATE (parsed)
-  int send_instances = 1;                          // PARLEY_SEND_INSTANCES
+  // Backoff between tries of a message Twilio did not take: the first delay, doubling up to
+  // the last (PARLEY_SEND_RETRY_MIN, PARLEY_SEND_RETRY_MAX).
+  Duration send_retry_min = std::chrono::seconds(2);
+  Duration send_retry_max = std::chrono::minutes(10);
+  std::string send_rate;   // PARLEY_SEND_RATE (parsed)
+  int send_instances = 1;  // PARLEY_SEND_INSTANCES
   std::string secret_key;
   std::string flows_dir = "flows";
   std::string start_flow;  // flow started for a contact with no session; empty: none

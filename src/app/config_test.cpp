@@ -294,6 +294,30 @@ TEST_F(ConfigTest, SenderThreadsRatesInstancesAndMaxAge) {
   }
 }
 
+// Issue 9: the sender's backoff is configurable (tests use milliseconds to stay fast).
+TEST_F(ConfigTest, SendRetryBoundsAreDurationsAndTheFirstIsNotAboveTheLast) {
+  auto c = LoadConfig({}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->send_retry_min, std::chrono::seconds(2));
+  EXPECT_EQ(c->send_retry_max, std::chrono::minutes(10));
+  c = LoadConfig({{"PARLEY_SEND_RETRY_MIN", "20ms"}, {"PARLEY_SEND_RETRY_MAX", "1m"}}, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->send_retry_min, std::chrono::milliseconds(20));
+  EXPECT_EQ(c->send_retry_max, std::chrono::minutes(1));
+  EXPECT_THAT(c->Describe(), HasSubstr("send_retry=20ms..60000ms"));
+  for (const auto& [key, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"PARLEY_SEND_RETRY_MIN", "5ms"},
+                                                        {"PARLEY_SEND_RETRY_MIN", "soon"},
+                                                        {"PARLEY_SEND_RETRY_MAX", "25h"}}) {
+    c = LoadConfig({{key, bad}}, "");
+    ASSERT_FALSE(c.ok()) << key << "=" << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr(key)) << bad;
+  }
+  c = LoadConfig({{"PARLEY_SEND_RETRY_MIN", "2m"}, {"PARLEY_SEND_RETRY_MAX", "1m"}}, "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_SEND_RETRY_MIN"));
+}
+
 }  // namespace
 }  // namespace parley::app
 

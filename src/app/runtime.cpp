@@ -143,6 +143,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   sender_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
   sender_options.threads = config.sender_threads;
   sender_options.max_age = config.send_max_age;
+  sender_options.first_retry = config.send_retry_min;
+  sender_options.max_retry = config.send_retry_max;
   sender_options.instances = config.send_instances;
   // A send may take the whole request timeout; the lease leaves room for several.
   sender_options.send_timeout = std::chrono::milliseconds(config.twilio_timeout_ms);

@@ -26,9 +26,9 @@ struct OutboundMessage {
 };
 
 struct SendResult {
-  // The message's status after this send: sent (the provider accepted it), simulated (the
-  // dry-run channel), failed (refused for good, with `error_code`), or a later status when
-  // the provider already reports one.
+  // The message's status after this send: the provider's status as it gave it (Twilio:
+  // queued, or accepted through a Messaging Service, or a later one), simulated (the dry-run
+  // channel), or failed (refused for good, with `error_code`).
   store::MessageStatus status = store::MessageStatus::kSent;
   std::string provider_sid;     // the provider's id for the message, if any
   std::string error_code;       // the provider's error code on a final failure ("21211")

@@ -252,6 +252,7 @@ OutboxSender::Disposition OutboxSender::SendOne(const Job& job) {
   message.body = item.body;
   message.media = item.media;
   message.content_sid = item.content_sid;
+  message.content_variables = item.content_variables;
   const auto started = SteadyClock::now();
   const SendOutcome sent = channel_.Send(message);
   if (metrics_) {
@@ -285,6 +286,7 @@ OutboxSender::Disposition OutboxSender::Judge(const store::OutboxItem& item,
     if (sent->status == store::MessageStatus::kFailed) {
       d.effect = EffectOf(sent->error_code);
       d.contact_id = item.contact_id;
+      d.finished_at = now;
       if (options_.log) {
         options_.log("outbox: " + Describe(item) + " refused by the provider, error " +
                      (sent->error_code.empty() ? std::string("(none)") : sent->error_code));

@@ -12,9 +12,10 @@
 //   until the message is `max_age` old (or `max_attempts`); then it is failed ("expired").
 // - Rates: a SendPacer spaces each sender's messages at its rate, times 1/`instances` (each
 //   of several instances on one database takes its share).
-// - Refusals that say something about the contact (21610 opted out, 21211/21614 invalid
-//   address, 63016 WhatsApp window closed) change the contact and fail its other queued
-//   messages, in the finishing transaction. A message to a contact that is not active, or a
+// - Refusals that say something about the contact (21610 opted out, which also ends the
+//   contact's session as STOP does; 21211/21614 invalid address; 63016 WhatsApp window
+//   closed) change the contact and fail its other queued messages, in the finishing
+//   transaction. A message to a contact that is not active, or a
 //   free-form WhatsApp message outside the 24-hour window, is failed without being sent.
 //
 // Wake() after a commit that queued messages; otherwise the sender polls every

@@ -77,6 +77,19 @@ constexpr char kFinishFlow[] = R"({
 
 // Issue 9: a flow that reacts to a failed delivery of its question (delivery_failed), and
 // answers any reply (an `always` edge a delivery failure must not take).
+// A WhatsApp template beside a free-form message (issue 9 item 1).
+constexpr char kCardFlow[] = R"({
+  "flow": "card",
+  "triggers": ["CARD"],
+  "states": [
+    {"name": "SENT", "enter": [
+      {"send": {"text": "card for {{contact.name}}",
+                "template": {"content_sid": "HX0123456789abcdef0123456789abcdef",
+                             "variables": {"1": "{{contact.name}}", "2": "9:00"}}}},
+      {"send": "plain"}]}
+  ]
+})";
+
 constexpr char kReachFlow[] = R"({
   "flow": "reach",
   "triggers": ["REACH"],
@@ -157,6 +170,7 @@ void ConversationTest::SetUp() {
   compile(kBadStartFlow, "badstart");
   compile(kFinishFlow, "finish");
   compile(kReachFlow, "reach");
+  compile(kCardFlow, "card");
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_OK_AND_ASSIGN(catalog_, FlowCatalog::Build(std::move(flows)));
 }

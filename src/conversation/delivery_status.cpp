@@ -9,16 +9,20 @@ using store::MessageStatus;
 // delivery status at all.
 std::optional<int> ProgressRank(MessageStatus s) {
   switch (s) {
-    case MessageStatus::kQueued:
+    case MessageStatus::kAccepted:
       return 1;
-    case MessageStatus::kSending:
+    case MessageStatus::kScheduled:
       return 2;
-    case MessageStatus::kSent:
+    case MessageStatus::kQueued:
       return 3;
-    case MessageStatus::kDelivered:
+    case MessageStatus::kSending:
       return 4;
-    case MessageStatus::kRead:
+    case MessageStatus::kSent:
       return 5;
+    case MessageStatus::kDelivered:
+      return 6;
+    case MessageStatus::kRead:
+      return 7;
     case MessageStatus::kReceived:
     case MessageStatus::kUndelivered:
     case MessageStatus::kFailed:
@@ -33,7 +37,9 @@ std::optional<int> ProgressRank(MessageStatus s) {
 }  // namespace
 
 std::optional<MessageStatus> ParseDeliveryStatus(std::string_view s) {
-  if (s == "accepted" || s == "scheduled" || s == "queued") return MessageStatus::kQueued;
+  if (s == "accepted") return MessageStatus::kAccepted;
+  if (s == "scheduled") return MessageStatus::kScheduled;
+  if (s == "queued") return MessageStatus::kQueued;
   if (s == "sending") return MessageStatus::kSending;
   if (s == "sent") return MessageStatus::kSent;
   if (s == "delivered") return MessageStatus::kDelivered;

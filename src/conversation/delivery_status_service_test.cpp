@@ -93,6 +93,23 @@ TEST_P(DeliveryStatusServiceTest, StatusesMoveOnlyForwardWhateverTheOrder) {
   EXPECT_EQ(Counted("stale"), 3);
 }
 
+// Issue 9 item 2: a message recorded with a Messaging Service's "accepted" (Twilio's answer,
+// as given) moves on with the callbacks that follow, "queued" included; none moves it back.
+TEST_P(DeliveryStatusServiceTest, AnAcceptedMessageMovesForwardWithLaterCallbacks) {
+  Replies(Sms(kAna, "TALLY"));
+  auto claimed = store_->ClaimOutbox(kT0 + std::chrono::hours(1), 100, std::chrono::seconds(30));
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
+  const std::string sid = NewSid();
+  ASSERT_OK(store_->FinishOutbox((*claimed)[0].id, MessageStatus::kAccepted, sid, ""));
+  EXPECT_EQ(BySid(sid).status, MessageStatus::kAccepted);
+  EXPECT_EQ(Apply(kAna, sid, MessageStatus::kQueued), DeliveryUpdate::kApplied);
+  EXPECT_EQ(Apply(kAna, sid, MessageStatus::kAccepted), DeliveryUpdate::kStale);
+  EXPECT_EQ(Apply(kAna, sid, MessageStatus::kSent), DeliveryUpdate::kApplied);
+  EXPECT_EQ(Apply(kAna, sid, MessageStatus::kQueued), DeliveryUpdate::kStale);
+  EXPECT_EQ(Apply(kAna, sid, MessageStatus::kDelivered), DeliveryUpdate::kApplied);
+  EXPECT_EQ(BySid(sid).status, MessageStatus::kDelivered);
+}
+
 TEST_P(DeliveryStatusServiceTest, AFailureIsFinalAndItsErrorCodeIsKept) {
   Replies(Sms(kAna, "TALLY"));
   const std::string sid = SendAll().at(0);

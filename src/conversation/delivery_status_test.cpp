@@ -10,8 +10,8 @@ using store::MessageStatus;
 
 TEST(DeliveryStatusTest, TwilioStatusesMapToStoredOnes) {
   EXPECT_EQ(ParseDeliveryStatus("queued"), MessageStatus::kQueued);
-  EXPECT_EQ(ParseDeliveryStatus("accepted"), MessageStatus::kQueued);
-  EXPECT_EQ(ParseDeliveryStatus("scheduled"), MessageStatus::kQueued);
+  EXPECT_EQ(ParseDeliveryStatus("accepted"), MessageStatus::kAccepted);
+  EXPECT_EQ(ParseDeliveryStatus("scheduled"), MessageStatus::kScheduled);
   EXPECT_EQ(ParseDeliveryStatus("sending"), MessageStatus::kSending);
   EXPECT_EQ(ParseDeliveryStatus("sent"), MessageStatus::kSent);
   EXPECT_EQ(ParseDeliveryStatus("delivered"), MessageStatus::kDelivered);
@@ -28,6 +28,14 @@ TEST(DeliveryStatusTest, TwilioStatusesMapToStoredOnes) {
 
 TEST(DeliveryStatusTest, ProgressOnlyMovesForward) {
   EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kQueued, MessageStatus::kSending));
+  // Issue 9 item 2: a Messaging Service's "accepted" (as Twilio's answer gave it) moves on to
+  // "queued" and later; nothing moves back to it.
+  EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kAccepted, MessageStatus::kQueued));
+  EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kAccepted, MessageStatus::kScheduled));
+  EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kScheduled, MessageStatus::kQueued));
+  EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kAccepted, MessageStatus::kFailed));
+  EXPECT_FALSE(DeliveryStatusMayMove(MessageStatus::kQueued, MessageStatus::kAccepted));
+  EXPECT_FALSE(DeliveryStatusMayMove(MessageStatus::kSending, MessageStatus::kScheduled));
   EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kQueued, MessageStatus::kDelivered));
   EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kSent, MessageStatus::kDelivered));
   EXPECT_TRUE(DeliveryStatusMayMove(MessageStatus::kDelivered, MessageStatus::kRead));

@@ -35,7 +35,8 @@ struct InboundMessage {
 
 // Start `flow_id` for the contact (parley start, the admin), ending their active session
 // first (status "ended", reason "restarted"). Fails with FailedPrecondition when the contact
-// opted out or the flow's start fails, NotFound for an unknown flow; a refused start changes
+// is not active (the message says why: opted out, invalid address, blocked) or the flow's
+// start fails, NotFound for an unknown flow; a refused start changes
 // nothing, except that a contact seen for the first time is recorded (the pipeline locks, and
 // so creates, every contact of a batch before its events run).
 struct StartFlow {
@@ -80,6 +81,7 @@ struct Event {
 struct Reply {
   std::string body;
   std::vector<std::string> media;
+  std::string content_sid;  // a WhatsApp template (always queued, never inline); empty: none
 };
 
 // What a DeliveryStatus event did.

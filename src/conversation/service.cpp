@@ -23,6 +23,23 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
+// Why a conversation cannot be started with a contact of this status; none for an active one.
+std::optional<std::string> StartRefusal(store::ContactStatus status) {
+  switch (status) {
+    case store::ContactStatus::kActive:
+      return std::nullopt;
+    case store::ContactStatus::kOptedOut:
+      return "the contact has opted out (status opted_out: STOP, or Twilio's 21610); they "
+             "must send START first";
+    case store::ContactStatus::kInvalid:
+      return "the contact's address is invalid (status invalid: Twilio refused it with 21211 "
+             "or 21614); nothing is sent to it until the contact sends START";
+    case store::ContactStatus::kBlocked:
+      return "the contact is blocked (status blocked) by an operator";
+  }
+  return "the contact is not active";
+}
+
 flow::Contact ToFlowContact(const store::ContactRecord& c) {
   flow::Contact out;
   out.phone = c.phone;
@@ -143,32 +160,60 @@ Result<Applied> Service::Apply(store::Transaction& tx, const Event& event, TimeP
   return std::move(cx.applied);
 }
 
+namespace {
+// The template's variables as Twilio's ContentVariables: a JSON object of strings.
+std::string ContentVariablesJson(const std::map<std::string, std::string>& variables) {
+  if (variables.empty()) {
+    return "";
+  }
+  json::Object o;
+  for (const auto& [name, value] : variables) {
+    o.emplace_back(ToStorableText(name), ToStorableText(value));
+  }
+  return json::Serialize(json::Value(std::move(o)));
+}
+}  // namespace
+
 Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
-                        const std::string& text, const std::vector<std::string>& media) const {
+                        const flow::SendEffect& send) const {
+  // A WhatsApp template (docs/flow-format.md, "WhatsApp templates") goes to WhatsApp
+  // contacts only, as one message with the text kept for the record (Twilio gets ContentSid
+  // and ContentVariables instead of Body). TwiML cannot carry a template, so it is always
+  // queued for the REST sender, even when the event answers inline. An SMS contact gets the
+  // text and media, and nothing for a send that has only a template.
+  if (!send.content_sid.empty() && cx.contact.channel == "whatsapp") {
+    store::MessageRecord m = OutboundRecord(cx, session);
+    m.body = ToStorableText(send.text);
+    for (const std::string& url : send.media) {
+      m.media.push_back(ToStorableText(url));
+    }
+    m.content_sid = ToStorableText(send.content_sid);
+    m.content_variables = ContentVariablesJson(send.content_variables);
+    if (cx.event.reply_mode != ReplyMode::kInline) {
+      cx.applied.outcome.replies.push_back({m.body, m.media, m.content_sid});
+    }
+    m.status = store::MessageStatus::kQueued;
+    cx.applied.queued = true;
+    return cx.tx.EnqueueOutbound(m);
+  }
+  if (send.text.empty() && send.media.empty()) {
+    return Status::Ok();  // a template-only send to an SMS contact
+  }
   // A text over Twilio's 1,600 characters becomes several messages, in order, each its own
   // outbox row (or TwiML <Message>); media go with the first (docs/delivery.md).
   // What a script builds may hold U+0000 (or, from C++ handlers, ill-formed UTF-8): the
   // inline answer carries the text as stored, so a retry's answer (read back from the store)
   // is the same (common/utf8.hpp, ToStorableText).
-  const std::vector<std::string> parts = twilio::SplitBody(ToStorableText(text));
+  const std::vector<std::string> parts = twilio::SplitBody(ToStorableText(send.text));
   for (size_t i = 0; i < parts.size(); ++i) {
-    store::MessageRecord m;
-    m.contact_id = cx.contact.id;
-    if (session.id != 0) {
-      m.session_id = session.id;
-    }
-    m.direction = store::MessageRecord::Direction::kOutbound;
-    m.from = cx.reply_from;
-    m.to = cx.contact.address;
+    store::MessageRecord m = OutboundRecord(cx, session);
     m.body = parts[i];
     if (i == 0) {
-      for (const std::string& url : media) {
+      for (const std::string& url : send.media) {
         m.media.push_back(ToStorableText(url));
       }
     }
-    m.created_at = cx.now;
-    m.reply_to = cx.inbound_id;
-    cx.applied.outcome.replies.push_back({m.body, m.media});
+    cx.applied.outcome.replies.push_back({m.body, m.media, ""});
     if (cx.event.reply_mode == ReplyMode::kInline) {
       m.status = store::MessageStatus::kTwiml;
       PARLEY_RETURN_IF_ERROR(cx.tx.RecordOutbound(m));
@@ -179,6 +224,21 @@ Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
     PARLEY_RETURN_IF_ERROR(cx.tx.EnqueueOutbound(m));
   }
   return Status::Ok();
+}
+
+store::MessageRecord Service::OutboundRecord(const EventContext& cx,
+                                             const store::SessionRecord& session) {
+  store::MessageRecord m;
+  m.contact_id = cx.contact.id;
+  if (session.id != 0) {
+    m.session_id = session.id;
+  }
+  m.direction = store::MessageRecord::Direction::kOutbound;
+  m.from = cx.reply_from;
+  m.to = cx.contact.address;
+  m.created_at = cx.now;
+  m.reply_to = cx.inbound_id;
+  return m;
 }
 
 Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
@@ -279,7 +339,7 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
     // Every effect kind is named: a new one does not compile until it is handled here.
     Status s = std::visit(
         Overloaded{
-            [&](const flow::SendEffect& e) { return Deliver(cx, session, e.text, e.media); },
+            [&](const flow::SendEffect& e) { return Deliver(cx, session, e); },
             [&](const flow::TimerSetEffect& e) {
               cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(e.due), e.due);
               return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep});
@@ -364,8 +424,8 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
         store::ContactStatus::kActive;  // Twilio itself confirms the opt-in on the carrier side
   } else if (cx.contact.status == store::ContactStatus::kActive) {
     if (compliance == ComplianceKind::kHelp) {
-      PARLEY_RETURN_IF_ERROR(
-          Deliver(cx, session.value_or(store::SessionRecord{}), options_.help_text, {}));
+      PARLEY_RETURN_IF_ERROR(Deliver(cx, session.value_or(store::SessionRecord{}),
+                                     flow::SendEffect{options_.help_text, {}, "", {}}));
     } else {
       const auto catalog = flows_();
       std::shared_ptr<const flow::Flow> flow;
@@ -423,7 +483,10 @@ Status Service::AnswerRepeat(EventContext& cx, const InboundMessage& message) co
     return replies.status();
   }
   for (store::MessageRecord& m : *replies) {
-    cx.applied.outcome.replies.push_back({std::move(m.body), std::move(m.media)});
+    if (!m.content_sid.empty()) {
+      continue;  // a WhatsApp template: queued, never part of the inline answer
+    }
+    cx.applied.outcome.replies.push_back({std::move(m.body), std::move(m.media), ""});
   }
   return Status::Ok();
 }
@@ -434,10 +497,8 @@ Status Service::Apply(EventContext& cx, const StartFlow& start) const {
   if (flow == nullptr) {
     return Status::NotFound("no flow with id '" + start.flow_id + "' is loaded");
   }
-  if (cx.contact.status != store::ContactStatus::kActive) {
-    return Status::FailedPrecondition("the contact has opted out (status " +
-                                      std::string(store::ContactStatusName(cx.contact.status)) +
-                                      "); they must send START first");
+  if (const auto refusal = StartRefusal(cx.contact.status)) {
+    return Status::FailedPrecondition(*refusal);
   }
   cx.reply_from = cx.contact.channel == "whatsapp" ? options_.whatsapp_from : options_.sms_from;
   auto active = cx.tx.ActiveSession(cx.contact.id);

@@ -90,8 +90,12 @@ class Service {
   Status EndFlowRemoved(EventContext& cx, store::SessionRecord& session) const;
   Status RunStep(EventContext& cx, const flow::Flow& flow, store::SessionRecord& session,
                  const flow::Event& event, bool starting) const;
-  Status Deliver(EventContext& cx, const store::SessionRecord& session, const std::string& text,
-                 const std::vector<std::string>& media) const;
+  // Queues (or, inline, records) what one `send` produced: split into parts, or a WhatsApp
+  // template as one queued message.
+  Status Deliver(EventContext& cx, const store::SessionRecord& session,
+                 const flow::SendEffect& send) const;
+  static store::MessageRecord OutboundRecord(const EventContext& cx,
+                                             const store::SessionRecord& session);
   static Status EndSession(store::Transaction& tx, store::SessionRecord& s,
                            flow::SessionStatus status, const std::string& reason, TimePoint now);
 

@@ -17,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr char kOptInQuestion[] =
     "Hi! This is your daily blood sugar check-in. Would you like a message every morning? "
@@ -389,6 +390,64 @@ TEST_P(ServiceTest, StartFlowOnWhatsAppSendsFromTheWhatsAppNumber) {
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].from, kOurWhatsApp);
   EXPECT_FALSE(Contact(kAna).has_value());  // the sms contact is another contact
+}
+
+// Issue 9 item 1: a flow's WhatsApp template becomes one queued message carrying the
+// ContentSid and the rendered ContentVariables (a JSON object text), beside the free-form
+// messages; an SMS contact gets the text and no template.
+TEST_P(ServiceTest, AWhatsAppTemplateIsQueuedWithItsRenderedVariables) {
+  ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(WhatsApp(kAna, "CARD", "Ana")));
+  ASSERT_EQ(outcome.replies.size(), 2u);
+  EXPECT_EQ(outcome.replies[0].content_sid, "HX0123456789abcdef0123456789abcdef");
+  const auto messages = Messages("whatsapp:+14155550101");
+  ASSERT_EQ(messages.size(), 3u);  // the inbound CARD, the template, "plain"
+  EXPECT_EQ(messages[1].body, "card for Ana");
+  EXPECT_EQ(messages[1].content_sid, "HX0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(messages[1].content_variables, R"({"1":"Ana","2":"9:00"})");
+  EXPECT_EQ(messages[1].status, store::MessageStatus::kQueued);
+  EXPECT_EQ(messages[2].body, "plain");
+  EXPECT_EQ(messages[2].content_sid, "");
+
+  EXPECT_THAT(Replies(Sms(kBob, "CARD")), ElementsAre("card for ", "plain"));
+  for (const auto& m : Messages(kBob)) {
+    EXPECT_EQ(m.content_sid, "") << m.body;
+  }
+}
+
+// Issue 9 item 1: TwiML cannot carry a template, so in inline mode the template is queued
+// for the REST sender and only the free-form reply is answered inline, on a retry as well.
+TEST_P(ServiceTest, AnInlineAnswerLeavesTheTemplateQueued) {
+  Event card = WhatsApp(kAna, "CARD", "Ana");
+  card.reply_mode = ReplyMode::kInline;
+  Event retry = card;
+  EXPECT_THAT(Replies(std::move(card)), ElementsAre("plain"));
+  ASSERT_OK_AND_ASSIGN(Outcome repeat, Run(std::move(retry)));
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_THAT(Bodies(repeat), ElementsAre("plain"));
+  const auto messages = Messages("whatsapp:+14155550101");
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[1].content_sid, "HX0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(messages[1].status, store::MessageStatus::kQueued);
+  EXPECT_EQ(messages[2].status, store::MessageStatus::kTwiml);
+  EXPECT_THAT(Counts(), HasSubstr("outbox=1"));
+}
+
+// Issue 9 item 3: a start refused for an invalid address says so, not "opted out".
+TEST_P(ServiceTest, StartFlowRefusesAnInvalidAddressSayingSo) {
+  EXPECT_THAT(Replies(Sms(kAna, "JOIN")), ElementsAre(kOptInQuestion));
+  {
+    auto contact = Contact(kAna);
+    ASSERT_TRUE(contact.has_value());
+    contact->status = store::ContactStatus::kInvalid;  // as Twilio's 21211 leaves it
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->UpdateContact(*contact));
+    ASSERT_OK(txn->Commit());
+  }
+  auto refused = Run(StartEvent(kAna, "checkin"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("invalid"));
+  EXPECT_THAT(refused.status().message(), Not(HasSubstr("opted out")));
 }
 
 TEST_P(ServiceTest, StartFlowRefusesAnOptedOutContactAndAnUnknownFlowChangingNothing) {

@@ -38,7 +38,8 @@ constexpr std::pair<MessageStatus, const char*> kMessageStatuses[] = {
     {MessageStatus::kDelivered, "delivered"}, {MessageStatus::kUndelivered, "undelivered"},
     {MessageStatus::kFailed, "failed"},       {MessageStatus::kRead, "read"},
     {MessageStatus::kSimulated, "simulated"}, {MessageStatus::kTwiml, "twiml"},
-    {MessageStatus::kCanceled, "canceled"},
+    {MessageStatus::kCanceled, "canceled"},   {MessageStatus::kAccepted, "accepted"},
+    {MessageStatus::kScheduled, "scheduled"},
 };
 
 }  // namespace

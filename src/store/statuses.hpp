@@ -24,9 +24,11 @@ std::optional<ContactStatus> ParseContactStatus(std::string_view name);
 // a status: conversation/delivery_status.hpp.
 enum class MessageStatus {
   kReceived,     // "received": inbound
-  kQueued,       // "queued": in the outbox
+  kQueued,       // "queued": in the outbox, or (with a provider sid) queued at Twilio
+  kAccepted,     // "accepted": a Messaging Service took it (Twilio's first status there)
+  kScheduled,    // "scheduled": Twilio holds it for a scheduled send
   kSending,      // "sending"
-  kSent,         // "sent": the provider accepted it
+  kSent,         // "sent": the carrier has it
   kDelivered,    // "delivered"
   kUndelivered,  // "undelivered"
   kFailed,       // "failed": not sent, for good

@@ -81,6 +81,11 @@ struct MessageRecord {
   // answered with the same replies (Transaction::RepliesTo). Empty for messages parley
   // started, and for replies recorded before schema version 3.
   std::optional<int64_t> reply_to;
+  // Outbound only: a WhatsApp template sent instead of the body (Twilio's ContentSid, "HX" +
+  // 32 hex) and its rendered variables as a JSON object text ({"1":"Ana"}); both empty for
+  // a free-form message (and for every message before schema version 5).
+  std::string content_sid;
+  std::string content_variables;
 };
 
 // An outbound message waiting for delivery.
@@ -99,9 +104,10 @@ struct OutboxItem {
   // free-form WhatsApp message outside the 24-hour window, is failed, not sent.
   ContactStatus contact_status = ContactStatus::kActive;
   std::optional<TimePoint> last_inbound_at;
-  // A WhatsApp template to send instead of the body. Not stored yet (the flow format has no
-  // way to name one): always empty from ClaimOutbox.
+  // A WhatsApp template to send instead of the body, and its variables (a JSON object
+  // text), as EnqueueOutbound stored them from the MessageRecord; empty: free-form.
   std::string content_sid;
+  std::string content_variables;
 };
 
 // What a delivery's final answer means for its contact, applied in the finishing transaction.
@@ -120,9 +126,12 @@ struct OutboxDelivery {
   std::string error_code;
   // With an effect: the contact's status changes (kOptOut, kInvalid; only an "active"
   // contact's) and the contact's other queued messages fail (error code kErrorOptedOut,
-  // kErrorInvalidAddress or kErrorWindowClosed) and leave the outbox.
+  // kErrorInvalidAddress or kErrorWindowClosed) and leave the outbox. kOptOut also ends the
+  // contact's active session as the contact's STOP does (status and end reason "opted_out",
+  // ended at `finished_at`, its timers removed).
   ContactEffect effect = ContactEffect::kNone;
-  int64_t contact_id = 0;  // needed with an effect
+  int64_t contact_id = 0;   // needed with an effect
+  TimePoint finished_at{};  // when the answer came: a session an opt-out ends ends then
 };
 
 // The outbox at a glance, for the depth and oldest-age gauges.

@@ -182,6 +182,9 @@ struct TwilioRestStandin::Impl {
   void Serve(tcp::socket& socket, int connection);
   Answer Handle(const StandinRequest& request);
   Answer Create(const StandinRequest& request);
+  // The statuses Twilio would report for a message it created, after its 201.
+  std::vector<CallbackStep> Fate(const twilio::Form& form);
+  std::optional<StandinFault> NextFault();
 
   const TwilioRestStandinOptions options;
   asio::io_context ioc;
@@ -198,7 +201,13 @@ struct TwilioRestStandin::Impl {
   std::string retry_after = "1";
   std::chrono::milliseconds slow_delay{2000};
   std::set<std::string> blocked;
+  double fault_rate = 0;
+  int faults_injected = 0;
+  std::vector<StandinFault> random_faults;
+  std::map<std::string, std::chrono::steady_clock::time_point> wrote_at;  // WhatsApp windows
   std::vector<StandinRequest> requests;
+  StatusCallbackSender callbacks{{options.auth_token, options.account_sid, options.callback_delay,
+                                  options.reorder_callbacks, options.duplicate_callbacks}};
   std::mt19937_64 random{std::random_device{}()};
 
   std::string NewSid(std::string_view prefix) {
@@ -264,6 +273,37 @@ void TwilioRestStandin::Block(const std::string& to) {
   impl_->blocked.insert(to);
 }
 
+void TwilioRestStandin::SetFaultRate(double rate, std::vector<StandinFault> faults) {
+  std::lock_guard lock(impl_->mu);
+  impl_->fault_rate = faults.empty() ? 0 : rate;
+  impl_->random_faults = std::move(faults);
+}
+
+void TwilioRestStandin::OpenWhatsAppWindow(const std::string& to) {
+  std::lock_guard lock(impl_->mu);
+  impl_->wrote_at[to] = std::chrono::steady_clock::now();
+}
+
+void TwilioRestStandin::CloseWhatsAppWindow(const std::string& to) {
+  std::lock_guard lock(impl_->mu);
+  impl_->wrote_at.erase(to);
+}
+
+void TwilioRestStandin::SendCallbacksTo(const std::string& host, uint16_t port) {
+  impl_->callbacks.SetTarget(host, port);
+}
+
+bool TwilioRestStandin::WaitForCallbacks(std::chrono::milliseconds timeout) const {
+  return impl_->callbacks.WaitIdle(timeout);
+}
+
+std::vector<SentCallback> TwilioRestStandin::callbacks() const { return impl_->callbacks.sent(); }
+
+int TwilioRestStandin::faults_injected() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->faults_injected;
+}
+
 std::vector<StandinRequest> TwilioRestStandin::requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->requests;
@@ -326,6 +366,53 @@ void TwilioRestStandin::Stop() {
   }
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->callbacks.Stop();
+}
+
+std::optional<StandinFault> TwilioRestStandin::Impl::NextFault() {
+  std::lock_guard lock(mu);
+  if (!faults.empty()) {
+    const StandinFault f = faults.front();
+    faults.pop_front();
+    ++faults_injected;
+    return f;
+  }
+  if (fault_rate > 0 && std::uniform_real_distribution<double>(0, 1)(random) < fault_rate) {
+    ++faults_injected;
+    return random_faults[random() % random_faults.size()];
+  }
+  return std::nullopt;
+}
+
+std::vector<CallbackStep> TwilioRestStandin::Impl::Fate(const twilio::Form& f) {
+  const std::string to(f.Get("To"));
+  if (options.whatsapp_window && IsWhatsApp(to) && !f.Has("ContentSid")) {
+    std::lock_guard lock(mu);
+    const auto wrote = wrote_at.find(to);
+    if (wrote == wrote_at.end() ||
+        std::chrono::steady_clock::now() - wrote->second >= std::chrono::hours(24)) {
+      return {{"failed", "63016"}};
+    }
+  }
+  static const std::map<std::string, CallbackStep> kDeliveryFailures = {
+      {"+15005550010", {"undelivered", "30003"}},
+      {"+15005550011", {"undelivered", "30005"}},
+      {"+15005550012", {"failed", "30008"}},
+  };
+  if (const auto it = kDeliveryFailures.find(std::string(Number(to)));
+      it != kDeliveryFailures.end()) {
+    if (it->second.status == "failed") {
+      return {it->second};
+    }
+    return {{"sent", ""}, it->second};
+  }
+  std::vector<CallbackStep> steps;
+  if (f.Has("MessagingServiceSid")) {
+    steps.push_back({"queued", ""});
+  }
+  steps.push_back({"sent", ""});
+  steps.push_back({"delivered", ""});
+  return steps;
 }
 
 void TwilioRestStandin::Impl::AcceptLoop() {
@@ -377,15 +464,13 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
       }
     }
 
-    std::optional<StandinFault> fault;
+    const std::optional<StandinFault> fault = NextFault();
+    record.faulted = fault.has_value();
+    record.slow = fault == StandinFault::kSlow;
     std::string retry_after_value;
     std::chrono::milliseconds delay{0};
     {
       std::lock_guard lock(mu);
-      if (!faults.empty()) {
-        fault = faults.front();
-        faults.pop_front();
-      }
       retry_after_value = retry_after;
       delay = slow_delay;
     }
@@ -414,6 +499,15 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
     }
     record.status = answer.status;
     record.sid = answer.sid;
+    if (!answer.sid.empty() && record.form.Has("StatusCallback")) {
+      // Through a Messaging Service Twilio picks the sender; its callbacks name it.
+      std::string from(record.form.Get("From"));
+      if (from.empty() && !options.owned_numbers.empty()) {
+        from = *options.owned_numbers.begin();
+      }
+      callbacks.Schedule(std::string(record.form.Get("StatusCallback")), answer.sid, from,
+                         std::string(record.form.Get("To")), Fate(record.form));
+    }
     {
       std::lock_guard lock(mu);
       requests.push_back(std::move(record));

@@ -20,7 +20,17 @@
 //   `num_segments` computed for GSM-7 or UCS-2, `error_code` null).
 // - Errors: Twilio's JSON {"code", "message", "more_info", "status"}.
 // - Faults on demand for the next requests (any path): 500, 429 with Retry-After, an
-//   answer slower than the client waits, a connection closed without an answer.
+//   answer slower than the client waits, a connection closed without an answer; or, with
+//   SetFaultRate, each request faulted at random.
+// - WhatsApp's 24-hour window per contact: a free-form message (no ContentSid) to a WhatsApp
+//   contact who has not written within 24 hours (OpenWhatsAppWindow says they did) is created,
+//   then fails with 63016 in its status callback, as Twilio does; a template always goes.
+// - Status callbacks (once SendCallbacksTo names where the server is): for each created
+//   message with a StatusCallback, signed posts of its later statuses, asynchronously
+//   (status_callback_sender.hpp): queued (through a Messaging Service only) → sent →
+//   delivered; for the stand-in's delivery magic numbers (`To` +15005550010 → undelivered
+//   30003, +15005550011 → undelivered 30005, +15005550012 → failed 30008) that failure
+//   instead; for a closed WhatsApp window failed 63016. Optionally reordered or duplicated.
 //
 // Every request is recorded (faulted ones too) with the connection it came on, so a test
 // can check what was sent, with which credentials, and whether connections were reused.
@@ -39,6 +49,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "test/support/status_callback_sender.hpp"
 #include "twilio/form.hpp"
 
 namespace parley::testing {
@@ -52,6 +63,12 @@ struct TwilioRestStandinOptions {
   // Senders the account owns: a `From` outside this set is 21606 (as Twilio answers for a
   // number that is not yours), except the magic test numbers.
   std::set<std::string> owned_numbers = {"+15005550006", "whatsapp:+14155238886"};
+  // Free-form WhatsApp messages outside the contact's 24-hour window fail (63016).
+  bool whatsapp_window = true;
+  // Status callbacks: the delay before the first and between steps; reordered; duplicated.
+  std::chrono::milliseconds callback_delay{100};
+  bool reorder_callbacks = false;
+  bool duplicate_callbacks = false;
 };
 
 // A request the stand-in received, and what it answered.
@@ -61,10 +78,12 @@ struct StandinRequest {
   std::string user;      // Basic auth user ("" without Basic auth)
   std::string password;  // Basic auth password
   std::string content_type;
-  twilio::Form form;   // the decoded body (empty if it did not decode)
-  int connection = 0;  // the connection it came on: 1, 2, ... in accept order
-  int status = 0;      // the answer's HTTP status; 0: none (the connection was dropped)
-  std::string sid;     // the created message's sid, when it was created
+  twilio::Form form;     // the decoded body (empty if it did not decode)
+  int connection = 0;    // the connection it came on: 1, 2, ... in accept order
+  int status = 0;        // the answer's HTTP status; 0: none (the connection was dropped)
+  std::string sid;       // the created message's sid, when it was created
+  bool faulted = false;  // an injected fault hit it
+  bool slow = false;     // the fault was kSlow: answered after the client's timeout, created
 };
 
 enum class StandinFault {
@@ -92,7 +111,23 @@ class TwilioRestStandin {
   void SetSlowDelay(std::chrono::milliseconds delay);  // default 2 s
   // Sends to `to` fail with 21610 from now on, as after a STOP.
   void Block(const std::string& to);
+  // From now on each request is faulted with probability `rate`, each fault drawn evenly
+  // from `faults` (after the faults injected with InjectFault). 0 turns it off.
+  void SetFaultRate(double rate, std::vector<StandinFault> faults);
+  // The WhatsApp contact `to` ("whatsapp:+1...") wrote now: free-form messages go for 24 h.
+  void OpenWhatsAppWindow(const std::string& to);
+  void CloseWhatsAppWindow(const std::string& to);
 
+  // Status callbacks go to the server listening on host:port (signed over each message's
+  // StatusCallback URL). Until this is called they wait.
+  void SendCallbacksTo(const std::string& host, uint16_t port);
+  // Waits up to `timeout` until every scheduled callback was posted; false on timeout.
+  bool WaitForCallbacks(std::chrono::milliseconds timeout) const;
+  // Every callback post so far, with the server's answer.
+  std::vector<SentCallback> callbacks() const;
+
+  // Faults drawn so far (a slow answer's request is recorded only once it is answered).
+  int faults_injected() const;
   // Every request so far, in arrival order (faulted ones included).
   std::vector<StandinRequest> requests() const;
   // The requests that created a message (answered 201), in order.

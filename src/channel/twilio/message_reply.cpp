@@ -32,25 +32,33 @@ int IntOf(std::string_view text) {
   return ec == std::errc() && end == text.data() + text.size() ? n : 0;
 }
 
+// Twilio's status as it gave it, so later status callbacks move it forward from there
+// (conversation/delivery_status.hpp).
 MessageStatus FromTwilioStatus(std::string_view s) {
-  if (s == "delivered") {
-    return MessageStatus::kDelivered;
+  static constexpr std::pair<std::string_view, MessageStatus> kAsGiven[] = {
+      {"queued", MessageStatus::kQueued},       {"accepted", MessageStatus::kAccepted},
+      {"scheduled", MessageStatus::kScheduled}, {"sending", MessageStatus::kSending},
+      {"sent", MessageStatus::kSent},           {"delivered", MessageStatus::kDelivered},
+      {"read", MessageStatus::kRead},           {"undelivered", MessageStatus::kUndelivered},
+      {"failed", MessageStatus::kFailed},
+  };
+  for (const auto& [name, status] : kAsGiven) {
+    if (s == name) {
+      return status;
+    }
   }
-  if (s == "read") {
-    return MessageStatus::kRead;
-  }
-  if (s == "undelivered") {
-    return MessageStatus::kUndelivered;
-  }
-  if (s == "failed" || s == "canceled") {
+  // canceled (of a send parley did not schedule): it will not go out.
+  if (s == "canceled") {
     return MessageStatus::kFailed;
   }
-  // queued, accepted, scheduled, sending, sent, and words Twilio may add: it has the message.
-  return MessageStatus::kSent;
+  // A word Twilio may add, or an unreadable body: Twilio has the message; say no more than
+  // that it was taken ("queued", the first status without a Messaging Service).
+  return MessageStatus::kQueued;
 }
 
 SendOutcome Accepted(std::string_view body) {
   SendResult result;
+  result.status = MessageStatus::kQueued;
   auto doc = json::Parse(body);
   if (!doc.ok() || !doc->is_object()) {
     return result;

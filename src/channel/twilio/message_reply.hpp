@@ -1,11 +1,12 @@
 // What Twilio's answer to "create a Message" means for parley. Pure.
 //
 //   2xx            accepted: the JSON message resource (`sid`, `status`, `error_code`,
-//                  `num_segments`, the counts as strings); status queued, accepted,
-//                  scheduled, sending or sent → "sent" (Twilio has it; status callbacks
-//                  report what follows); delivered, read, failed, undelivered as they are
-//                  (canceled → failed). An unreadable 2xx body is still "sent": Twilio
-//                  created the message, and sending it again would duplicate it.
+//                  `num_segments`, the counts as strings); the status as Twilio gave it
+//                  (queued, accepted, scheduled, sending, sent, delivered, read, failed,
+//                  undelivered; canceled → failed; a word parley does not know → queued):
+//                  status callbacks move it on from there. An unreadable 2xx body is still
+//                  taken ("queued", no sid): Twilio created the message, and sending it
+//                  again would duplicate it.
 //   429, 408, 5xx  kUnavailable (retry), with Retry-After when the answer had one.
 //   other 4xx      a final failure: SendResult{failed, error_code = Twilio's "code"} (e.g.
 //                  21211 invalid To, 21610 unsubscribed, 20003 bad credentials); without a

@@ -26,22 +26,28 @@ constexpr char kCreated[] =
 TEST(MessageReplyTest, ACreatedMessageIsSentWithTwiliosSidStatusAndSegments) {
   const SendOutcome out = InterpretMessageReply({201, kCreated, ""}, kNow);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(out->status, MessageStatus::kSent);
+  EXPECT_EQ(out->status, MessageStatus::kQueued);  // Twilio's word, not "sent"
   EXPECT_EQ(out->provider_sid, "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
   EXPECT_EQ(out->provider_status, "queued");
   EXPECT_EQ(out->segments, 1);
   EXPECT_EQ(out->error_code, "");
 }
 
-TEST(MessageReplyTest, TwiliosCreationStatusesMapToParleys) {
+// Issue 9 item 2: the status of Twilio's answer is recorded as Twilio gave it (it used to be
+// "sent" for all of queued, accepted, scheduled, sending), so the status callbacks that
+// follow move it forward from there.
+TEST(MessageReplyTest, TwiliosCreationStatusesAreKeptAsTwilioGaveThem) {
   auto status_of = [](const std::string& s) {
     return InterpretMessageReply({201, R"({"sid":"SM1","status":")" + s + R"("})", ""}, kNow)
         ->status;
   };
-  EXPECT_EQ(status_of("accepted"), MessageStatus::kSent);  // through a Messaging Service
-  EXPECT_EQ(status_of("scheduled"), MessageStatus::kSent);
-  EXPECT_EQ(status_of("sending"), MessageStatus::kSent);
+  EXPECT_EQ(status_of("queued"), MessageStatus::kQueued);
+  EXPECT_EQ(status_of("accepted"), MessageStatus::kAccepted);  // through a Messaging Service
+  EXPECT_EQ(status_of("scheduled"), MessageStatus::kScheduled);
+  EXPECT_EQ(status_of("sending"), MessageStatus::kSending);
   EXPECT_EQ(status_of("sent"), MessageStatus::kSent);
+  EXPECT_EQ(status_of("read"), MessageStatus::kRead);
+  EXPECT_EQ(status_of("a-new-word"), MessageStatus::kQueued);  // taken, nothing more known
   EXPECT_EQ(status_of("delivered"), MessageStatus::kDelivered);
   EXPECT_EQ(status_of("failed"), MessageStatus::kFailed);
   EXPECT_EQ(status_of("undelivered"), MessageStatus::kUndelivered);
@@ -55,7 +61,7 @@ TEST(MessageReplyTest, TwiliosCreationStatusesMapToParleys) {
 TEST(MessageReplyTest, AnUnreadableAcceptanceIsStillSentNotRetried) {
   const SendOutcome out = InterpretMessageReply({201, "<html>", ""}, kNow);
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->status, MessageStatus::kSent);
+  EXPECT_EQ(out->status, MessageStatus::kQueued);
   EXPECT_EQ(out->provider_sid, "");
 }
 

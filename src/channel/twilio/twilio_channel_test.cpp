@@ -73,7 +73,7 @@ TEST_F(TwilioChannelTest, SendsTheFormTwilioExpectsWithBasicAuthAndReadsTheCreat
   auto channel = Channel(Options());
   const SendOutcome out = channel->Send(Sms(kAna, "It's 9:00 + coffee?"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(out->status, MessageStatus::kSent);
+  EXPECT_EQ(out->status, MessageStatus::kQueued);
   EXPECT_EQ(out->provider_status, "queued");
   EXPECT_EQ(out->segments, 1);
 
@@ -101,7 +101,7 @@ TEST_F(TwilioChannelTest, AuthenticatesWithAnApiKeyWhenOneIsSet) {
   auto channel = Channel(o);
   const SendOutcome out = channel->Send(Sms(kAna, "Hi"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(out->status, MessageStatus::kSent);
+  EXPECT_EQ(out->status, MessageStatus::kQueued);
   ASSERT_EQ(standin_->created().size(), 1u);
   EXPECT_EQ(standin_->created()[0].user, o.api_key);
 }
@@ -153,7 +153,7 @@ TEST_F(TwilioChannelTest, WhatsAppAndMessagingServiceSendersReachTwilioAsConfigu
   auto channel = Channel(o);
   const SendOutcome sms = channel->Send(Sms(kAna, "Hi"));
   ASSERT_TRUE(sms.ok()) << sms.status().ToString();
-  EXPECT_EQ(sms->status, MessageStatus::kSent);
+  EXPECT_EQ(sms->status, MessageStatus::kAccepted);
   EXPECT_EQ(sms->provider_status, "accepted");
 
   OutboundMessage wa = Sms("whatsapp:+14155550101", "");
@@ -161,7 +161,7 @@ TEST_F(TwilioChannelTest, WhatsAppAndMessagingServiceSendersReachTwilioAsConfigu
   wa.content_variables = R"({"1":"Ana"})";
   const SendOutcome whatsapp = channel->Send(wa);
   ASSERT_TRUE(whatsapp.ok()) << whatsapp.status().ToString();
-  EXPECT_EQ(whatsapp->status, MessageStatus::kSent);
+  EXPECT_EQ(whatsapp->status, MessageStatus::kQueued);
 
   const auto created = standin_->created();
   ASSERT_EQ(created.size(), 2u);
@@ -190,7 +190,7 @@ TEST_F(TwilioChannelTest, ServerErrorsAndTooManyRequestsAreRetryableWithRetryAft
   EXPECT_EQ(*busy.retry_after, std::chrono::seconds(7));
 
   // Then Twilio takes it.
-  EXPECT_EQ(channel->Send(Sms(kAna, "Hi"))->status, MessageStatus::kSent);
+  EXPECT_EQ(channel->Send(Sms(kAna, "Hi"))->status, MessageStatus::kQueued);
   EXPECT_EQ(standin_->created().size(), 1u);
 }
 
@@ -208,7 +208,7 @@ TEST_F(TwilioChannelTest, AnAnswerSlowerThanTheTimeoutIsRetryableAndReturnsInTim
   EXPECT_THAT(out.status().message(), HasSubstr("timed out"));
   EXPECT_LT(elapsed, std::chrono::milliseconds(1200));
   // The next message goes out on a new connection.
-  EXPECT_EQ(channel->Send(Sms(kAna, "Again"))->status, MessageStatus::kSent);
+  EXPECT_EQ(channel->Send(Sms(kAna, "Again"))->status, MessageStatus::kQueued);
 }
 
 // A listener that never accepts, its backlog filled: further connection attempts get no
@@ -273,7 +273,7 @@ TEST_F(TwilioChannelTest, ADroppedConnectionOrNoServerIsRetryable) {
   const SendOutcome dropped = channel->Send(Sms(kAna, "Hi"));
   ASSERT_FALSE(dropped.ok());
   EXPECT_EQ(dropped.status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(channel->Send(Sms(kAna, "Hi"))->status, MessageStatus::kSent);
+  EXPECT_EQ(channel->Send(Sms(kAna, "Hi"))->status, MessageStatus::kQueued);
   EXPECT_EQ(standin_->connections(), 2);
 
   standin_->Stop();  // nothing listens on the port any more
@@ -286,7 +286,7 @@ TEST_F(TwilioChannelTest, SeveralSendsReuseOneKeptAliveConnection) {
   auto channel = Channel(Options());
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(channel->Send(Sms(kAna, "Message " + std::to_string(i)))->status,
-              MessageStatus::kSent);
+              MessageStatus::kQueued);
   }
   EXPECT_EQ(standin_->connections(), 1);
   EXPECT_EQ(channel->connections_opened(), 1u);
@@ -307,7 +307,7 @@ TEST_F(TwilioChannelTest, ConcurrentSendersEachKeepAConnection) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
         EXPECT_EQ(channel->Send(Sms(kAna, std::to_string(t) + "/" + std::to_string(i)))->status,
-                  MessageStatus::kSent);
+                  MessageStatus::kQueued);
       }
     });
   }

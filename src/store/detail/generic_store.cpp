@@ -30,7 +30,8 @@ Result<int> ReadSchemaVersion(Conn& conn) {
 }
 
 // The writes a delivery's ContactEffect calls for (Store's OutboxDelivery), in the finishing
-// transaction `c`: the contact's status, then its other queued messages.
+// transaction `c`: the contact's status (an opt-out also ends the active session and its
+// timers, as STOP does), then its other queued messages.
 Status ApplyContactEffect(Conn& c, const OutboxDelivery& d) {
   std::string_view others_code;
   switch (d.effect) {
@@ -39,6 +40,8 @@ Status ApplyContactEffect(Conn& c, const OutboxDelivery& d) {
     case ContactEffect::kOptOut:
       PARLEY_RETURN_IF_ERROR(
           c.Send(Q::kSetContactStatusActive, {d.contact_id, ContactStatus::kOptedOut}));
+      PARLEY_RETURN_IF_ERROR(c.Send(Q::kEndOptedOutSession, {d.contact_id, d.finished_at}));
+      PARLEY_RETURN_IF_ERROR(c.Send(Q::kDeleteContactTimers, {d.contact_id}));
       others_code = kErrorOptedOut;
       break;
     case ContactEffect::kInvalid:

@@ -13,17 +13,23 @@ namespace {
   "updated_at, ended_at, end_reason"
 #define PARLEY_MESSAGE_COLUMNS                                                             \
   "id, contact_id, session_id, direction, provider_sid, from_addr, to_addr, body, media, " \
-  "status, error_code, created_at, reply_to"
+  "status, error_code, created_at, reply_to, content_sid, content_variables"
 #define PARLEY_ADMIN_USER_COLUMNS "id, email, role, password_hash, disabled, created_at"
 #define PARLEY_MESSAGE_INSERT                                                          \
   "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
   "to_addr, body, media, status, error_code, created_at, reply_to) "
+// Outbound messages also carry a WhatsApp template (schema v5).
+#define PARLEY_OUTBOUND_INSERT                                                         \
+  "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
+  "to_addr, body, media, status, error_code, created_at, reply_to, content_sid, "      \
+  "content_variables) "
 
 #define PARLEY_CLAIM_RETURNING                                                                 \
   "RETURNING id, message_id, contact_id, from_addr, to_addr, body, media, attempts, "          \
   "next_attempt_at, (SELECT created_at FROM messages WHERE messages.id = outbox.message_id), " \
   "(SELECT status FROM contacts WHERE contacts.id = outbox.contact_id), "                      \
-  "(SELECT last_inbound_at FROM contacts WHERE contacts.id = outbox.contact_id)"
+  "(SELECT last_inbound_at FROM contacts WHERE contacts.id = outbox.contact_id), "             \
+  "content_sid, content_variables"
 
 struct Entry {
   Q q;
@@ -100,19 +106,21 @@ constexpr Entry kEntries[] = {
      "DO NOTHING RETURNING id",
      ""},
     {Q::kInsertOutbound, "InsertOutbound",
-     PARLEY_MESSAGE_INSERT
-     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+     PARLEY_OUTBOUND_INSERT
+     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
      ""},
     {Q::kInsertOutbox, "InsertOutbox",
      "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
-     "next_attempt_at, locked_until) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0)",
+     "next_attempt_at, locked_until, content_sid, content_variables) VALUES ($1, $2, $3, $4, "
+     "$5, $6, 0, $7, 0, $8, $9)",
      ""},
     // SQLite has no INSERT inside WITH: there the two inserts run one after the other.
     {Q::kEnqueueOutbound, "EnqueueOutbound", "SELECT 'PostgreSQL only'",
-     "WITH m AS (" PARLEY_MESSAGE_INSERT
-     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id) "
+     "WITH m AS (" PARLEY_OUTBOUND_INSERT
+     "VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id) "
      "INSERT INTO outbox (message_id, contact_id, from_addr, to_addr, body, media, attempts, "
-     "next_attempt_at, locked_until) SELECT id, $1, $4, $5, $6, $7, 0, $10, 0 FROM m"},
+     "next_attempt_at, locked_until, content_sid, content_variables) SELECT id, $1, $4, $5, "
+     "$6, $7, 0, $10, 0, $12, $13 FROM m"},
     {Q::kActiveSession, "ActiveSession",
      "SELECT " PARLEY_SESSION_COLUMNS " FROM sessions WHERE contact_id = $1 AND status = 'active'",
      ""},
@@ -223,6 +231,18 @@ constexpr Entry kEntries[] = {
      ""},
     {Q::kDeleteContactOutbox, "DeleteContactOutbox", "DELETE FROM outbox WHERE contact_id = $1",
      ""},
+    // Twilio's 21610 ends the session as the contact's STOP does (conversation::Service):
+    // status and end reason "opted_out", and (kDeleteContactTimers) no timers left. Only
+    // when the contact is opted out now: a blocked contact's status did not change.
+    {Q::kEndOptedOutSession, "EndOptedOutSession",
+     "UPDATE sessions SET status = 'opted_out', end_reason = 'opted_out', ended_at = $2, "
+     "updated_at = $2 WHERE contact_id = $1 AND status = 'active' AND EXISTS (SELECT 1 FROM "
+     "contacts WHERE id = $1 AND status = 'opted_out')",
+     ""},
+    {Q::kDeleteContactTimers, "DeleteContactTimers",
+     "DELETE FROM timers WHERE contact_id = $1 AND EXISTS (SELECT 1 FROM contacts WHERE id = $1 "
+     "AND status = 'opted_out')",
+     ""},
     // The oldest message is the one of the outbox's first row (ids grow with time): an index
     // lookup, not a join over the outbox.
     {Q::kOutboxStats, "OutboxStats",
@@ -320,6 +340,7 @@ static_assert(InOrder(), "kEntries must follow the order of enum Q");
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_INSERT
 #undef PARLEY_ADMIN_USER_COLUMNS
+#undef PARLEY_OUTBOUND_INSERT
 #undef PARLEY_CLAIM_RETURNING
 
 }  // namespace

@@ -60,6 +60,8 @@ enum class Q : int {
   kSetContactStatusActive,  // $1 contact, $2 status: only an "active" contact changes
   kFailContactOutbox,       // $1 contact, $2 error code: its queued messages but row $3 fail
   kDeleteContactOutbox,     // $1 contact: its outbox rows
+  kEndOptedOutSession,      // $1 contact, $2 now: its active session ends as STOP ends it
+  kDeleteContactTimers,     // $1 contact: its timers, if it is opted out
   kOutboxStats,
   kSaveFlow,
   kMessages,
@@ -93,7 +95,7 @@ std::string_view QuerySql(Dialect d, Q q);
 // Column lists shared by the SELECTs and RETURNINGs above, decoded by records.cpp.
 inline constexpr int kContactColumns = 12;
 inline constexpr int kSessionColumns = 12;
-inline constexpr int kMessageColumns = 13;
+inline constexpr int kMessageColumns = 15;
 inline constexpr int kAdminUserColumns = 6;
 inline constexpr int kAuditColumns = 7;
 

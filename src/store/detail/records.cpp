@@ -82,6 +82,8 @@ Result<MessageRecord> MessageFromRow(const Row& row) {
   if (!row.IsNull(12)) {
     m.reply_to = row.Int(12);
   }
+  m.content_sid = row.Text(13);
+  m.content_variables = row.Text(14);
   return m;
 }
 
@@ -110,6 +112,8 @@ Result<OutboxItem> OutboxFromRow(const Row& row) {
   if (!row.IsNull(11)) {
     o.last_inbound_at = row.Time(11);
   }
+  o.content_sid = row.Text(12);
+  o.content_variables = row.Text(13);
   return o;
 }
 

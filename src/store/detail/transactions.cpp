@@ -168,13 +168,15 @@ class TransactionImpl final : public Transaction {
     if (batch_ != nullptr && conn_->pipelined()) {
       m.direction = MessageRecord::Direction::kOutbound;
       m.id = 0;  // not known until the pipeline is read; the event does not need it
-      return Track(conn_->Send(Q::kEnqueueOutbound,
-                               {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body,
-                                media, m.status, m.error_code, m.created_at, m.reply_to}));
+      return Track(conn_->Send(
+          Q::kEnqueueOutbound,
+          {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media, m.status,
+           m.error_code, m.created_at, m.reply_to, m.content_sid, m.content_variables}));
     }
     Status s = InsertOutbound(m, media);
     if (s.ok()) {
-      s = Write(Q::kInsertOutbox, {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at});
+      s = Write(Q::kInsertOutbox, {m.id, m.contact_id, m.from, m.to, m.body, media, m.created_at,
+                                   m.content_sid, m.content_variables});
     }
     return Track(std::move(s));
   }
@@ -322,13 +324,14 @@ class TransactionImpl final : public Transaction {
 
   Status InsertOutbound(MessageRecord& m, const std::string& media) {
     m.direction = MessageRecord::Direction::kOutbound;
-    return conn_->Exec(Q::kInsertOutbound,
-                       {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media,
-                        m.status, m.error_code, m.created_at, m.reply_to},
-                       [&](const Row& row) {
-                         m.id = row.Int(0);
-                         return Status::Ok();
-                       });
+    return conn_->Exec(
+        Q::kInsertOutbound,
+        {m.contact_id, m.session_id, m.provider_sid, m.from, m.to, m.body, media, m.status,
+         m.error_code, m.created_at, m.reply_to, m.content_sid, m.content_variables},
+        [&](const Row& row) {
+          m.id = row.Int(0);
+          return Status::Ok();
+        });
   }
 
   Result<ContactRecord> DoLockContact(const ContactRecord& init) {

@@ -110,6 +110,15 @@ constexpr std::string_view kV4 = R"sql(
 CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
 )sql";
 
+// v5: see sqlite_migrations.cpp. A column with a constant default is added without
+// rewriting the table (PostgreSQL 11 and later).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE messages ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+)sql";
+
 // v7: see sqlite_migrations.cpp.
 constexpr std::string_view kV7 = R"sql(
 CREATE TABLE admin_users (
@@ -144,7 +153,7 @@ CREATE INDEX sessions_active_by_flow ON sessions (flow_id) WHERE status = 'activ
 )sql";
 
 // Versions ascend but may skip numbers (see sqlite_migrations.cpp).
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {7, kV7}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {7, kV7}};
 
 }  // namespace
 

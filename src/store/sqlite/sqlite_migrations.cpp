@@ -114,6 +114,16 @@ constexpr std::string_view kV4 = R"sql(
 CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
 )sql";
 
+// v5: a WhatsApp template (Twilio's ContentSid and the rendered ContentVariables, a JSON
+// object text) on an outbound message and its outbox row, so a flow's template reaches
+// Twilio (docs/delivery.md). Empty: a free-form message, as every message before v5.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE messages ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
+)sql";
+
 // v7: the admin console (docs/admin.md): its users, their server-side sessions (only a hash
 // of the cookie's token), the audit log; and indexes for its dashboard: messages by time,
 // active sessions by flow.
@@ -151,7 +161,7 @@ CREATE INDEX sessions_active_by_flow ON sessions (flow_id) WHERE status = 'activ
 
 // Versions ascend but may skip numbers: a number is reserved for each schema change under
 // way, and the migrations are applied in order by version (generic_store.cpp).
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {7, kV7}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {7, kV7}};
 
 }  // namespace
 
