@@ -70,6 +70,9 @@ struct Config {
   // PARLEY_TIMER_GRACE: a timer overdue by more (parley was down) is recorded as missed
   // instead of firing; unset: overdue timers always fire.
   std::optional<Duration> timer_grace;
+  // PARLEY_TEST_CLOCK_FILE: tests only (app/test_clock.hpp): `parley serve` reads its clock
+  // offset from this file. Empty: the system clock.
+  std::string test_clock_file;
 
   // What REST delivery needs: the Account SID with the auth token or an API key and secret.
   bool has_twilio_credentials() const {

@@ -9,6 +9,7 @@
 #include "conversation/delivery_status.hpp"
 #include "conversation/flow_error.hpp"
 #include "flow/engine.hpp"
+#include "flow/text.hpp"
 #include "twilio/body_split.hpp"
 
 namespace parley::conversation {
@@ -237,10 +238,11 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
             [&](const flow::SendEffect& e) { return Deliver(cx, session, e.text, e.media); },
             [&](const flow::TimerSetEffect& e) {
               cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(e.due), e.due);
-              return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep});
+              return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep, 0, e.recur});
             },
             [&](const flow::TimerCancelEffect& e) {
-              return cx.tx.CancelTimers(session.id, e.all ? "" : e.name);
+              return e.all ? cx.tx.CancelFlowTimers(session.id)
+                           : cx.tx.CancelTimers(session.id, e.name);
             },
             [&](const flow::StateChangeEffect&) {
               counters_->transitions.Inc();
@@ -487,7 +489,7 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
     cx.applied.keep = false;  // nothing to write
     return outcome("gone");
   }
-  if (timer.missed) {
+  if (timer.missed && !timer.recur) {
     return outcome("missed");
   }
   auto active = cx.tx.ActiveSession(cx.contact.id);
@@ -500,9 +502,21 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
   // removed flow.
   if (!*active || (*active)->id != timer.session_id || flow == nullptr ||
       cx.contact.status != store::ContactStatus::kActive) {
-    return outcome("dropped");
+    return outcome(timer.missed ? "missed" : "dropped");
   }
   store::SessionRecord& session = **active;
+  if (timer.recur) {
+    // The next occurrence, in this transaction: set before the step runs, so that the flow's
+    // `cancel` (or the session's end) removes it. Occurrences missed while parley was down
+    // are skipped: this one fires (or is missed) once, the next is in the future.
+    const TimePoint next = flow::NextOccurrence(*timer.recur, timer.due, cx.now);
+    PARLEY_RETURN_IF_ERROR(
+        cx.tx.SetTimer({session.id, timer.name, next, session.session.step, true, 0, timer.recur}));
+    cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(next), next);
+  }
+  if (timer.missed) {
+    return outcome("missed");
+  }
   // The engine would find it stale too (flow/engine.hpp); checked here so that nothing is
   // written for it but the timer's removal.
   if (!timer.keep && session.session.step != timer.step) {

@@ -116,7 +116,8 @@ class StoreImpl final : public Store {
   }
 
   int LatestSchemaVersion() const override {
-    return static_cast<int>(backend_->migrations().size());
+    // Versions need not be consecutive (each branch of work takes its own number).
+    return backend_->migrations().empty() ? 0 : backend_->migrations().back().version;
   }
 
   Status Migrate() override {
@@ -146,7 +147,10 @@ class StoreImpl final : public Store {
       if (*version == latest) {
         return Status::Ok();
       }
-      const Migration& m = backend_->migrations()[static_cast<std::size_t>(*version)];
+      // The first migration past the database's version.
+      const auto migrations = backend_->migrations();
+      const Migration& m = *std::find_if(migrations.begin(), migrations.end(),
+                                         [&](const Migration& x) { return x.version > *version; });
       Status s = c.ExecScript(m.sql);
       if (s.ok()) {
         s = c.Exec(Q::kRecordMigration, {m.version});

@@ -110,7 +110,14 @@ constexpr std::string_view kV4 = R"sql(
 CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
+// v6: see sqlite_migrations.cpp. Nullable columns without a default: no table rewrite.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE timers ADD COLUMN every_seconds BIGINT;
+ALTER TABLE timers ADD COLUMN at_seconds INTEGER;
+ALTER TABLE timers ADD COLUMN time_zone TEXT;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {6, kV6}};
 
 }  // namespace
 

@@ -114,7 +114,16 @@ constexpr std::string_view kV4 = R"sql(
 CREATE INDEX outbox_by_contact ON outbox (contact_id, id);
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
+// v6: what a recurring timer's next occurrence needs (docs/flow-format.md, "Timers"): its
+// period, and for an `at` timer the local time of day and the zone. NULL every_seconds: a
+// one-shot timer, as every timer before v6.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE timers ADD COLUMN every_seconds INTEGER;
+ALTER TABLE timers ADD COLUMN at_seconds INTEGER;
+ALTER TABLE timers ADD COLUMN time_zone TEXT;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {6, kV6}};
 
 }  // namespace
 
