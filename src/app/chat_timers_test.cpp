@@ -69,19 +69,19 @@ TEST(ChatTimers, StateHidesStaleTimersAndTimersShowsLocalDueTimes) {
   const std::string state_after = after.substr(0, after.find("> /timers"));
   EXPECT_THAT(state_after, Not(HasSubstr("timer nudge due"))) << chat.out;
   EXPECT_THAT(state_after, HasSubstr("timer checkin due"));
-  // The chat clock starts at 2026-11-24T09:00Z: 11:00 in Kyiv, so the next 09:00 is tomorrow.
-  EXPECT_THAT(after, HasSubstr("timer checkin due 2026-11-25 09:00:00 +02:00 (Europe/Kyiv), "
+  // The chat clock starts at 2026-01-05T08:00Z: 10:00 in Kyiv, so the next 09:00 is tomorrow.
+  EXPECT_THAT(after, HasSubstr("timer checkin due 2026-01-06 09:00:00 +02:00 (Europe/Kyiv), "
                                "recurring"));
-  EXPECT_THAT(after, HasSubstr("timer nudge due 2026-11-24 12:00:00 +02:00 (Europe/Kyiv), "
+  EXPECT_THAT(after, HasSubstr("timer nudge due 2026-01-05 11:00:00 +02:00 (Europe/Kyiv), "
                                "stale: will be dropped"));
-  EXPECT_THAT(after, HasSubstr("session expiry due 2026-11-27 11:00:00 +02:00"));
+  EXPECT_THAT(after, HasSubstr("session expiry due 2026-01-08 10:00:00 +02:00"));
 }
 
 // Issue 10: /wait fires the recurring check-in each day, then the idle session expires with
 // the on_expire goodbye.
 TEST(ChatTimers, WaitFiresRecurringTimersAndExpiresTheSession) {
   const Chat chat = RunChat("", "later\n/wait 2d\n/wait 2d\n/state\n/quit\n");
-  EXPECT_THAT(chat.out, HasSubstr("timer checkin fired]\n< Check-in"));
+  EXPECT_THAT(chat.out, HasSubstr("timer checkin fired]\n  [NEXT -> NEXT]\n< Check-in"));
   EXPECT_THAT(chat.out, HasSubstr("timer @expire fired]\n< Goodbye"));
   EXPECT_THAT(chat.out, HasSubstr("(expired)"));
 }
