@@ -136,6 +136,20 @@ TEST(RecurringTimer, LoaderValidatesEveryAndOnExpire) {
   EXPECT_EQ(handled.flow->on_expire.size(), 1u);
 }
 
+// Issue 10: a recurring timer in a named action used twice is warned about once.
+TEST(RecurringTimer, UnhandledRecurringTimerInANamedActionWarnsOnce) {
+  const auto r = CompileText(R"({"flow": "f",
+    "actions": {"schedule": {"timer": {"name": "checkin", "after": "1h", "every": "1d"}}},
+    "states": [{"name": "A", "enter": "schedule",
+      "states": [{"name": "@A", "condition": "yes", "enter": "schedule"},
+                 {"name": "@A", "condition": {"timer": "other"}}]}]})");
+  ASSERT_NE(r.flow, nullptr) << Messages(r);
+  const std::string messages = Messages(r);
+  const size_t first = messages.find("recurring timer 'checkin'");
+  ASSERT_NE(first, std::string::npos) << messages;
+  EXPECT_EQ(messages.find("recurring timer 'checkin'", first + 1), std::string::npos) << messages;
+}
+
 constexpr const char* kDaily = R"({"flow": "d", "tz": "America/New_York", "expire_after": "3d",
   "on_expire": {"send": "Goodbye {{name}}"},
   "states": [

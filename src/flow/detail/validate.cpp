@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flow/detail/limits_warnings.hpp"
@@ -65,8 +66,9 @@ void WarnUnhandledRecurringTimers(LoaderContext& cx, const Flow& flow) {
   if (handled.contains("")) {
     return;  // an any-timer condition reacts to every name
   }
+  std::set<std::pair<std::string, std::string>> warned;  // a named action compiles per use
   for (const TemplateUse& t : cx.recurring_timers) {
-    if (!handled.contains(t.variable)) {
+    if (!handled.contains(t.variable) && warned.emplace(t.variable, t.path).second) {
       cx.Warning(t.path, t.pos,
                  "recurring timer '" + t.variable +
                      "' is not named by any state's timer condition: each occurrence would "
