@@ -1,7 +1,9 @@
 // parley chat FLOW [--as PHONE] [--name NAME]: a console conversation on a simulated clock.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/flow_files.hpp"
@@ -19,7 +21,8 @@ constexpr const char* kHelp =
     "  /wait DURATION  advance the simulated clock (90s, 2m, 4h, 1d, 1d12h); due timers fire\n"
     "  /undelivered [CODE], /failed [CODE]\n"
     "                  the last message was not delivered (Twilio error code, e.g. 30003)\n"
-    "  /state          current state, status and pending timers\n"
+    "  /state          current state, status and the timers that will fire\n"
+    "  /timers         pending timers, due in the contact's time zone\n"
     "  /vars           session variables\n"
     "  /reset          start a new session\n"
     "  /quit           leave (so does end of input)\n";
@@ -28,6 +31,7 @@ struct ChatOptions {
   std::string flow;
   std::string phone = std::string(flow::kTranscriptDefaultPhone);
   std::string name;
+  std::string tz;
 };
 
 class Chat {
@@ -44,8 +48,14 @@ class Chat {
       } else if (const auto* change = std::get_if<flow::StateChangeEffect>(&e)) {
         std::cout << "  [" << change->from << " -> " << change->to << "]\n";
       } else if (const auto* timer = std::get_if<flow::TimerSetEffect>(&e)) {
+        if (timer->name == flow::kExpiryTimer) {
+          continue;  // every message pushes it back; /timers shows it
+        }
         std::cout << "  [timer " << timer->name << " set for " << FormatUtc(timer->due)
-                  << (timer->keep ? ", kept across moves" : "") << "]\n";
+                  << (timer->recur  ? ", recurring"
+                      : timer->keep ? ", kept across moves"
+                                    : "")
+                  << "]\n";
       } else if (const auto* cancel = std::get_if<flow::TimerCancelEffect>(&e)) {
         std::cout << "  [timer " << (cancel->all ? "all" : cancel->name) << " cancelled]\n";
       } else if (const auto* done = std::get_if<flow::CompletedEffect>(&e)) {
@@ -78,9 +88,15 @@ class Chat {
       std::cout << "  state " << sim_.session().state << " ("
                 << flow::SessionStatusName(sim_.session().status) << "), step "
                 << sim_.session().step << ", clock " << FormatUtc(sim_.now()) << "\n";
+      // A timer set before the session moved (not keep) is dropped as stale when due:
+      // it will not fire, so it is not listed.
       for (const auto& t : sim_.timers()) {
-        std::cout << "  timer " << t.name << " due " << FormatUtc(t.due) << "\n";
+        if (t.Applies(sim_.session())) {
+          std::cout << "  timer " << t.name << " due " << FormatUtc(t.due) << "\n";
+        }
       }
+    } else if (line == "/timers") {
+      Timers();
     } else if (line == "/vars") {
       std::cout << "  " << json::Serialize(sim_.session().vars) << "\n";
     } else if (line == "/reset") {
@@ -124,6 +140,28 @@ class Chat {
     }
   }
 
+  // Pending timers in due order with their due time in the contact's zone (else the flow's,
+  // else UTC), as `at` timers resolve it; stale ones are marked, not hidden.
+  void Timers() {
+    const std::string& contact_zone = sim_.contact().time_zone;
+    const std::string zone = !contact_zone.empty() && flow::IsValidTimeZone(contact_zone)
+                                 ? contact_zone
+                             : !sim_.flow().time_zone.empty() ? sim_.flow().time_zone
+                                                              : "UTC";
+    std::vector<flow::Simulator::PendingTimer> timers = sim_.timers();
+    std::sort(timers.begin(), timers.end(),
+              [](const auto& a, const auto& b) { return a.due < b.due; });
+    if (timers.empty()) {
+      std::cout << "  no pending timers\n";
+    }
+    for (const auto& t : timers) {
+      const std::string name = t.name == flow::kExpiryTimer ? "session expiry" : "timer " + t.name;
+      std::cout << "  " << name << " due " << flow::FormatLocal(t.due, zone) << " (" << zone << ")"
+                << (t.recur ? ", recurring" : "")
+                << (t.Applies(sim_.session()) ? "" : ", stale: will be dropped") << "\n";
+    }
+  }
+
   void Wait(const std::string& arg) {
     auto d = flow::ParseDuration(arg);
     if (!d.ok()) {
@@ -154,6 +192,7 @@ int RunChat(const ChatOptions& opts) {
   flow::Contact contact;
   contact.phone = opts.phone;
   contact.name = opts.name;
+  contact.time_zone = opts.tz;
   const bool tty = isatty(STDIN_FILENO) != 0;
   std::cout << "parley chat: flow '" << loaded.result.flow->id << "' as " << opts.phone
             << ". /help for commands.\n";
@@ -178,6 +217,7 @@ void AddChatCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("FLOW", opts->flow, "Flow file")->required();
   cmd->add_option("--as", opts->phone, "The contact's phone number");
   cmd->add_option("--name", opts->name, "The contact's name ({{contact.name}})");
+  cmd->add_option("--tz", opts->tz, "The contact's IANA time zone (for `at` timers and /timers)");
   cmd->callback([opts, &exit_code] { exit_code = RunChat(*opts); });
 }
 

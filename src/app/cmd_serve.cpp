@@ -13,6 +13,7 @@
 #include "app/config.hpp"
 #include "app/runtime.hpp"
 #include "app/server_app.hpp"
+#include "app/test_clock.hpp"
 #include "common/log.hpp"
 
 namespace parley::app {
@@ -61,7 +62,19 @@ int Serve(const ServeOptions& o) {
   // 128 KiB free; with a request's buffers freed on one thread and allocated on another that
   // was 5% of the server's CPU under load. Keep up to 32 MiB per heap instead.
   mallopt(M_TRIM_THRESHOLD, kMallocTrimThreshold);
-  SystemClock clock;
+  SystemClock system_clock;
+  std::unique_ptr<TestOffsetClock> test_clock;
+  if (!config->test_clock_file.empty()) {
+    auto opened = TestOffsetClock::Open(config->test_clock_file);
+    if (!opened.ok()) {
+      std::cerr << "parley serve: " << opened.status().message() << "\n";
+      return kExitUsage;
+    }
+    test_clock = std::move(*opened);
+    std::cerr << "parley serve: WARNING: PARLEY_TEST_CLOCK_FILE is set: the clock is offset by "
+              << test_clock->offset().count() << " s (tests only)\n";
+  }
+  const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : system_clock;
   ServerApp app(std::move(*config), clock);
   if (Status s = app.Start(); !s.ok()) {
     std::cerr << "parley serve: " << s.message() << "\n";

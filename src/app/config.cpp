@@ -381,6 +381,11 @@ const std::map<std::string, Setter>& Keys() {
          }
          return Status::Ok();
        }},
+      {"PARLEY_TEST_CLOCK_FILE",
+       [](Config& c, const std::string&, const std::string& v) {
+         c.test_clock_file = v;  // checked when serve opens it (a marked file only)
+         return Status::Ok();
+       }},
       {"PARLEY_TIMER_GRACE",
        [](Config& c, const std::string& key, const std::string& v) {
          auto grace = flow::ParseDuration(v);  // the flows' `after` syntax: "90s", "2h", "1d"
@@ -528,6 +533,7 @@ std::string Config::Describe() const {
       << " event_timeout=" << event_timeout.count() << "ms"
       << " timer_grace="
       << (timer_grace ? std::to_string(timer_grace->count() / 1000) + "s" : "(none)")
+      << (test_clock_file.empty() ? "" : " test_clock_file=" + test_clock_file)
       << " sender_threads=" << sender_threads
       << " send_max_age=" << std::chrono::duration_cast<std::chrono::seconds>(send_max_age).count()
       << "s"

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "common/time.hpp"
 #include "conversation/address.hpp"
 #include "conversation/compliance.hpp"
+#include "flow/session.hpp"
 #include "store/statuses.hpp"
 
 namespace parley::conversation {
@@ -68,6 +70,7 @@ struct Timer {
   uint64_t step = 0;
   bool keep = false;
   bool missed = false;
+  std::optional<flow::TimerRecurrence> recur = std::nullopt;  // recurring: set again as it fires
 };
 
 using EventBody = std::variant<InboundMessage, StartFlow, DeliveryStatus, Timer>;

@@ -195,7 +195,8 @@ TEST_P(PipelineTest, AFailedStatementRollsBackOnlyItsEvent) {
   // Cid's event left nothing behind but the contact, which the batch locked up front.
   EXPECT_FALSE(Session(kCid).has_value());
   EXPECT_THAT(Messages(kCid), IsEmpty());
-  EXPECT_EQ(Counts(), "contacts=6 sessions=4 messages=9 outbox=4 timers=0 flows=0");
+  // Each session's expiry timer (the example's expire_after).
+  EXPECT_EQ(Counts(), "contacts=6 sessions=4 messages=9 outbox=4 timers=4 flows=0");
   // The failed event can be retried.
   EXPECT_THAT(Replies(Sms(kCid, "JOIN")), ElementsAre(HasSubstr("daily blood sugar")));
 }

@@ -10,6 +10,7 @@
 #include "conversation/flow_error.hpp"
 #include "conversation/revision_move.hpp"
 #include "flow/engine.hpp"
+#include "flow/text.hpp"
 #include "twilio/body_split.hpp"
 
 namespace parley::conversation {
@@ -342,10 +343,11 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
             [&](const flow::SendEffect& e) { return Deliver(cx, session, e); },
             [&](const flow::TimerSetEffect& e) {
               cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(e.due), e.due);
-              return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep});
+              return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep, 0, e.recur});
             },
             [&](const flow::TimerCancelEffect& e) {
-              return cx.tx.CancelTimers(session.id, e.all ? "" : e.name);
+              return e.all ? cx.tx.CancelFlowTimers(session.id)
+                           : cx.tx.CancelTimers(session.id, e.name);
             },
             [&](const flow::StateChangeEffect&) {
               counters_->transitions.Inc();
@@ -603,7 +605,7 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
     cx.applied.keep = false;  // nothing to write
     return outcome("gone");
   }
-  if (timer.missed) {
+  if (timer.missed && !timer.recur) {
     return outcome("missed");
   }
   auto active = cx.tx.ActiveSession(cx.contact.id);
@@ -616,7 +618,7 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
   // removed flow.
   if (!*active || (*active)->id != timer.session_id || flow == nullptr ||
       cx.contact.status != store::ContactStatus::kActive) {
-    return outcome("dropped");
+    return outcome(timer.missed ? "missed" : "dropped");
   }
   store::SessionRecord& session = **active;
   // On a new revision first: a move to on_missing_state makes the timer stale (unless keep).
@@ -626,6 +628,18 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
   }
   if (!*continues) {
     return outcome("dropped");
+  }
+  if (timer.recur) {
+    // The next occurrence, in this transaction: set before the step runs, so that the flow's
+    // `cancel` (or the session's end) removes it. Occurrences missed while parley was down
+    // are skipped: this one fires (or is missed) once, the next is in the future.
+    const TimePoint next = flow::NextOccurrence(*timer.recur, timer.due, cx.now);
+    PARLEY_RETURN_IF_ERROR(
+        cx.tx.SetTimer({session.id, timer.name, next, session.session.step, true, 0, timer.recur}));
+    cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(next), next);
+  }
+  if (timer.missed) {
+    return outcome("missed");
   }
   // The engine would find it stale too (flow/engine.hpp); checked here so that nothing is
   // written for it but the timer's removal.

@@ -115,8 +115,10 @@ TEST_P(ServiceTest, CheckinConversationWalksTheFlow) {
   EXPECT_EQ(session->started_at, joined);
   EXPECT_EQ(session->updated_at, clock_.Now());
   EXPECT_FALSE(session->ended_at.has_value());
-  // The daily check-in: the next 09:00 in Lima (UTC-5) after 22:16Z on the 14th.
-  EXPECT_THAT(Timers(session->id), ElementsAre("daily@2023-11-15T14:00:00.000Z step=2 keep=1"));
+  // The daily check-in: the next 09:00 in Lima (UTC-5) after 22:16Z on the 14th; and the
+  // session's expiry (expire_after 30d), pushed back by the last message.
+  EXPECT_THAT(Timers(session->id), ElementsAre("daily@2023-11-15T14:00:00.000Z step=2 keep=1",
+                                               "@expire@2023-12-14T22:16:20.000Z step=2 keep=1"));
 
   EXPECT_THAT(Log(kAna),
               ElementsAre("in:hello", "in:JOIN", std::string("out:") + kOptInQuestion + ":queued",
@@ -235,7 +237,7 @@ TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
   EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
   EXPECT_THAT(Replies(Sms(kAna, "Ana")), ElementsAre(HasSubstr("Thanks, Ana!")));
   const int64_t session_id = Session(kAna)->id;
-  ASSERT_THAT(Timers(session_id), ElementsAre(HasSubstr("daily@")));
+  ASSERT_THAT(Timers(session_id), ElementsAre(HasSubstr("daily@"), HasSubstr("@expire@")));
 
   clock_.Advance(std::chrono::minutes(1));
   ASSERT_OK_AND_ASSIGN(Outcome stop, Run(Sms(kAna, "Stop!")));
@@ -360,7 +362,7 @@ TEST_P(ServiceTest, StartFlowEndsTheActiveSessionAsRestarted) {
   EXPECT_THAT(Replies(Sms(kAna, "yes")), ElementsAre("Great! What is your first name?"));
   EXPECT_THAT(Replies(Sms(kAna, "Ana")), ElementsAre(HasSubstr("Thanks, Ana!")));
   const int64_t old_id = Session(kAna)->id;
-  ASSERT_THAT(Timers(old_id), ElementsAre(HasSubstr("daily@")));
+  ASSERT_THAT(Timers(old_id), ElementsAre(HasSubstr("daily@"), HasSubstr("@expire@")));
 
   clock_.Advance(std::chrono::hours(1));
   ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(StartEvent(kAna, "tally")));

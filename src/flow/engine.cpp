@@ -55,16 +55,25 @@ Result<StepResult> StartSession(const Flow& flow, const Session& seed, const Eve
   return r;
 }
 
-}  // namespace
+// The session was idle for the flow's expire_after: the flow's on_expire actions run (a
+// goodbye), then the session ends as expired, wherever it was.
+Result<StepResult> Expire(const Flow& flow, const Session& session, const Event& event,
+                          TimePoint now) {
+  StepResult r{session, {}};
+  StepContext ctx(flow, event, now, r.session, r.effects);
+  ctx.Enter(session.state, {}, session.step);
+  PARLEY_RETURN_IF_ERROR(detail::Run(flow.on_expire, ctx));
+  PARLEY_RETURN_IF_ERROR(CheckVarsSize(flow, r, session.state));
+  r.session.status = SessionStatus::kExpired;
+  r.effects.emplace_back(
+      CompletedEffect{"expired: no inbound message for the flow's expire_after"});
+  return r;
+}
 
-Result<StepResult> Step(const Flow& flow, const Session& session, const Event& event,
-                        TimePoint now) {
-  if (event.kind == Event::Kind::kStart) {
-    return StartSession(flow, session, event, now);
-  }
-  if (!session.active()) {
-    return Status::FailedPrecondition(std::string("the session is ") +
-                                      SessionStatusName(session.status));
+Result<StepResult> StepActive(const Flow& flow, const Session& session, const Event& event,
+                              TimePoint now) {
+  if (event.kind == Event::Kind::kTimer && event.timer == kExpiryTimer) {
+    return Expire(flow, session, event, now);
   }
   const State* state = flow.FindState(session.state);
   if (state == nullptr) {
@@ -117,6 +126,27 @@ Result<StepResult> Step(const Flow& flow, const Session& session, const Event& e
     if (ctx.finished()) {
       Complete(r, "finished by the 'otherwise' actions of '" + state->name + "'");
     }
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<StepResult> Step(const Flow& flow, const Session& session, const Event& event,
+                        TimePoint now) {
+  if (event.kind != Event::Kind::kStart && !session.active()) {
+    return Status::FailedPrecondition(std::string("the session is ") +
+                                      SessionStatusName(session.status));
+  }
+  Result<StepResult> r = event.kind == Event::Kind::kStart ? StartSession(flow, session, event, now)
+                                                           : StepActive(flow, session, event, now);
+  // Every inbound message (and the start) pushes the session's expiry back: the reserved
+  // timer is set again, replacing the pending one (docs/flow-format.md, "expire_after").
+  const bool inbound = event.kind == Event::Kind::kStart || event.kind == Event::Kind::kMessage;
+  if (r.ok() && inbound && flow.expire_after && r->session.active()) {
+    r->effects.emplace_back(TimerSetEffect{
+        std::string(kExpiryTimer), now + std::chrono::duration_cast<Duration>(*flow.expire_after),
+        r->session.step, true, std::nullopt});
   }
   return r;
 }

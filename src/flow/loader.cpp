@@ -29,8 +29,9 @@ using detail::Suggest;
 using json::TapeValue;
 
 const std::vector<std::string> kDocumentKeys = {
-    "flow",   "version",  "start", "script",      "conditions",   "actions",          "otherwise",
-    "states", "triggers", "tz",    "description", "expire_after", "on_missing_state", "limits"};
+    "flow",     "version",  "start", "script",      "conditions",   "actions",          "otherwise",
+    "states",   "triggers", "tz",    "description", "expire_after", "on_missing_state", "limits",
+    "on_expire"};
 
 // Reads the document form's top-level keys (everything but "states").
 void ReadDocument(LoaderContext& cx, TapeValue doc, Flow& flow) {
@@ -254,6 +255,14 @@ CompileResult Compile(std::string_view json_text, const CompileOptions& options)
                      "state '" + std::string(*s) + "' is not defined");
           }
           flow->on_missing_state = *s;
+        }
+      }
+      if (const auto on_expire = doc.Find("on_expire")) {
+        if (!doc.Find("expire_after")) {
+          cx.Error("on_expire", *on_expire, "'on_expire' needs 'expire_after'");
+        }
+        if (auto actions = detail::CompileActions(cx, *on_expire, "on_expire")) {
+          flow->on_expire = std::move(*actions);
         }
       }
     }

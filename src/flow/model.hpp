@@ -113,6 +113,9 @@ struct Timer {
   std::optional<TimeOfDay> at;
   std::string tz;  // for `at`; empty = contact's, flow's, then UTC
   bool keep = false;
+  // Recurring: fires again every `every` (with `at`: a whole number of days) until
+  // cancelled or the session ends; implies keep.
+  std::optional<std::chrono::seconds> every;
 };
 struct Cancel {
   std::string name;  // "all" cancels every timer
@@ -166,6 +169,7 @@ struct Flow {
   std::unordered_map<std::string, StateId, NameHash, std::equal_to<>> by_name;
   std::optional<ActionList> otherwise;
   std::optional<std::chrono::seconds> expire_after;
+  ActionList on_expire;               // run when a session expires (expire_after), before it ends
   std::string time_zone;              // default zone for `at` timers; empty = UTC
   std::vector<std::string> triggers;  // normalized keywords that start a session
   std::string on_missing_state;       // where sessions go when a new revision drops their state

@@ -4,10 +4,12 @@
 // It serializes to and from JSON for the store.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -77,6 +79,23 @@ struct VarEffect {
   std::string name;
   std::optional<json::Value> value;
 };
+// What a recurring timer (`every`, docs/flow-format.md "Timers") needs for its next
+// occurrence. An `after` timer recurs every `every`; an `at` timer at the time of day `at`
+// (seconds after local midnight) in `time_zone` every `every` / 1d days, so it stays at 09:00
+// local across daylight-saving changes.
+struct TimerRecurrence {
+  std::chrono::seconds every{0};
+  std::optional<std::chrono::seconds> at;  // `at` timers: the local time of day
+  std::string time_zone;                   // `at` timers: the zone resolved when set
+  friend bool operator==(const TimerRecurrence&, const TimerRecurrence&) = default;
+};
+
+// The reserved timer that ends an idle session (the flow's `expire_after`): re-armed by every
+// inbound message and start. Flow timer names cannot begin with '@', so no flow can set,
+// cancel or match it; `cancel all` leaves it.
+inline constexpr std::string_view kExpiryTimer = "@expire";
+inline bool IsReservedTimer(std::string_view name) { return !name.empty() && name[0] == '@'; }
+
 // Schedule `name` at `due`. The timer fires into the session only while the session's step
 // is still `step` (the session has not moved since), unless `keep`. Setting a timer with
 // the name of a pending one replaces it.
@@ -84,9 +103,11 @@ struct TimerSetEffect {
   std::string name;
   TimePoint due;
   uint64_t step = 0;
-  bool keep = false;
+  bool keep = false;  // always true for a recurring timer
+  std::optional<TimerRecurrence> recur = std::nullopt;
 };
-// Cancel the pending timer `name`; all of the session's timers when `all`.
+// Cancel the pending timer `name`; all of the session's timers when `all` (but the reserved
+// ones: kExpiryTimer).
 struct TimerCancelEffect {
   std::string name;
   bool all = false;

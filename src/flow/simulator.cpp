@@ -1,5 +1,7 @@
 #include "flow/simulator.hpp"
 
+#include "flow/text.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -44,10 +46,11 @@ Result<Simulator::Record> Simulator::Apply(Event event) {
   for (const Effect& e : r->effects) {
     if (const auto* set = std::get_if<TimerSetEffect>(&e)) {
       std::erase_if(timers_, [&](const PendingTimer& t) { return t.name == set->name; });
-      timers_.push_back({set->name, set->due, set->step, set->keep, next_order_++});
+      timers_.push_back({set->name, set->due, set->step, set->keep, next_order_++, set->recur});
     } else if (const auto* cancel = std::get_if<TimerCancelEffect>(&e)) {
-      std::erase_if(timers_,
-                    [&](const PendingTimer& t) { return cancel->all || t.name == cancel->name; });
+      std::erase_if(timers_, [&](const PendingTimer& t) {
+        return cancel->all ? !IsReservedTimer(t.name) : t.name == cancel->name;
+      });
     } else if (const auto* change = std::get_if<StateChangeEffect>(&e)) {
       covered_.insert(change->edge_path);
     }
@@ -72,6 +75,14 @@ Result<std::vector<Simulator::Record>> Simulator::Advance(Duration d) {
     const PendingTimer timer = *next;
     timers_.erase(next);
     now_ = std::max(now_, timer.due);
+    if (timer.recur) {
+      // Set again before it runs, as the server does, so the flow's actions can cancel it.
+      PendingTimer again = timer;
+      again.due = NextOccurrence(*timer.recur, timer.due, now_);
+      again.step = session_.step;
+      again.order = next_order_++;
+      timers_.push_back(std::move(again));
+    }
     auto record = Apply(Event::Timer(timer.name, timer.step, timer.keep, contact_));
     if (!record.ok()) {
       return record.status();

@@ -3,11 +3,13 @@
 // only through Advance().
 //
 // Timer semantics match the server's: setting a timer replaces a pending one of the same
-// name; "all" cancels every timer; due timers fire in due order (ties in setting order), each
-// at its due time; a completed session gets no more events and its timers are dropped.
+// name; "all" cancels every timer but the reserved expiry timer; a recurring timer is set
+// again for its next occurrence as it fires; due timers fire in due order (ties in setting order),
+// each at its due time; a completed session gets no more events and its timers are dropped.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,7 +25,10 @@ class Simulator {
     TimePoint due;
     uint64_t step = 0;
     bool keep = false;
-    uint64_t order = 0;  // setting order, to break ties
+    uint64_t order = 0;                                   // setting order, to break ties
+    std::optional<TimerRecurrence> recur = std::nullopt;  // recurring: re-armed when it fires
+    // Whether it would fire into `session` now (not stale): keep, or set at its step.
+    bool Applies(const Session& session) const { return keep || step == session.step; }
   };
   // One event applied: when, what, and the effects (empty effects for a stale timer).
   struct Record {

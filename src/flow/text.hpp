@@ -9,6 +9,7 @@
 
 #include "common/status.hpp"
 #include "common/time.hpp"
+#include "flow/session.hpp"
 
 namespace parley::flow {
 
@@ -49,5 +50,15 @@ bool IsValidTimeZone(std::string_view tz);
 // On a day where `at` falls in a DST gap, the instant just after the gap is used; in an
 // overlap, the earlier instant. Precondition: IsValidTimeZone(tz).
 TimePoint NextTimeOfDay(TimePoint now, TimeOfDay at, std::string_view tz);
+
+// A recurring timer's next occurrence after the one due at `due`: the first that is strictly
+// after `now`, so occurrences missed while parley was down are skipped, not fired in a burst.
+// An `at` recurrence lands on its local time of day (DST-safe: 09:00 stays 09:00 local), every
+// `every` / 1d days after `due`'s local date. Precondition: r.every > 0.
+TimePoint NextOccurrence(const TimerRecurrence& r, TimePoint due, TimePoint now);
+
+// `t` as local time in `tz` with its UTC offset, "2026-03-09 09:00:00 -04:00" (UTC when `tz`
+// is not a known zone).
+std::string FormatLocal(TimePoint t, std::string_view tz);
 
 }  // namespace parley::flow

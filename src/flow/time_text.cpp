@@ -14,6 +14,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
@@ -296,6 +298,59 @@ TimePoint NextTimeOfDay(TimePoint now, TimeOfDay at, std::string_view tz) {
     }
   }
   return DayAfter(now);
+}
+
+TimePoint NextOccurrence(const TimerRecurrence& r, TimePoint due, TimePoint now) {
+  const auto every =
+      std::chrono::duration_cast<Duration>(std::max(r.every, std::chrono::seconds(1)));
+  TimePoint from = std::max(due, TimePoint{});
+  if (!r.at) {
+    // Whole periods skipped at once: a long outage costs one division, not a loop.
+    if (now >= from) {
+      from += every * ((now - from) / every + 1);
+    } else {
+      from += every;
+    }
+    return from;
+  }
+  const int64_t days = std::max<int64_t>(1, r.every.count() / 86400);
+  const auto secs = r.at->count();
+  const TimeOfDay at{static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                     static_cast<int>(secs % 60)};
+  // From half a day before the same local time `days` days on, the next `at` is that day's
+  // (offsets move by at most a few hours at a transition).
+  const auto period = std::chrono::duration_cast<Duration>(std::chrono::days(days));
+  if (now - from > period) {
+    // Skip whole periods in one step, keeping the schedule's phase (weekly stays weekly).
+    from += period * ((now - from) / period - 1);
+  }
+  TimePoint next = from;
+  do {
+    next = NextTimeOfDay(next + period - std::chrono::hours(12), at, r.time_zone);
+  } while (next <= now);
+  return next;
+}
+
+std::string FormatLocal(TimePoint t, std::string_view tz) {
+  Zone* zone = FindZone(tz);
+  int32_t raw = 0;
+  int32_t dst = 0;
+  UErrorCode status = U_ZERO_ERROR;
+  if (zone != nullptr) {
+    zone->tz->getOffset(static_cast<double>(ToUnixMillis(t)), /*local=*/false, raw, dst, status);
+  }
+  const int32_t offset_ms = U_SUCCESS(status) ? raw + dst : 0;
+  const auto local = std::chrono::floor<std::chrono::seconds>(t + Duration(offset_ms));
+  const auto day = std::chrono::floor<std::chrono::days>(local);
+  const std::chrono::year_month_day ymd(day);
+  const std::chrono::hh_mm_ss hms(local - day);
+  const int32_t offset_min = offset_ms / 60000;
+  char out[64];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u %02d:%02d:%02d %c%02d:%02d", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                int(hms.minutes().count()), int(hms.seconds().count()), offset_min < 0 ? '-' : '+',
+                std::abs(offset_min) / 60, std::abs(offset_min) % 60);
+  return out;
 }
 
 }  // namespace parley::flow

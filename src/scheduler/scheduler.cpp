@@ -140,7 +140,8 @@ Status Scheduler::Submit(const store::TimerRecord& timer, TimePoint now) {
   if (!contact.ok() || !*contact) {
     return fail(contact.ok() ? Status::NotFound("its contact is gone") : contact.status());
   }
-  conversation::Timer body{timer.session_id, timer.name, timer.due, timer.step, timer.keep};
+  conversation::Timer body{timer.session_id, timer.name, timer.due,  timer.step,
+                           timer.keep,       false,      timer.recur};
   body.missed = options_.grace && now - timer.due > *options_.grace;
   if (body.missed && options_.log) {
     options_.log("scheduler: timer '" + timer.name + "' of session " +

@@ -15,6 +15,10 @@
 // after a commit that set a timer wakes it early when that timer is due sooner than it
 // planned to wake. Time is the injected Clock's; the sleep itself is real time.
 //
+// Recurring timers and the session expiry are rows like any other: applying a recurring one
+// sets its next occurrence in the same transaction (conversation::Service), so the scheduler
+// needs nothing of its own for them.
+//
 // Overdue timers (parley was down) fire on start, oldest first. With a `grace`, a timer due
 // longer than `grace` ago is not fired but dropped as missed: logged (a warning naming the
 // timer, its session and due time) and counted (parley_timers_total{outcome="missed"}).

@@ -148,6 +148,8 @@ struct TimerRecord {
   uint64_t step = 0;  // the session's step when set
   bool keep = false;
   int64_t contact_id = 0;  // the session's contact; filled by reads, ignored by SetTimer
+  // Recurring timers: what the next occurrence needs (the Service sets it again as it fires).
+  std::optional<flow::TimerRecurrence> recur = std::nullopt;
 };
 
 // Live sessions on one state of a flow (Store::ActiveSessionStates).
@@ -218,6 +220,9 @@ class Transaction {
   virtual Status SetTimer(const TimerRecord& t) = 0;
   // Cancels the session's timer `name`, or all of its timers when `name` is empty.
   virtual Status CancelTimers(int64_t session_id, std::string_view name) = 0;
+  // Cancels the session's timers but the reserved ones (flow::IsReservedTimer: the expiry
+  // timer), as a flow's `cancel all` does.
+  virtual Status CancelFlowTimers(int64_t session_id) = 0;
   // Removes the timer `t` names (session_id, name) if it is still the one that was claimed
   // (same due and step: not replaced, cancelled or fired meanwhile); answers whether it was.
   // The scheduler's firing of a timer runs in the transaction that takes it, so a timer

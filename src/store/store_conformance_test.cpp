@@ -188,6 +188,7 @@ TEST_P(StoreTest, UpgradesAVersionOneDatabaseInPlace) {
   ASSERT_OK_AND_ASSIGN(auto timers, store->ClaimTimers(FromUnixMillis(10), 10, Duration(1000)));
   ASSERT_EQ(timers.size(), 1u);  // the v1 timer is claimable: its lease column defaults to 0
   EXPECT_EQ(timers[0].name, "nudge");
+  EXPECT_FALSE(timers[0].recur.has_value());  // v6: a timer from before is one-shot
 }
 
 TEST(StoreOpenTest, UnknownSchemeIsInvalidArgumentNamingTheForms) {

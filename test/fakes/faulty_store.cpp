@@ -156,6 +156,10 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCancelTimers));
     return Track(target_->CancelTimers(session_id, name));
   }
+  Status CancelFlowTimers(int64_t session_id) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCancelTimers));
+    return Track(target_->CancelFlowTimers(session_id));
+  }
   Result<bool> TakeTimer(const store::TimerRecord& t) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kTakeTimer));
     return Track(target_->TakeTimer(t));

@@ -240,7 +240,7 @@ std::optional<Action> CompileTimer(LoaderContext& cx, json::TapeValue v, const J
       continue;
     }
     std::string_view s;
-    if (key == "name" || key == "after" || key == "at" || key == "tz") {
+    if (key == "name" || key == "after" || key == "at" || key == "tz" || key == "every") {
       const auto str = ExpectString(cx, value, key_path);
       if (!str) {
         ok = false;
@@ -250,6 +250,22 @@ std::optional<Action> CompileTimer(LoaderContext& cx, json::TapeValue v, const J
     }
     if (key == "name") {
       timer.name = s;
+      if (IsReservedTimer(s)) {
+        cx.Error(key_path, value, "timer names beginning with '@' are reserved");
+        ok = false;
+      }
+    } else if (key == "every") {
+      auto d = ParseDuration(s);
+      if (!d.ok()) {
+        cx.Error(key_path, value, d.status().message());
+        ok = false;
+      } else if (*d < std::chrono::minutes(1)) {
+        cx.Error(key_path, value,
+                 "'every' must be at least 1m (a recurring timer is not a busy loop)");
+        ok = false;
+      } else {
+        timer.every = *d;
+      }
     } else if (key == "after") {
       auto d = ParseDuration(s);
       if (!d.ok()) {
@@ -278,7 +294,7 @@ std::optional<Action> CompileTimer(LoaderContext& cx, json::TapeValue v, const J
     } else {
       cx.Error(key_path, value,
                "unknown key '" + std::string(key) + "' in timer" +
-                   Suggest(key, {"name", "after", "at", "tz", "keep"}));
+                   Suggest(key, {"name", "after", "at", "tz", "keep", "every"}));
       ok = false;
     }
   }
@@ -299,6 +315,14 @@ std::optional<Action> CompileTimer(LoaderContext& cx, json::TapeValue v, const J
   } else if (has_after && tz) {
     cx.Error(path.Child("tz"), *tz, "'tz' applies only to 'at' timers");
     ok = false;
+  } else if (has_at && timer.every && timer.every->count() % 86400 != 0) {
+    cx.Error(path.Child("every"), *v.Find("every"),
+             "with 'at', 'every' must be a whole number of days (1d, 7d, 1w): the timer fires "
+             "at that time of day");
+    ok = false;
+  }
+  if (ok && timer.every) {
+    cx.recurring_timers.push_back({timer.name, path.str(), v.pos()});
   }
   return ok ? std::optional<Action>(Action{std::move(timer)}) : std::nullopt;
 }
@@ -376,6 +400,10 @@ std::optional<Action> CompileActionObject(LoaderContext& cx, json::TapeValue spe
   if (key == "cancel") {
     const auto name = ExpectString(cx, value, key_path);
     if (!name) {
+      return std::nullopt;
+    }
+    if (IsReservedTimer(*name)) {
+      cx.Error(key_path, value, "timer names beginning with '@' are reserved");
       return std::nullopt;
     }
     return Action{act::Cancel{std::string(*name)}};

@@ -90,6 +90,8 @@ class LoaderContext {
   std::set<std::string, std::less<>> variables_set;
   std::vector<TemplateUse> template_uses;
   bool opaque_actions = false;
+  // Recurring timers set by actions (name, where), for the "no state reacts to it" warning.
+  std::vector<TemplateUse> recurring_timers;
 
  private:
   const CompileOptions& options_;

@@ -53,6 +53,9 @@ void StepContext::Unset(std::string_view name) {
 }
 
 void StepContext::Cancel(std::string_view name) {
+  if (IsReservedTimer(name)) {
+    return;  // parley's own (the expiry timer): not a flow's to cancel
+  }
   if (!Allow(EventLimit::kTimers, timer_cancels_)) {
     return;
   }
@@ -60,11 +63,15 @@ void StepContext::Cancel(std::string_view name) {
   effects_.emplace_back(TimerCancelEffect{all ? "" : std::string(name), all});
 }
 
-void StepContext::AddTimer(std::string name, TimePoint due, bool keep) {
+void StepContext::AddTimer(std::string name, TimePoint due, bool keep,
+                           std::optional<TimerRecurrence> recur) {
   if (!Allow(EventLimit::kTimers, timer_sets_)) {
     return;
   }
-  effects_.emplace_back(TimerSetEffect{std::move(name), due, timer_step_, keep});
+  // A recurring timer is implicitly keep: it belongs to the session, not to one question.
+  const bool keep_it = keep || recur.has_value();
+  effects_.emplace_back(
+      TimerSetEffect{std::move(name), due, timer_step_, keep_it, std::move(recur)});
 }
 
 // An `at` timer's zone: the one asked for, else the contact's (when valid), the flow's, UTC.
@@ -82,16 +89,31 @@ std::string_view StepContext::ZoneFor(std::string_view requested) const {
 }
 
 void StepContext::SetTimer(const act::Timer& timer) {
-  if (timer.after) {
-    AddTimer(timer.name, now_ + std::chrono::duration_cast<Duration>(*timer.after), timer.keep);
-  } else {
-    AddTimer(timer.name, NextTimeOfDay(now_, *timer.at, ZoneFor(timer.tz)), timer.keep);
+  std::optional<TimerRecurrence> recur;
+  if (timer.every) {
+    recur = TimerRecurrence{*timer.every, std::nullopt, {}};
   }
+  if (timer.after) {
+    AddTimer(timer.name, now_ + std::chrono::duration_cast<Duration>(*timer.after), timer.keep,
+             std::move(recur));
+    return;
+  }
+  const std::string_view zone = ZoneFor(timer.tz);
+  if (recur) {
+    recur->at =
+        std::chrono::seconds((timer.at->hour * 60 + timer.at->minute) * 60 + timer.at->second);
+    recur->time_zone = zone;
+  }
+  AddTimer(timer.name, NextTimeOfDay(now_, *timer.at, zone), timer.keep, std::move(recur));
 }
 
 Status StepContext::Timer(const TimerRequest& request) {
   if (request.name.empty()) {
     return Status::InvalidArgument("timer: 'name' is required");
+  }
+  if (IsReservedTimer(request.name)) {
+    return Status::InvalidArgument("timer '" + request.name +
+                                   "': names beginning with '@' are reserved");
   }
   if (request.after.empty() == request.at.empty()) {
     return Status::InvalidArgument("timer '" + request.name +

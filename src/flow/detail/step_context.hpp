@@ -59,7 +59,7 @@ class StepContext final : public ActionContext {
   const Flow& flow() const { return flow_; }
 
  private:
-  void AddTimer(std::string name, TimePoint due, bool keep);
+  void AddTimer(std::string name, TimePoint due, bool keep, std::optional<TimerRecurrence> recur);
   // Counts one more request against `limit`; false (and limit_status() set) past the cap.
   bool Allow(EventLimit limit, int64_t& count, int64_t amount = 1);
   std::string_view ZoneFor(std::string_view requested) const;

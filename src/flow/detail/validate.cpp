@@ -1,5 +1,8 @@
 #include "flow/detail/validate.hpp"
 
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "flow/detail/limits_warnings.hpp"
@@ -28,6 +31,50 @@ bool MentionsTimer(const Condition& c) {
         }
       },
       c.v);
+}
+
+// The timer names conditions react to; "" when one reacts to any timer.
+void CollectTimerNames(const Condition& c, std::set<std::string, std::less<>>& names) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, cond::Timer>) {
+          names.insert(v.name);
+        } else if constexpr (std::is_same_v<T, cond::All> || std::is_same_v<T, cond::Any>) {
+          for (const Condition& inner : v.of) {
+            CollectTimerNames(inner, names);
+          }
+        } else if constexpr (std::is_same_v<T, cond::Not>) {
+          CollectTimerNames(*v.of, names);
+        }
+      },
+      c.v);
+}
+
+// A recurring timer fires every day (or hour) for as long as the session lives: one that no
+// edge's condition names would run `otherwise` (or nothing) at each occurrence.
+void WarnUnhandledRecurringTimers(LoaderContext& cx, const Flow& flow) {
+  if (cx.recurring_timers.empty()) {
+    return;
+  }
+  std::set<std::string, std::less<>> handled;
+  for (const State& state : flow.states) {
+    for (const Edge& e : state.edges) {
+      CollectTimerNames(e.condition, handled);
+    }
+  }
+  if (handled.contains("")) {
+    return;  // an any-timer condition reacts to every name
+  }
+  std::set<std::pair<std::string, std::string>> warned;  // a named action compiles per use
+  for (const TemplateUse& t : cx.recurring_timers) {
+    if (!handled.contains(t.variable) && warned.emplace(t.variable, t.path).second) {
+      cx.Warning(t.path, t.pos,
+                 "recurring timer '" + t.variable +
+                     "' is not named by any state's timer condition: each occurrence would "
+                     "match no edge");
+    }
+  }
 }
 
 bool IsAlways(const Condition& c) { return std::holds_alternative<cond::Always>(c.v); }
@@ -132,6 +179,7 @@ void AddWarnings(LoaderContext& cx, const Flow& flow, const StateOrigins& origin
     cx.Add(d.severity, std::move(d.path), d.pos, std::move(d.message));
   }
   WarnTemplateVariables(cx);
+  WarnUnhandledRecurringTimers(cx, flow);
   WarnLimits(cx, flow, origin_of);
 }
 

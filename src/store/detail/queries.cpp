@@ -138,28 +138,38 @@ constexpr Entry kEntries[] = {
      "step = $6, status = $7, updated_at = $8, ended_at = $9, end_reason = $10 WHERE id = $1",
      ""},
     {Q::kSetTimer, "SetTimer",
-     "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
-     "SELECT id, contact_id, $2, $3, $4, $5 FROM sessions WHERE id = $1 "
+     "INSERT INTO timers (session_id, contact_id, name, due, step, keep, every_seconds, "
+     "at_seconds, time_zone) "
+     "SELECT id, contact_id, $2, $3, $4, $5, $6, $7, $8 FROM sessions WHERE id = $1 "
      "ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, step = excluded.step, "
-     "keep = excluded.keep, locked_until = 0",
-     "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
-     "SELECT id, contact_id, $2::text, $3::bigint, $4::bigint, $5::smallint FROM sessions "
+     "keep = excluded.keep, every_seconds = excluded.every_seconds, "
+     "at_seconds = excluded.at_seconds, time_zone = excluded.time_zone, locked_until = 0",
+     "INSERT INTO timers (session_id, contact_id, name, due, step, keep, every_seconds, "
+     "at_seconds, time_zone) "
+     "SELECT id, contact_id, $2::text, $3::bigint, $4::bigint, $5::smallint, $6::bigint, "
+     "$7::integer, $8::text FROM sessions "
      "WHERE id = $1 ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, "
-     "step = excluded.step, keep = excluded.keep, locked_until = 0"},
+     "step = excluded.step, keep = excluded.keep, every_seconds = excluded.every_seconds, "
+     "at_seconds = excluded.at_seconds, time_zone = excluded.time_zone, locked_until = 0"},
     {Q::kCancelTimer, "CancelTimer", "DELETE FROM timers WHERE session_id = $1 AND name = $2", ""},
     {Q::kCancelAllTimers, "CancelAllTimers", "DELETE FROM timers WHERE session_id = $1", ""},
+    // Reserved names begin with '@' (flow::IsReservedTimer).
+    {Q::kCancelFlowTimers, "CancelFlowTimers",
+     "DELETE FROM timers WHERE session_id = $1 AND substr(name, 1, 1) <> '@'", ""},
     {Q::kTimers, "Timers",
-     "SELECT session_id, name, due, step, keep, contact_id FROM timers WHERE session_id = $1 "
-     "ORDER BY due, name",
+     "SELECT session_id, name, due, step, keep, contact_id, every_seconds, at_seconds, "
+     "time_zone FROM timers WHERE session_id = $1 ORDER BY due, name",
      ""},
     // $1 now, $2 now + lease, $3 limit. RETURNING has no order; the caller sorts.
     {Q::kClaimTimers, "ClaimTimers",
      "UPDATE timers SET locked_until = $2 WHERE rowid IN (SELECT rowid FROM timers "
      "WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name LIMIT $3) "
-     "RETURNING session_id, name, due, step, keep, contact_id",
+     "RETURNING session_id, name, due, step, keep, contact_id, every_seconds, at_seconds, "
+     "time_zone",
      "UPDATE timers SET locked_until = $2 WHERE (session_id, name) IN (SELECT session_id, name "
      "FROM timers WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name "
-     "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING session_id, name, due, step, keep, contact_id"},
+     "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING session_id, name, due, step, keep, contact_id, "
+     "every_seconds, at_seconds, time_zone"},
     {Q::kTakeTimer, "TakeTimer",
      "DELETE FROM timers WHERE session_id = $1 AND name = $2 AND due = $3 AND step = $4 "
      "RETURNING 1",

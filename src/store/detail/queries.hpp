@@ -42,6 +42,7 @@ enum class Q : int {
   kSetTimer,
   kCancelTimer,
   kCancelAllTimers,
+  kCancelFlowTimers,
   kTimers,
   kClaimTimers,
   kTakeTimer,      // a claimed timer, if unchanged: $1 session, $2 name, $3 due, $4 step

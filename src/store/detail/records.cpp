@@ -125,6 +125,15 @@ TimerRecord TimerFromRow(const Row& row) {
   t.step = static_cast<uint64_t>(row.Int(3));
   t.keep = row.Int(4) != 0;
   t.contact_id = row.Int(5);
+  if (!row.IsNull(6)) {
+    flow::TimerRecurrence r;
+    r.every = std::chrono::seconds(row.Int(6));
+    if (!row.IsNull(7)) {
+      r.at = std::chrono::seconds(row.Int(7));
+      r.time_zone = row.IsNull(8) ? "UTC" : std::string(row.Text(8));
+    }
+    t.recur = std::move(r);
+  }
   return t;
 }
 

@@ -225,11 +225,21 @@ class TransactionImpl final : public Transaction {
     PARLEY_RETURN_IF_ERROR(Usable());
     // No row: the INSERT ... SELECT found no session to copy the contact id from (the
     // foreign key would say the same).
-    return Track(Write(
-        Q::kSetTimer,
-        {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step), t.keep ? 1 : 0},
-        Status::FailedPrecondition("timer '" + t.name + "' for unknown session " +
-                                   std::to_string(t.session_id))));
+    std::optional<int64_t> every;
+    std::optional<int64_t> at;
+    Param zone = nullptr;
+    if (t.recur) {
+      every = t.recur->every.count();
+      if (t.recur->at) {
+        at = t.recur->at->count();
+        zone = Param(t.recur->time_zone);
+      }
+    }
+    return Track(Write(Q::kSetTimer,
+                       {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step),
+                        t.keep ? 1 : 0, every, at, zone},
+                       Status::FailedPrecondition("timer '" + t.name + "' for unknown session " +
+                                                  std::to_string(t.session_id))));
   }
 
   Status CancelTimers(int64_t session_id, std::string_view name) override {
@@ -238,6 +248,11 @@ class TransactionImpl final : public Transaction {
       return Track(Write(Q::kCancelAllTimers, {session_id}));
     }
     return Track(Write(Q::kCancelTimer, {session_id, name}));
+  }
+
+  Status CancelFlowTimers(int64_t session_id) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    return Track(Write(Q::kCancelFlowTimers, {session_id}));
   }
 
   Result<bool> TakeTimer(const TimerRecord& t) override {

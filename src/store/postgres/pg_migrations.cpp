@@ -119,6 +119,13 @@ ALTER TABLE outbox ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v6: see sqlite_migrations.cpp. Nullable columns without a default: no table rewrite.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE timers ADD COLUMN every_seconds BIGINT;
+ALTER TABLE timers ADD COLUMN at_seconds INTEGER;
+ALTER TABLE timers ADD COLUMN time_zone TEXT;
+)sql";
+
 // v7: see sqlite_migrations.cpp.
 constexpr std::string_view kV7 = R"sql(
 CREATE TABLE admin_users (
@@ -152,8 +159,8 @@ CREATE INDEX messages_by_time ON messages (created_at);
 CREATE INDEX sessions_active_by_flow ON sessions (flow_id) WHERE status = 'active';
 )sql";
 
-// Versions ascend but may skip numbers (see sqlite_migrations.cpp).
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {7, kV7}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
+                                     {5, kV5}, {6, kV6}, {7, kV7}};
 
 }  // namespace
 

@@ -124,6 +124,15 @@ ALTER TABLE outbox ADD COLUMN content_sid TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN content_variables TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v6: what a recurring timer's next occurrence needs (docs/flow-format.md, "Timers"): its
+// period, and for an `at` timer the local time of day and the zone. NULL every_seconds: a
+// one-shot timer, as every timer before v6.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE timers ADD COLUMN every_seconds INTEGER;
+ALTER TABLE timers ADD COLUMN at_seconds INTEGER;
+ALTER TABLE timers ADD COLUMN time_zone TEXT;
+)sql";
+
 // v7: the admin console (docs/admin.md): its users, their server-side sessions (only a hash
 // of the cookie's token), the audit log; and indexes for its dashboard: messages by time,
 // active sessions by flow.
@@ -159,9 +168,8 @@ CREATE INDEX messages_by_time ON messages (created_at);
 CREATE INDEX sessions_active_by_flow ON sessions (flow_id) WHERE status = 'active';
 )sql";
 
-// Versions ascend but may skip numbers: a number is reserved for each schema change under
-// way, and the migrations are applied in order by version (generic_store.cpp).
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {7, kV7}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
+                                     {5, kV5}, {6, kV6}, {7, kV7}};
 
 }  // namespace
 
