@@ -309,8 +309,10 @@ class Store {
   // claimer's timers come back when the lease runs out.
   virtual Result<std::vector<TimerRecord>> ClaimTimers(TimePoint now, int limit,
                                                        Duration lease) = 0;
-  // The earliest due time of a timer no scheduler holds a lease on at `now`, or none: what
-  // an idle scheduler sleeps until.
+  // When a scheduler should look for due timers next: the earliest due time of a timer no
+  // scheduler holds a lease on at `now`, or, if sooner, the moment the lease on a due timer
+  // runs out (its claimer may have crashed); none when there are no timers. What an idle
+  // scheduler sleeps until.
   virtual Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) = 0;
   // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
   // kNotFound if the row is gone.

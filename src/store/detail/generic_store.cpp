@@ -191,7 +191,7 @@ class StoreImpl final : public Store {
   Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) override {
     std::optional<TimePoint> due;
     PARLEY_RETURN_IF_ERROR(Read(Q::kNextTimerDue, {now}, [&](const Row& row) {
-      due = row.Time(0);
+      due = row.OptTime(0);
       return Status::Ok();
     }));
     return due;

@@ -156,9 +156,16 @@ constexpr Entry kEntries[] = {
      "RETURNING 1",
      "DELETE FROM timers WHERE session_id = $1 AND name = $2::text AND due = $3::bigint "
      "AND step = $4::bigint RETURNING 1"},
-    // Walks timers_due from the earliest; leased rows (in flight) are few.
+    // The earliest unleased due time, or the earliest lease to run out of a due timer (a
+    // crashed instance's claim), whichever is sooner. Both walk timers_due from the earliest:
+    // leased rows are due ones in flight, a few thousand at most.
     {Q::kNextTimerDue, "NextTimerDue",
-     "SELECT due FROM timers WHERE locked_until <= $1 ORDER BY due LIMIT 1", ""},
+     "SELECT min(t) FROM (SELECT * FROM (SELECT due AS t FROM timers WHERE locked_until <= $1 "
+     "ORDER BY due LIMIT 1) UNION ALL SELECT min(locked_until) FROM timers WHERE due <= $1 "
+     "AND locked_until > $1)",
+     "SELECT min(t) FROM ((SELECT due AS t FROM timers WHERE locked_until <= $1 ORDER BY due "
+     "LIMIT 1) UNION ALL (SELECT min(locked_until) FROM timers WHERE due <= $1 AND "
+     "locked_until > $1)) AS next"},
     // messages_by_contact (contact_id, id), walked backwards.
     {Q::kLastInboundTo, "LastInboundTo",
      "SELECT to_addr FROM messages WHERE contact_id = $1 AND direction = 'inbound' "
