@@ -106,6 +106,14 @@ TEST(NotificationsTest, PostgresDeliversToOthersAndReconnects) {
   a->Notify("test_chan", "1700000000001");
   ASSERT_TRUE(WaitFor([&] { return heard_b.Count("test_chan:1700000000001") == 1; }));
   a->Stop();
+
+  // A one-shot command (`parley start`) notifies and stops at once, before its thread has
+  // even connected: the notice still goes out.
+  auto once = OpenNotifications(*url).value();
+  once->Notify("test_chan", "1700000000002");
+  once->Stop();
+  EXPECT_EQ(once->counts().sent, 1);
+  ASSERT_TRUE(WaitFor([&] { return heard_b.Count("test_chan:1700000000002") == 1; }));
   b->Stop();
 }
 

@@ -130,6 +130,13 @@ struct OutboxStats {
   std::optional<TimePoint> oldest_at;  // the oldest waiting message's created_at
 };
 
+// Whom a claimed timer's event is addressed to (ContactRecord's fields of the same names).
+struct TimerContact {
+  std::string address;
+  std::string channel;
+  std::string phone;
+};
+
 // A durable timer of a session (docs/architecture.md, "Timers"). (session_id, name) is unique.
 struct TimerRecord {
   int64_t session_id = 0;
@@ -138,6 +145,9 @@ struct TimerRecord {
   uint64_t step = 0;  // the session's step when set
   bool keep = false;
   int64_t contact_id = 0;  // the session's contact; filled by reads, ignored by SetTimer
+  // Filled by ClaimTimers only (empty if the contact is gone), so the scheduler need not read
+  // each contact: one round trip per timer was its bottleneck (docs/benchmarks.md, "Timers").
+  std::optional<TimerContact> contact = std::nullopt;
 };
 
 // A loaded flow file, for sessions to name the revision they run on.

@@ -232,6 +232,12 @@ TEST_P(StoreTest, TimersClaimedOnceWithALease) {
   EXPECT_TRUE(first[0].keep);
   EXPECT_EQ(first[0].contact_id, c.id);
   EXPECT_EQ(first[0].session_id, s.id);
+  // Issue 10 (timer performance): the claim carries the contact the event goes to, so the
+  // scheduler reads no contact per timer.
+  ASSERT_TRUE(first[0].contact.has_value());
+  EXPECT_EQ(first[0].contact->address, c.address);
+  EXPECT_EQ(first[0].contact->channel, c.channel);
+  EXPECT_EQ(first[0].contact->phone, c.phone);
   EXPECT_EQ(first[1].name, "late");
   // Leased: another claimer (another instance) gets nothing until the lease runs out.
   ASSERT_OK_AND_ASSIGN(auto other, Open());

@@ -179,7 +179,7 @@ class StoreImpl final : public Store {
     }
     PARLEY_RETURN_IF_ERROR(
         (*conn)->Exec(Q::kClaimTimers, {now, now + lease, limit}, [&](const Row& row) {
-          timers.push_back(TimerFromRow(row));
+          timers.push_back(ClaimedTimerFromRow(row));
           return Status::Ok();
         }));
     std::sort(timers.begin(), timers.end(), [](const TimerRecord& a, const TimerRecord& b) {

@@ -124,6 +124,18 @@ TimerRecord TimerFromRow(const Row& row) {
   return t;
 }
 
+TimerRecord ClaimedTimerFromRow(const Row& row) {
+  TimerRecord t = TimerFromRow(row);
+  for (int col = 6; col <= 8; ++col) {
+    if (row.IsNull(col)) {
+      return t;  // the contact is gone: the scheduler reports it
+    }
+  }
+  t.contact =
+      TimerContact{std::string(row.Text(6)), std::string(row.Text(7)), std::string(row.Text(8))};
+  return t;
+}
+
 std::string MediaToJson(const std::vector<std::string>& media) {
   if (media.empty()) {
     return "[]";

@@ -245,7 +245,9 @@ class PgNotifications final : public Notifications {
         deadline = stop_deadline_;
         queued = !queue_.empty();
       }
-      if (stopping && (conn == nullptr || (!queued && !awaiting) || Clock::now() >= deadline)) {
+      // Stopping: what is queued still goes out (a one-shot command notifies, then stops at
+      // once), connecting first if need be, until the deadline.
+      if (stopping && ((!queued && !awaiting) || Clock::now() >= deadline)) {
         break;
       }
       if (conn == nullptr) {
