@@ -30,6 +30,10 @@ constexpr int kMaxLanes = 64;
 constexpr Duration kMaxScriptTimeout = std::chrono::seconds(10);  // a whole event's budget
 constexpr std::chrono::milliseconds kMinEventTimeout{100};
 constexpr std::chrono::milliseconds kMaxEventTimeout{120'000};
+constexpr std::chrono::milliseconds kMinTimerPoll{100};
+constexpr std::chrono::milliseconds kMaxTimerPoll{3'600'000};
+constexpr std::chrono::milliseconds kMinTimerLease{1'000};
+constexpr std::chrono::milliseconds kMaxTimerLease{3'600'000};
 constexpr int kMinTwilioTimeoutMs = 100;
 constexpr int kMaxTwilioTimeoutMs = 120'000;
 
@@ -412,6 +416,24 @@ const std::map<std::string, Setter>& Keys() {
                                                   std::chrono::minutes(1), std::chrono::hours(24))},
       {"PARLEY_ADMIN_SESSION_MAX", AdminDuration(&Config::admin_session_max,
                                                  std::chrono::minutes(5), std::chrono::days(30))},
+      {"PARLEY_TIMER_POLL",
+       [](Config& c, const std::string& key, const std::string& v) {
+         Duration poll{};
+         if (!ParseAge(v, poll) || poll < kMinTimerPoll || poll > kMaxTimerPoll) {
+           return Bad(key, "expected a duration from 100ms to 1h (\"30s\", \"5m\"), got '" + v +
+                               "'");
+         }
+         c.timer_poll = poll;
+         return Status::Ok();
+       }},
+      {"PARLEY_TIMER_LEASE",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseAge(v, c.timer_lease) || c.timer_lease < kMinTimerLease ||
+             c.timer_lease > kMaxTimerLease) {
+           return Bad(key, "expected a duration from 1s to 1h (\"30s\", \"2m\"), got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
   };
   return *keys;
 }
@@ -481,6 +503,17 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
     return Status::InvalidArgument(
         "configuration: PARLEY_SEND_RETRY_MIN must not exceed PARLEY_SEND_RETRY_MAX");
   }
+  // A claim must outlive its event (the pipeline answers every event within the budget), or
+  // a second instance would claim a timer whose event is still queued here.
+  if (!values.contains("PARLEY_TIMER_LEASE")) {
+    config.timer_lease = std::max<Duration>(config.timer_lease, 2 * config.event_timeout);
+  } else if (config.timer_lease <= config.event_timeout) {
+    return Status::InvalidArgument(origin["PARLEY_TIMER_LEASE"] +
+                                   "configuration: PARLEY_TIMER_LEASE (" +
+                                   std::to_string(config.timer_lease.count()) +
+                                   "ms) must be longer than PARLEY_EVENT_TIMEOUT (" +
+                                   std::to_string(config.event_timeout.count()) + "ms)");
+  }
   if (config.public_url.empty()) {
     config.public_url = "http://" + config.listen_host + ":" + std::to_string(config.listen_port);
   }
@@ -534,6 +567,8 @@ std::string Config::Describe() const {
       << " timer_grace="
       << (timer_grace ? std::to_string(timer_grace->count() / 1000) + "s" : "(none)")
       << (test_clock_file.empty() ? "" : " test_clock_file=" + test_clock_file)
+      << " timer_poll=" << (timer_poll ? std::to_string(timer_poll->count()) + "ms" : "(default)")
+      << " timer_lease=" << timer_lease.count() << "ms"
       << " sender_threads=" << sender_threads
       << " send_max_age=" << std::chrono::duration_cast<std::chrono::seconds>(send_max_age).count()
       << "s"

@@ -89,6 +89,14 @@ struct Config {
   // PARLEY_TEST_CLOCK_FILE: tests only (app/test_clock.hpp): `parley serve` reads its clock
   // offset from this file. Empty: the system clock.
   std::string test_clock_file;
+  // PARLEY_TIMER_POLL: the scheduler's safety poll, the longest it sleeps without looking at
+  // the database. Unset: 30 s on PostgreSQL (other instances' timers arrive by NOTIFY), 1 s on
+  // SQLite (no NOTIFY: a timer another process wrote, `parley start`, is seen within it).
+  std::optional<Duration> timer_poll;
+  // PARLEY_TIMER_LEASE: how long a claimed timer stays claimed; a crashed instance's claims
+  // come back after it. Longer than the event budget (PARLEY_EVENT_TIMEOUT); unset: 30 s, or
+  // twice the event budget if that is longer.
+  Duration timer_lease = std::chrono::seconds(30);
 
   // What REST delivery needs: the Account SID with the auth token or an API key and secret.
   bool has_twilio_credentials() const {

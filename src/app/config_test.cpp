@@ -251,6 +251,38 @@ TEST_F(ConfigTest, TimerGrace) {
   }
 }
 
+// Issue 10 (multi-instance timers): PARLEY_TIMER_POLL (the scheduler's safety poll; unset,
+// the runtime picks per database) and PARLEY_TIMER_LEASE, which must outlive an event.
+TEST_F(ConfigTest, TimerPollAndLease) {
+  const std::string none = (dir_ / "missing.env").string();
+  auto c = LoadConfig({}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->timer_poll.has_value());
+  EXPECT_EQ(c->timer_lease, std::chrono::seconds(30));
+  EXPECT_THAT(c->Describe(), HasSubstr("timer_poll=(default) timer_lease=30000ms"));
+  c = LoadConfig({{"PARLEY_TIMER_POLL", "5m"}, {"PARLEY_TIMER_LEASE", "12s"}}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->timer_poll, std::optional<Duration>(std::chrono::minutes(5)));
+  EXPECT_EQ(c->timer_lease, std::chrono::seconds(12));
+  // Unset, the lease follows a long event budget.
+  c = LoadConfig({{"PARLEY_EVENT_TIMEOUT", "60s"}}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->timer_lease, std::chrono::seconds(120));
+  for (const char* bad : {"0", "50ms", "2h", "x", ""}) {
+    c = LoadConfig({{"PARLEY_TIMER_POLL", bad}}, none);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_TIMER_POLL")) << bad;
+  }
+  for (const char* bad : {"500ms", "2h", "x"}) {
+    c = LoadConfig({{"PARLEY_TIMER_LEASE", bad}}, none);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_TIMER_LEASE")) << bad;
+  }
+  c = LoadConfig({{"PARLEY_TIMER_LEASE", "5s"}, {"PARLEY_EVENT_TIMEOUT", "5s"}}, none);
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("must be longer than PARLEY_EVENT_TIMEOUT"));
+}
+
 // Issue 9, the sender: its keys, defaults and bad values.
 TEST_F(ConfigTest, SenderThreadsRatesInstancesAndMaxAge) {
   auto c = LoadConfig({}, "");

@@ -6,6 +6,7 @@
 #include "channel/dryrun/dryrun_channel.hpp"
 #include "channel/twilio/twilio_channel.hpp"
 #include "common/log.hpp"
+#include "scheduler/timer_notices.hpp"
 
 namespace parley::app {
 
@@ -173,10 +174,26 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   rt->pipeline_->set_on_queued([self] { self->sender_->Wake(); });
   scheduler::SchedulerOptions scheduler_options;
   scheduler_options.grace = config.timer_grace;
+  scheduler_options.lease = config.timer_lease;
+  // PostgreSQL: other instances' timers arrive by NOTIFY, so the poll is only a safety net.
+  // SQLite has no NOTIFY; its poll is a local indexed read.
+  scheduler_options.poll_interval = config.timer_poll.value_or(
+      postgres ? Duration(std::chrono::seconds(30)) : Duration(std::chrono::seconds(1)));
   scheduler_options.log = [](std::string_view m) { Log(LogLevel::kWarning, m); };
   rt->scheduler_ = std::make_unique<scheduler::Scheduler>(*rt->store_, *rt->pipeline_, clock,
                                                           scheduler_options, rt->registry_);
-  rt->pipeline_->set_on_timer_set([self](TimePoint due) { self->scheduler_->Wake(due); });
+  auto notifications = store::OpenNotifications(config.database_url);
+  if (!notifications.ok()) {
+    return notifications.status();
+  }
+  rt->notifications_ = std::move(*notifications);
+  PARLEY_RETURN_IF_ERROR(scheduler::ListenForTimers(*rt->notifications_, *rt->scheduler_));
+  const Clock* clock_ptr = &clock;
+  rt->pipeline_->set_on_timer_set([self, clock_ptr](TimePoint due) {
+    self->scheduler_->Wake(due);
+    scheduler::AnnounceTimer(*self->notifications_, due, clock_ptr->Now(),
+                             self->scheduler_->poll_interval());
+  });
   return rt;
 }
 
@@ -195,8 +212,9 @@ void Runtime::Start() {
   started_ = true;
   pipeline_->Start();
   sender_->Start();
-  sender_->Wake();      // messages queued before a restart
-  scheduler_->Start();  // timers that fell due while parley was down fire first
+  sender_->Wake();          // messages queued before a restart
+  notifications_->Start();  // other instances' timers
+  scheduler_->Start();      // timers that fell due while parley was down fire first
 }
 
 void Runtime::Stop() {
@@ -205,6 +223,9 @@ void Runtime::Stop() {
   }
   if (pipeline_) {
     pipeline_->Stop();
+  }
+  if (notifications_) {
+    notifications_->Stop();  // after the pipeline: its last commits' notices go out
   }
   if (sender_) {
     sender_->Stop();

@@ -26,6 +26,7 @@
 #include "conversation/pipeline.hpp"
 #include "conversation/service.hpp"
 #include "scheduler/scheduler.hpp"
+#include "store/notifications.hpp"
 #include "store/store.hpp"
 
 namespace parley::app {
@@ -44,6 +45,7 @@ class Runtime {
   void Stop();
 
   store::Store& store() { return *store_; }
+  store::Notifications& notifications() { return *notifications_; }
   metrics::Registry& registry() { return registry_; }
   conversation::Pipeline& pipeline() { return *pipeline_; }
   channel::OutboxSender& sender() { return *sender_; }
@@ -65,6 +67,9 @@ class Runtime {
   std::unique_ptr<conversation::Service> service_;
   std::unique_ptr<conversation::Pipeline> pipeline_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
+  // After the scheduler and pipeline: destroyed (stopped) before them, so no notice reaches
+  // a scheduler being destroyed.
+  std::unique_ptr<store::Notifications> notifications_;
   bool dry_run_ = true;
   bool started_ = false;
 };

@@ -136,9 +136,8 @@ Status Scheduler::Submit(const store::TimerRecord& timer, TimePoint now) {
     }
     return s;
   };
-  auto contact = store_.FindContactById(timer.contact_id);
-  if (!contact.ok() || !*contact) {
-    return fail(contact.ok() ? Status::NotFound("its contact is gone") : contact.status());
+  if (!timer.contact) {
+    return fail(Status::NotFound("its contact is gone"));
   }
   conversation::Timer body{timer.session_id, timer.name, timer.due,  timer.step,
                            timer.keep,       false,      timer.recur};
@@ -148,7 +147,7 @@ Status Scheduler::Submit(const store::TimerRecord& timer, TimePoint now) {
                  std::to_string(timer.session_id) + " due at " + FormatUtc(timer.due) +
                  " missed: past PARLEY_TIMER_GRACE, dropped without firing");
   }
-  conversation::Event event{{(*contact)->channel, (*contact)->phone, (*contact)->address},
+  conversation::Event event{{timer.contact->channel, timer.contact->phone, timer.contact->address},
                             std::move(body),
                             conversation::ReplyMode::kQueued};
   {

@@ -10,10 +10,11 @@
 // it gone.
 //
 // Sleeping: the scheduler asks the store for the earliest unleased timer (NextTimerDue, a read;
-// it claims, a write, only when that is due), fires what is due, and sleeps until the next
-// one, at most `poll_interval` (timers set by other instances). Wake(due)
-// after a commit that set a timer wakes it early when that timer is due sooner than it
-// planned to wake. Time is the injected Clock's; the sleep itself is real time.
+// it claims, a write, only when that is due, or when another instance's lease on a due timer
+// runs out), fires what is due, and sleeps until the next one, at most `poll_interval` (the
+// safety poll). Wake(due) — after a commit in this process that set a timer, or on a notice
+// from another instance (timer_notices.hpp) — wakes it early when that timer is due sooner
+// than it planned to wake. Time is the injected Clock's; the sleep itself is real time.
 //
 // Recurring timers and the session expiry are rows like any other: applying a recurring one
 // sets its next occurrence in the same transaction (conversation::Service), so the scheduler
@@ -47,6 +48,11 @@ struct SchedulerOptions {
   // Longer than an event's budget (the pipeline answers every event within it), so a claim
   // outlives its event unless the instance dies.
   Duration lease = std::chrono::seconds(30);
+  // The safety poll: the longest it sleeps without looking at the database. Timers set in
+  // this process wake it (Wake), and on PostgreSQL those of other instances too
+  // (timer_notices.hpp), so this only bounds what no notice announced: a notice lost while
+  // the notification connection was down, a timer another process wrote without one.
+  // PARLEY_TIMER_POLL; the composition root's default is 30 s on PostgreSQL, 1 s on SQLite.
   Duration poll_interval = std::chrono::seconds(1);
   // PARLEY_TIMER_GRACE: a timer overdue by more is missed, not fired. None: always fire.
   std::optional<Duration> grace;
@@ -77,6 +83,8 @@ class Scheduler {
   Result<int> FireDue();
   // Waits until every submitted timer event has been answered (tests).
   void WaitIdle();
+
+  Duration poll_interval() const { return options_.poll_interval; }
 
  private:
   void Run();

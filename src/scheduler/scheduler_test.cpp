@@ -18,6 +18,8 @@
 #include "conversation/flow_catalog.hpp"
 #include "conversation/service.hpp"
 #include "flow/loader.hpp"
+#include "scheduler/timer_notices.hpp"
+#include "store/notifications.hpp"
 #include "test/support/pg_cluster.hpp"
 #include "test/support/status_testing.hpp"
 
@@ -76,6 +78,8 @@ struct Instance {
   std::unique_ptr<conversation::Service> service;
   std::unique_ptr<conversation::Pipeline> pipeline;
   std::unique_ptr<Scheduler> scheduler;
+  // Set by NewInstance(..., notify = true): wired as the composition root wires it.
+  std::unique_ptr<store::Notifications> notifications;
 
   ~Instance() {
     if (scheduler) {
@@ -83,6 +87,9 @@ struct Instance {
     }
     if (pipeline) {
       pipeline->Stop();
+    }
+    if (notifications) {
+      notifications->Stop();
     }
   }
   // parley_timers_total{outcome="..."}, 0 when never counted.
@@ -140,7 +147,9 @@ class SchedulerTest : public ::testing::TestWithParam<std::string> {
   }
 
   // A new instance on the test's database; its scheduler is built, not started.
-  Instance& NewInstance(SchedulerOptions scheduler = Fast(), int lanes = 2) {
+  // With `notify`, timers it sets are announced to the other instances and theirs wake its
+  // scheduler (timer_notices.hpp), as in `parley serve`.
+  Instance& NewInstance(SchedulerOptions scheduler = Fast(), int lanes = 2, bool notify = false) {
     auto in = std::make_unique<Instance>();
     in->store = store::OpenStore(url_).value();
     conversation::ServiceOptions service;
@@ -155,7 +164,18 @@ class SchedulerTest : public ::testing::TestWithParam<std::string> {
     in->scheduler = std::make_unique<Scheduler>(*in->store, *in->pipeline, clock_,
                                                 std::move(scheduler), in->registry);
     Scheduler* s = in->scheduler.get();
-    in->pipeline->set_on_timer_set([s](TimePoint due) { s->Wake(due); });
+    if (notify) {
+      in->notifications = store::OpenNotifications(url_).value();
+      EXPECT_OK(ListenForTimers(*in->notifications, *s));
+      in->notifications->Start();
+    }
+    store::Notifications* n = in->notifications.get();
+    in->pipeline->set_on_timer_set([this, s, n](TimePoint due) {
+      s->Wake(due);
+      if (n != nullptr) {
+        AnnounceTimer(*n, due, clock_.Now(), s->poll_interval());
+      }
+    });
     in->pipeline->Start();
     instances_.push_back(std::move(in));
     return *instances_.back();
@@ -401,6 +421,36 @@ TEST_P(SchedulerTest, CommitSettingASoonerTimerWakesTheScheduler) {
   clock_.Advance(seconds(1));
   ASSERT_TRUE(WaitFor([&] { return in.Timers("fired") == 1; }, seconds(10)));
   in.scheduler->WaitIdle();
+  EXPECT_EQ(Outbound(kAna).back(), "Ping!/queued");
+}
+
+// Issue 10 (LISTEN/NOTIFY): a timer set on instance A wakes the idle scheduler of instance
+// B through NOTIFY, well before B's safety poll (an hour here). A's own scheduler is not
+// running, so only B can fire it.
+TEST_P(SchedulerTest, TimerSetOnOneInstanceWakesAnotherThroughNotify) {
+  if (GetParam() != "postgres") {
+    GTEST_SKIP() << "NOTIFY needs PostgreSQL";
+  }
+  SchedulerOptions options;
+  options.poll_interval = hours(1);
+  Instance& a = NewInstance(options, 2, true);
+  Instance& b = NewInstance(options, 2, true);
+  b.scheduler->Start();
+  ASSERT_TRUE(WaitFor([&] {
+    return a.notifications->counts().connects == 1 && b.notifications->counts().connects == 1;
+  }));
+  Send(a, kAna, "REMIND");
+  // Let B settle into its long sleep (until the reminder, an hour away).
+  std::this_thread::sleep_for(milliseconds(200));
+  const auto sent = std::chrono::steady_clock::now();
+  Send(a, kAna, "soon");  // a timer due in 1 s, set on A
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(WaitFor([&] { return b.Timers("fired") == 1; }, seconds(10)));
+  const auto woke_after = std::chrono::steady_clock::now() - sent;
+  EXPECT_LT(woke_after, seconds(3));
+  EXPECT_EQ(a.Timers("fired"), 0);
+  EXPECT_GE(b.notifications->counts().received, 1);
+  b.scheduler->WaitIdle();
   EXPECT_EQ(Outbound(kAna).back(), "Ping!/queued");
 }
 

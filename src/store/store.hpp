@@ -140,6 +140,13 @@ struct OutboxStats {
   std::optional<TimePoint> oldest_at;  // the oldest waiting message's created_at
 };
 
+// Whom a claimed timer's event is addressed to (ContactRecord's fields of the same names).
+struct TimerContact {
+  std::string address;
+  std::string channel;
+  std::string phone;
+};
+
 // A durable timer of a session (docs/architecture.md, "Timers"). (session_id, name) is unique.
 struct TimerRecord {
   int64_t session_id = 0;
@@ -150,6 +157,9 @@ struct TimerRecord {
   int64_t contact_id = 0;  // the session's contact; filled by reads, ignored by SetTimer
   // Recurring timers: what the next occurrence needs (the Service sets it again as it fires).
   std::optional<flow::TimerRecurrence> recur = std::nullopt;
+  // Filled by ClaimTimers only (empty if the contact is gone), so the scheduler need not read
+  // each contact: one round trip per timer was its bottleneck (docs/benchmarks.md, "Timers").
+  std::optional<TimerContact> contact = std::nullopt;
 };
 
 // Live sessions on one state of a flow (Store::ActiveSessionStates).
@@ -330,8 +340,10 @@ class Store {
   // claimer's timers come back when the lease runs out.
   virtual Result<std::vector<TimerRecord>> ClaimTimers(TimePoint now, int limit,
                                                        Duration lease) = 0;
-  // The earliest due time of a timer no scheduler holds a lease on at `now`, or none: what
-  // an idle scheduler sleeps until.
+  // When a scheduler should look for due timers next: the earliest due time of a timer no
+  // scheduler holds a lease on at `now`, or, if sooner, the moment the lease on a due timer
+  // runs out (its claimer may have crashed); none when there are no timers. What an idle
+  // scheduler sleeps until.
   virtual Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) = 0;
   // Puts a claimed row back for another attempt at `next_attempt_at` (lease released).
   // kNotFound if the row is gone.

@@ -190,7 +190,7 @@ class StoreImpl final : public Store {
     }
     PARLEY_RETURN_IF_ERROR(
         (*conn)->Exec(Q::kClaimTimers, {now, now + lease, limit}, [&](const Row& row) {
-          timers.push_back(TimerFromRow(row));
+          timers.push_back(ClaimedTimerFromRow(row));
           return Status::Ok();
         }));
     std::sort(timers.begin(), timers.end(), [](const TimerRecord& a, const TimerRecord& b) {
@@ -202,7 +202,7 @@ class StoreImpl final : public Store {
   Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) override {
     std::optional<TimePoint> due;
     PARLEY_RETURN_IF_ERROR(Read(Q::kNextTimerDue, {now}, [&](const Row& row) {
-      due = row.Time(0);
+      due = row.OptTime(0);
       return Status::Ok();
     }));
     return due;

@@ -2,6 +2,14 @@
 
 #include <array>
 
+// A claimed timer's columns (TimerFromRow) and its contact's (ClaimedTimerFromRow).
+#define PARLEY_CLAIM_TIMERS_RETURNING                             \
+  "RETURNING session_id, name, due, step, keep, contact_id, "     \
+  "every_seconds, at_seconds, time_zone, "                        \
+  "(SELECT address FROM contacts WHERE id = timers.contact_id), " \
+  "(SELECT channel FROM contacts WHERE id = timers.contact_id), " \
+  "(SELECT phone FROM contacts WHERE id = timers.contact_id)"
+
 namespace parley::store::detail {
 namespace {
 
@@ -160,24 +168,33 @@ constexpr Entry kEntries[] = {
      "SELECT session_id, name, due, step, keep, contact_id, every_seconds, at_seconds, "
      "time_zone FROM timers WHERE session_id = $1 ORDER BY due, name",
      ""},
-    // $1 now, $2 now + lease, $3 limit. RETURNING has no order; the caller sorts.
+    // $1 now, $2 now + lease, $3 limit. RETURNING has no order; the caller sorts. It carries
+    // each timer's contact (address, channel, phone: what the timer event is addressed to),
+    // so the scheduler does not read the contacts one round trip at a time. Ordered by
+    // `due` alone, the order of timers_due, so the claim reads $3 rows of the index and stops:
+    // a tie-breaker (session_id, name) made it sort every due row first, 100,000 rows per
+    // claim of 256 when that many fell due at once (docs/benchmarks.md, "Timers").
     {Q::kClaimTimers, "ClaimTimers",
      "UPDATE timers SET locked_until = $2 WHERE rowid IN (SELECT rowid FROM timers "
-     "WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name LIMIT $3) "
-     "RETURNING session_id, name, due, step, keep, contact_id, every_seconds, at_seconds, "
-     "time_zone",
+     "WHERE due <= $1 AND locked_until <= $1 ORDER BY due LIMIT $3) " PARLEY_CLAIM_TIMERS_RETURNING,
      "UPDATE timers SET locked_until = $2 WHERE (session_id, name) IN (SELECT session_id, name "
-     "FROM timers WHERE due <= $1 AND locked_until <= $1 ORDER BY due, session_id, name "
-     "LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING session_id, name, due, step, keep, contact_id, "
-     "every_seconds, at_seconds, time_zone"},
+     "FROM timers WHERE due <= $1 AND locked_until <= $1 ORDER BY due LIMIT $3 "
+     "FOR UPDATE SKIP LOCKED) " PARLEY_CLAIM_TIMERS_RETURNING},
     {Q::kTakeTimer, "TakeTimer",
      "DELETE FROM timers WHERE session_id = $1 AND name = $2 AND due = $3 AND step = $4 "
      "RETURNING 1",
      "DELETE FROM timers WHERE session_id = $1 AND name = $2::text AND due = $3::bigint "
      "AND step = $4::bigint RETURNING 1"},
-    // Walks timers_due from the earliest; leased rows (in flight) are few.
+    // The earliest unleased due time, or the earliest lease to run out of a due timer (a
+    // crashed instance's claim), whichever is sooner. Both walk timers_due from the earliest:
+    // leased rows are due ones in flight, a few thousand at most.
     {Q::kNextTimerDue, "NextTimerDue",
-     "SELECT due FROM timers WHERE locked_until <= $1 ORDER BY due LIMIT 1", ""},
+     "SELECT min(t) FROM (SELECT * FROM (SELECT due AS t FROM timers WHERE locked_until <= $1 "
+     "ORDER BY due LIMIT 1) UNION ALL SELECT min(locked_until) FROM timers WHERE due <= $1 "
+     "AND locked_until > $1)",
+     "SELECT min(t) FROM ((SELECT due AS t FROM timers WHERE locked_until <= $1 ORDER BY due "
+     "LIMIT 1) UNION ALL (SELECT min(locked_until) FROM timers WHERE due <= $1 AND "
+     "locked_until > $1)) AS next"},
     // messages_by_contact (contact_id, id), walked backwards.
     {Q::kLastInboundTo, "LastInboundTo",
      "SELECT to_addr FROM messages WHERE contact_id = $1 AND direction = 'inbound' "

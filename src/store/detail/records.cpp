@@ -137,6 +137,18 @@ TimerRecord TimerFromRow(const Row& row) {
   return t;
 }
 
+TimerRecord ClaimedTimerFromRow(const Row& row) {
+  TimerRecord t = TimerFromRow(row);
+  for (int col = 9; col <= 11; ++col) {
+    if (row.IsNull(col)) {
+      return t;  // the contact is gone: the scheduler reports it
+    }
+  }
+  t.contact =
+      TimerContact{std::string(row.Text(9)), std::string(row.Text(10)), std::string(row.Text(11))};
+  return t;
+}
+
 std::string MediaToJson(const std::vector<std::string>& media) {
   if (media.empty()) {
     return "[]";

@@ -20,6 +20,8 @@ Result<MessageRecord> MessageFromRow(const Row& row);
 Result<OutboxItem> OutboxFromRow(const Row& row);
 // session_id, name, due, step, keep.
 TimerRecord TimerFromRow(const Row& row);
+// TimerFromRow and the contact columns ClaimTimers returns after them.
+TimerRecord ClaimedTimerFromRow(const Row& row);
 
 // Media URLs as a JSON array of strings, the form of the `media` columns.
 std::string MediaToJson(const std::vector<std::string>& media);
