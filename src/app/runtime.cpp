@@ -188,6 +188,13 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   }
   rt->notifications_ = std::move(*notifications);
   PARLEY_RETURN_IF_ERROR(scheduler::ListenForTimers(*rt->notifications_, *rt->scheduler_));
+  // Another instance's reload: this one reloads its own folder, without announcing again.
+  auto reload_notices =
+      FlowReloadNotices::Listen(*rt->notifications_, [self] { return self->flows_->Reload(); });
+  if (!reload_notices.ok()) {
+    return reload_notices.status();
+  }
+  rt->reload_notices_ = std::move(*reload_notices);
   const Clock* clock_ptr = &clock;
   rt->pipeline_->set_on_timer_set([self, clock_ptr](TimePoint due) {
     self->scheduler_->Wake(due);
@@ -203,7 +210,11 @@ std::shared_ptr<const conversation::FlowCatalog> Runtime::flows() const {
   return flows_->catalog();
 }
 
-ReloadReport Runtime::ReloadFlows() { return flows_->Reload(); }
+ReloadReport Runtime::ReloadFlows() {
+  ReloadReport report = flows_->Reload();
+  reload_notices_->Announce(report);
+  return report;
+}
 
 void Runtime::Start() {
   if (started_) {
@@ -212,8 +223,9 @@ void Runtime::Start() {
   started_ = true;
   pipeline_->Start();
   sender_->Start();
-  sender_->Wake();          // messages queued before a restart
-  notifications_->Start();  // other instances' timers
+  sender_->Wake();  // messages queued before a restart
+  reload_notices_->Start();
+  notifications_->Start();  // other instances' timers and flow reloads
   scheduler_->Start();      // timers that fell due while parley was down fire first
 }
 
@@ -226,6 +238,9 @@ void Runtime::Stop() {
   }
   if (notifications_) {
     notifications_->Stop();  // after the pipeline: its last commits' notices go out
+  }
+  if (reload_notices_) {
+    reload_notices_->Stop();  // after notifications_: no handler can set it pending again
   }
   if (sender_) {
     sender_->Stop();

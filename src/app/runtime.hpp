@@ -16,6 +16,7 @@
 
 #include "app/config.hpp"
 #include "app/flow_files.hpp"
+#include "app/flow_reload_notices.hpp"
 #include "app/flow_reloader.hpp"
 #include "channel/channel.hpp"
 #include "channel/outbox_sender.hpp"
@@ -52,7 +53,9 @@ class Runtime {
   // The flows serving now (an event takes them once and finishes on them).
   std::shared_ptr<const conversation::FlowCatalog> flows() const;
   // Reloads the flows folder (flow_reloader.hpp): what SIGHUP, the admin and the API call.
-  // Idempotent and cheap when nothing changed. Thread-safe.
+  // Idempotent and cheap when nothing changed. Thread-safe. A reload that published new
+  // flows tells the other instances on the database to reload theirs
+  // (flow_reload_notices.hpp).
   ReloadReport ReloadFlows();
   bool dry_run() const { return dry_run_; }
 
@@ -70,6 +73,7 @@ class Runtime {
   // After the scheduler and pipeline: destroyed (stopped) before them, so no notice reaches
   // a scheduler being destroyed.
   std::unique_ptr<store::Notifications> notifications_;
+  std::unique_ptr<FlowReloadNotices> reload_notices_;  // listens on notifications_
   bool dry_run_ = true;
   bool started_ = false;
 };

@@ -1,7 +1,8 @@
 // End to end (issue 10, flow reload): the real `parley serve` reloads its flows folder on
 // SIGHUP, on SQLite and on PostgreSQL: an invalid change is rejected (logged, the old
 // revision answers on), a valid one serves at once and moves a live session whose state it
-// removed to on_missing_state; the server keeps running and stops cleanly.
+// removed to on_missing_state; the server keeps running and stops cleanly. On PostgreSQL a
+// reload on one instance is picked up by another (NOTIFY), which was never signalled.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -186,6 +188,46 @@ TEST_P(ReloadE2eTest, SighupReloadsTheFlowsFolder) {
   auto exit = server_->Stop(SIGTERM);
   ASSERT_TRUE(exit.ok()) << exit.status().ToString();
   EXPECT_EQ(*exit, 0) << server_->Log();
+}
+
+// Issue 10: instances on one PostgreSQL converge. Two servers read one flows folder; only the
+// first is signalled; the second reloads on its notice and answers with the new revision.
+TEST_P(ReloadE2eTest, AReloadOnOneInstanceIsPickedUpByTheOthers) {
+  if (GetParam() != "postgres") {
+    GTEST_SKIP() << "one instance per SQLite file: nobody to tell";
+  }
+  Write(kSurveyV1);
+  const std::map<std::string, std::string> env = {{"DATABASE_URL", url_},
+                                                  {"PARLEY_FLOWS", "flows"},
+                                                  {"TWILIO_AUTH_TOKEN", kToken},
+                                                  {"PUBLIC_URL", kPublicUrl},
+                                                  {"PARLEY_REPLY_MODE", "twiml"}};
+  auto first = testing::ServeProcess::Start(PARLEY_BINARY, dir_.string(), env, "reload-first");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = testing::ServeProcess::Start(PARLEY_BINARY, dir_.string(), env, "reload-second");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  server_ = std::move(*first);
+  testing::TwilioDriverOptions o;
+  o.auth_token = kToken;
+  o.public_url = kPublicUrl;
+  o.connect_port = (*second)->port();
+  testing::TwilioDriver to_second(o);
+
+  Write(kSurveyV2);
+  Reload(1);  // the first instance only
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until &&
+         (*second)->Log().find("flows reloaded: 1 changed") == std::string::npos) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT((*second)->Log(), HasSubstr("flows reloaded: 1 changed"));
+  EXPECT_THAT(Replies(to_second, "SURVEY"), ElementsAre("v2 first?"));
+
+  for (auto* server : {&server_, &*second}) {
+    auto exit = (*server)->Stop(SIGTERM);
+    ASSERT_TRUE(exit.ok()) << exit.status().ToString();
+    EXPECT_EQ(*exit, 0) << (*server)->Log();
+  }
 }
 
 }  // namespace
