@@ -298,6 +298,17 @@ constexpr Entry kEntries[] = {
      "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2::bigint = 0 OR id < $2) AND "
      "($1::text = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
      "name ILIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3"},
+    // A range of messages_by_contact (contact_id, id).
+    {Q::kContactMessages, "ContactMessages",
+     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 AND "
+     "($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
+     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 AND "
+     "($2::bigint = 0 OR id < $2) ORDER BY id DESC LIMIT $3"},
+    // A range of sessions_by_contact (contact_id, id).
+    {Q::kContactSessions, "ContactSessions",
+     "SELECT " PARLEY_SESSION_COLUMNS
+     " FROM sessions WHERE contact_id = $1 ORDER BY id DESC LIMIT $2",
+     ""},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
 

@@ -81,6 +81,8 @@ enum class Q : int {
   kCountMessagesSince,
   kActiveSessionsByFlow,
   kListContacts,
+  kContactMessages,  // a contact's messages, newest first, keyset on id
+  kContactSessions,  // a contact's sessions, newest first
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
