@@ -1,5 +1,7 @@
 #include "admin/web/contact_actions.hpp"
 
+#include <algorithm>
+
 #include "admin/web/contact_form.hpp"
 #include "admin/web/page.hpp"
 #include "common/utf8.hpp"
@@ -58,7 +60,9 @@ Result<http::Response> ContactAction(store::Store& store, const ApplyEvent& appl
   conversation::AdminAction action;
   action.kind = found_action->kind;
   action.audit.actor = who.email;
+  // "contact_end_session": the audit log's actions are snake_case, as "login_failed".
   action.audit.action = "contact_" + std::string(name);
+  std::replace(action.audit.action.begin(), action.audit.action.end(), '-', '_');
   action.audit.target = (*contact)->address;
   action.audit.remote = ClientAddress(request);
   switch (action.kind) {

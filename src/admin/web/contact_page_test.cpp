@@ -229,10 +229,10 @@ TEST_F(ContactPageTest, OptOutRefusesSendsUntilOptInAndEndSessionEndsIt) {
   unknown.Add("flow", "nope");
   EXPECT_EQ(Act(op, kAna, "start-flow", unknown).status, 409);
   EXPECT_THAT(AuditActions(),
-              ::testing::ElementsAre(std::string("op@example.org contact_end-session ") + kAna,
-                                     std::string("op@example.org contact_opt-out ") + kAna,
-                                     std::string("op@example.org contact_opt-in ") + kAna,
-                                     std::string("op@example.org contact_start-flow ") + kAna));
+              ::testing::ElementsAre(std::string("op@example.org contact_end_session ") + kAna,
+                                     std::string("op@example.org contact_opt_out ") + kAna,
+                                     std::string("op@example.org contact_opt_in ") + kAna,
+                                     std::string("op@example.org contact_start_flow ") + kAna));
 }
 
 TEST_F(ContactPageTest, EditSavesNameAndFieldsWithinLimits) {
