@@ -117,6 +117,17 @@ Status ServerApp::Start() {
   admin::web::WebOptions web_options;
   web_options.secure_cookies = config_.public_url.starts_with("https://");
   web_options.error_log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  // The contact page's actions are events like any other (docs/admin.md).
+  web_options.apply_event = [&rt](conversation::Event event) {
+    return rt.pipeline().Run(std::move(event));
+  };
+  web_options.flow_ids = [&rt] {
+    std::vector<std::string> ids;
+    for (const auto& flow : rt.flows()->flows()) {
+      ids.push_back(flow->id);
+    }
+    return ids;
+  };
   parts->admin_web =
       std::make_unique<admin::web::AdminWeb>(rt.store(), *parts->admin_auth, clock_, web_options);
   http::Router admin_router;

@@ -16,6 +16,7 @@
 #include "conversation/address.hpp"
 #include "conversation/compliance.hpp"
 #include "flow/session.hpp"
+#include "store/admin_store.hpp"
 #include "store/statuses.hpp"
 
 namespace parley::conversation {
@@ -73,7 +74,30 @@ struct Timer {
   std::optional<flow::TimerRecurrence> recur = std::nullopt;  // recurring: set again as it fires
 };
 
-using EventBody = std::variant<InboundMessage, StartFlow, DeliveryStatus, Timer>;
+// An operator's action on one contact from the admin console (docs/admin.md), applied under
+// the contact's lock like any other event, with its audit line (`audit`) written in the same
+// transaction. Refusals are FailedPrecondition (nothing written): ending a session when
+// there is none, sending to a contact that is not active, a free-form WhatsApp message
+// outside the 24-hour window (whatsapp_window.hpp), starting a flow for an opted-out
+// contact; NotFound for an unknown flow.
+struct AdminAction {
+  enum class Kind {
+    kEndSession,   // the active session ends: status "ended", reason "ended_by_admin"
+    kOptOut,       // status "opted_out"; the active session ends as a STOP ends it
+    kOptIn,        // status "active" again (an opted-out or invalid contact)
+    kSendMessage,  // `body`, queued in the outbox (no session: a one-off, not the flow's)
+    kEditContact,  // `name` and `fields_json` (a JSON object of strings) replace the stored
+    kStartFlow,    // `flow_id`, as StartFlow
+  };
+  Kind kind = Kind::kEndSession;
+  std::string body;
+  std::string name;
+  std::string fields_json = "{}";
+  std::string flow_id;
+  store::AuditRecord audit;  // its `at` is set to the event's time
+};
+
+using EventBody = std::variant<InboundMessage, StartFlow, DeliveryStatus, Timer, AdminAction>;
 
 struct Event {
   Address contact;  // whose event it is

@@ -82,6 +82,7 @@ class Service {
   Status Apply(EventContext& cx, const StartFlow& start) const;
   Status Apply(EventContext& cx, const Timer& timer) const;
   Status Apply(EventContext& cx, const DeliveryStatus& status) const;
+  Status Apply(EventContext& cx, const AdminAction& action) const;  // at the end of service.cpp
   Status StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,
                              const DeliveryStatus& status) const;
   Status AnswerRepeat(EventContext& cx, const InboundMessage& message) const;

@@ -36,6 +36,15 @@ std::string_view Request::Header(std::string_view name) const {
   return {};
 }
 
+std::string_view Request::PathParam(std::string_view name) const {
+  for (const auto& [key, value] : path_params) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
 Response Response::Text(int status, std::string body) {
   Response response;
   response.status = status;
@@ -73,45 +82,92 @@ void Router::Add(std::string method, std::string path, Handler handler) {
 }
 
 void Router::AddAsync(std::string method, std::string path, AsyncHandler handler) {
-  routes_.push_back(Route{std::move(method), std::move(path), std::move(handler)});
+  const int params = static_cast<int>(std::count(path.begin(), path.end(), '{'));
+  routes_.push_back(Route{std::move(method), std::move(path), std::move(handler), params});
 }
 
-bool Router::HasPath(std::string_view path) const {
-  return std::any_of(routes_.begin(), routes_.end(),
-                     [path](const Route& route) { return route.path == path; });
+bool Router::Matches(const Route& route, std::string_view path,
+                     std::vector<std::pair<std::string, std::string>>* params) {
+  if (route.params == 0) {
+    return route.path == path;
+  }
+  std::string_view pattern = route.path;
+  // Segment by segment: a "{name}" segment takes one non-empty segment of the path.
+  while (!pattern.empty() || !path.empty()) {
+    const size_t pe = pattern.find('/', 1);
+    const size_t ae = path.find('/', 1);
+    const std::string_view want = pattern.substr(0, pe);
+    const std::string_view got = path.substr(0, ae);
+    if (want.size() > 3 && want.starts_with("/{") && want.ends_with('}')) {
+      if (got.size() < 2 || got[0] != '/') {
+        return false;
+      }
+      if (params != nullptr) {
+        params->emplace_back(std::string(want.substr(2, want.size() - 3)),
+                             std::string(got.substr(1)));
+      }
+    } else if (want != got) {
+      return false;
+    }
+    pattern = pe == std::string_view::npos ? std::string_view() : pattern.substr(pe);
+    path = ae == std::string_view::npos ? std::string_view() : path.substr(ae);
+  }
+  return true;
 }
 
-Response Router::Dispatch(const Request& request) const {
+bool Router::HasPath(std::string_view path) const { return !RoutePath(path).empty(); }
+
+std::string_view Router::RoutePath(std::string_view path) const {
+  const Route* best = nullptr;
+  for (const Route& route : routes_) {
+    if ((best == nullptr || route.params < best->params) && Matches(route, path, nullptr)) {
+      best = &route;
+    }
+  }
+  return best != nullptr ? std::string_view(best->path) : std::string_view();
+}
+
+Response Router::Dispatch(Request request) const {
   std::promise<Response> answer;
   std::future<Response> future = answer.get_future();
   Dispatch(request, Responder([&answer](Response r) { answer.set_value(std::move(r)); }));
   return future.get();
 }
 
-void Router::Dispatch(const Request& request, Responder respond) const {
+void Router::Dispatch(Request& request, Responder respond) const {
   std::string allow;
+  const Route* chosen = nullptr;
   const Route* get = nullptr;
   for (const Route& route : routes_) {
-    if (route.path != request.path) {
+    if (!Matches(route, request.path, nullptr)) {
       continue;
     }
     if (route.method == request.method) {
-      route.handler(request, std::move(respond));
-      return;
+      if (chosen == nullptr || route.params < chosen->params) {
+        chosen = &route;
+      }
+      continue;
     }
     if (!allow.empty()) {
       allow += ", ";
     }
     allow += route.method;
     if (route.method == "GET") {
-      get = &route;
+      if (get == nullptr || route.params < get->params) {
+        get = &route;
+      }
       allow += ", HEAD";
     }
   }
   // RFC 9110 §9.3.2: HEAD is the GET without its body (the server drops the body and keeps
   // its Content-Length).
-  if (get != nullptr && request.method == "HEAD") {
-    get->handler(request, std::move(respond));
+  if (chosen == nullptr && get != nullptr && request.method == "HEAD") {
+    chosen = get;
+  }
+  if (chosen != nullptr) {
+    request.path_params.clear();
+    Matches(*chosen, request.path, &request.path_params);
+    chosen->handler(request, std::move(respond));
     return;
   }
   if (allow.empty()) {

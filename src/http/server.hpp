@@ -51,9 +51,14 @@ struct Request {
   std::string body;
   std::string remote;      // peer "ip:port"
   std::string request_id;  // generated per request; also sent back as X-Request-Id
+  // The route's path parameters ("{id}" of "/admin/contacts/{id}"), as sent (undecoded);
+  // set by the Router before it calls the handler.
+  std::vector<std::pair<std::string, std::string>> path_params;
 
   // First header named `name` (case-insensitive), or empty.
   std::string_view Header(std::string_view name) const;
+  // The path parameter `name`, or empty.
+  std::string_view PathParam(std::string_view name) const;
 };
 
 struct Response {
@@ -85,28 +90,39 @@ class Responder {
 // before it answers); copy what is needed after that.
 using AsyncHandler = std::function<void(const Request&, Responder)>;
 
-// Exact-path routing. A path with no route: 404; a path with routes but none for the
-// method: 405 with an Allow header. HEAD on a path with a GET route and no HEAD route
+// Routing by path. A route's path is exact ("/admin/contacts") or has parameters: a
+// segment written "{name}" matches any one non-empty segment (no '/'), handed to the
+// handler as Request::path_params. When several routes of the request's method match a
+// path, the one with the fewest parameters wins ("/admin/contacts/new" before
+// "/admin/contacts/{id}"), then the first added. A path with no route: 404; a path with routes but
+// none for the method: 405 with an Allow header. HEAD on a path with a GET route and no HEAD route
 // calls the GET's handler; the server sends its status and headers (Content-Length of
 // the GET's body included) without the body.
 class Router {
  public:
   void Add(std::string method, std::string path, Handler handler);
   void AddAsync(std::string method, std::string path, AsyncHandler handler);
-  // Calls the route's handler (or answers 404/405) with `respond`.
-  void Dispatch(const Request& request, Responder respond) const;
+  // Calls the route's handler (or answers 404/405) with `respond`, after setting the
+  // request's path_params.
+  void Dispatch(Request& request, Responder respond) const;
   // The same, waiting for the answer (tests).
-  Response Dispatch(const Request& request) const;
-  // True if some route (any method) has exactly this path; the server uses it to report
-  // the route path to ServerOptions::observe.
+  Response Dispatch(Request request) const;
+  // True if some route (any method) matches this path.
   bool HasPath(std::string_view path) const;
+  // The route path ("/admin/contacts/{id}") that matches `path`, or empty: what the server
+  // reports to ServerOptions::observe, so metrics get one series per route, not per id.
+  std::string_view RoutePath(std::string_view path) const;
 
  private:
   struct Route {
     std::string method;
     std::string path;
     AsyncHandler handler;
+    int params = 0;  // "{...}" segments in path
   };
+  // Whether `route` matches `path`; fills `params` (when given) with its parameters.
+  static bool Matches(const Route& route, std::string_view path,
+                      std::vector<std::pair<std::string, std::string>>* params);
   std::vector<Route> routes_;
 };
 

@@ -97,6 +97,44 @@ TEST(RouterTest, DispatchesExactPathsAndReportsAllow) {
   EXPECT_FALSE(router.HasPath("/nope"));
 }
 
+// Issue 11: path parameters. "{id}" takes one non-empty segment; an exact route wins over
+// a parameterised one for the same path; the route path (not the request's) is what
+// metrics see; 405 lists the methods of every matching route.
+TEST(RouterTest, PathParametersMatchOneSegment) {
+  Router router;
+  router.Add("GET", "/c/{id}", [](const Request& r) {
+    return Response::Text(200, "id=" + std::string(r.PathParam("id")));
+  });
+  router.Add("GET", "/c/new", [](const Request&) { return Response::Text(200, "new"); });
+  router.Add("POST", "/c/{id}/{action}", [](const Request& r) {
+    return Response::Text(
+        200, std::string(r.PathParam("id")) + ":" + std::string(r.PathParam("action")));
+  });
+  Request request;
+  request.method = "GET";
+  request.path = "/c/42";
+  EXPECT_EQ(router.Dispatch(request).body, "id=42");
+  request.path = "/c/new";
+  EXPECT_EQ(router.Dispatch(request).body, "new");
+  for (const char* path : {"/c/", "/c", "/c/42/", "/c//", "/x/42", "/c/42/x/y"}) {
+    request.path = path;
+    EXPECT_EQ(router.Dispatch(request).status, 404) << path;
+  }
+  request.method = "POST";
+  request.path = "/c/7/end";
+  EXPECT_EQ(router.Dispatch(request).body, "7:end");
+  request.method = "HEAD";
+  request.path = "/c/9";
+  EXPECT_EQ(router.Dispatch(request).body, "id=9");  // the server drops the body
+  request.method = "DELETE";
+  Response refused = router.Dispatch(request);
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(router.RoutePath("/c/9"), "/c/{id}");
+  EXPECT_EQ(router.RoutePath("/c/new"), "/c/new");
+  EXPECT_EQ(router.RoutePath("/c/9/end"), "/c/{id}/{action}");
+  EXPECT_EQ(router.RoutePath("/nope"), "");
+}
+
 TEST(ServerTest, RoutesAndStandardHeaders) {
   TestServer server(HelloRouter());
   auto response = server.Get("/hello");

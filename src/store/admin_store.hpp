@@ -21,6 +21,8 @@
 namespace parley::store {
 
 struct ContactRecord;
+struct MessageRecord;
+struct SessionRecord;
 
 struct AdminUserRecord {
   int64_t id = 0;             // 0 until created
@@ -113,6 +115,13 @@ class AdminStore {
   // escapes) that the address, phone or name must match; names match case-insensitively.
   virtual Result<std::vector<ContactRecord>> ListContacts(std::string_view pattern,
                                                           int64_t before_id, int limit) = 0;
+
+  // A contact's page. Its transcript, newest first, keyset-paginated: the contact's
+  // messages (both directions) with id < before_id (0: from the newest), at most `limit`.
+  virtual Result<std::vector<MessageRecord>> ContactMessages(int64_t contact_id, int64_t before_id,
+                                                             int limit) = 0;
+  // Its sessions (the active one included), newest first, at most `limit`.
+  virtual Result<std::vector<SessionRecord>> ContactSessions(int64_t contact_id, int limit) = 0;
 };
 
 }  // namespace parley::store

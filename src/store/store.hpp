@@ -242,6 +242,10 @@ class Transaction {
   // they never wrote: what a message parley sends unprompted (a timer's) goes out from.
   virtual Result<std::string> LastInboundTo(int64_t contact_id) = 0;
 
+  // Appends a line to the admin's audit log, committed with the event (an admin's action,
+  // conversation::AdminAction, and its audit line are written together or not at all).
+  virtual Status AppendAudit(const AuditRecord& audit) = 0;
+
   virtual Status Commit() = 0;
 };
 

@@ -1,5 +1,7 @@
 // Conformance, continued: the admin's users, sessions, audit log and page queries
 // (store/admin_store.hpp), on SQLite and PostgreSQL.
+#include <gmock/gmock.h>
+
 #include "store/postgres/pg_migrations.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 #include "store/store_test_fixture.hpp"
@@ -245,6 +247,64 @@ TEST_P(StoreTest, AdminContactListPagesAndSearches) {
   EXPECT_TRUE(literal_percent.empty());
   ASSERT_OK_AND_ASSIGN(auto nothing, admin.ListContacts("%nobody%", 0, 10));
   EXPECT_TRUE(nothing.empty());
+}
+
+// Issue 11: a contact's page: its transcript (both directions, newest first, keyset-paginated
+// by message id, never another contact's) and its sessions, newest first; and an audit line
+// written inside an event's transaction commits or rolls back with it.
+TEST_P(StoreTest, AdminContactTranscriptSessionsAndAuditInAnEvent) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord ana, MakeContact(*store_, "+15551230301"));
+  ASSERT_OK_AND_ASSIGN(ContactRecord bob, MakeContact(*store_, "+15551230302"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int i = 0; i < 5; ++i) {
+      MessageRecord in = Inbound(ana.id, "SMa" + std::to_string(i), "in " + std::to_string(i));
+      ASSERT_OK(txn->InsertInbound(in).status());
+      MessageRecord out = Inbound(ana.id, "", "out " + std::to_string(i));
+      out.direction = MessageRecord::Direction::kOutbound;
+      ASSERT_OK(txn->EnqueueOutbound(out));
+    }
+    MessageRecord other = Inbound(bob.id, "SMb", "bob's");
+    ASSERT_OK(txn->InsertInbound(other).status());
+    SessionRecord done = NewSession(ana.id, flow::SessionStatus::kCompleted);
+    ASSERT_OK(txn->SaveSession(done));
+    SessionRecord active = NewSession(ana.id, flow::SessionStatus::kActive);
+    active.session.flow_id = "survey";
+    ASSERT_OK(txn->SaveSession(active));
+    ASSERT_OK(txn->AppendAudit(Audit("contact_send", ana.address)));
+    ASSERT_OK(txn->Commit());
+  }
+  AdminStore& admin = store_->admin();
+  std::vector<std::string> bodies;
+  int64_t before = 0;
+  for (int page = 0; page < 10; ++page) {
+    ASSERT_OK_AND_ASSIGN(auto messages, admin.ContactMessages(ana.id, before, 4));
+    for (const MessageRecord& m : messages) {
+      bodies.push_back(m.body);
+    }
+    if (messages.size() < 4) {
+      break;
+    }
+    before = messages.back().id;
+  }
+  EXPECT_THAT(bodies, ::testing::ElementsAre("out 4", "in 4", "out 3", "in 3", "out 2", "in 2",
+                                             "out 1", "in 1", "out 0", "in 0"));
+  ASSERT_OK_AND_ASSIGN(auto sessions, admin.ContactSessions(ana.id, 10));
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions[0].session.flow_id, "survey");
+  EXPECT_TRUE(sessions[0].session.active());
+  EXPECT_EQ(sessions[1].session.status, flow::SessionStatus::kCompleted);
+  ASSERT_OK_AND_ASSIGN(auto bob_sessions, admin.ContactSessions(bob.id, 10));
+  EXPECT_TRUE(bob_sessions.empty());
+
+  {  // Rolled back with its transaction.
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->AppendAudit(Audit("contact_opt_out", ana.address)));
+  }
+  ASSERT_OK_AND_ASSIGN(auto log, admin.AuditLog(0, 10));
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].action, "contact_send");
+  EXPECT_EQ(log[0].target, ana.address);
 }
 
 // Issue 11: a database of the release before the admin (v4, with data) upgrades in place

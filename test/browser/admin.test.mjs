@@ -5,7 +5,8 @@
 // Starts a real `parley serve` on port 0 with a fresh SQLite database and an admin user made
 // with `parley admin create-user`, seeds messages through the Twilio webhook, then in
 // Chromium: a wrong password is refused, the right one logs in, the dashboard shows the seeded
-// number, the contact search finds a contact, a POST without the CSRF token gets 403, logout
+// number, the contact search finds a contact, its page shows its transcript and a one-off
+// message sent from it, a POST without the CSRF token gets 403, logout
 // ends the session. Screenshots of each page go to OUTPUT_DIR (one at a phone's width).
 // Exit 0: passed; 77: skipped (no chromium); anything else: failed. Bounded to 60 s.
 import { spawn, spawnSync } from 'node:child_process';
@@ -137,10 +138,25 @@ try {
   assert.match(await rows.first().textContent(), /\+15551230002/);
   await shot('contacts');
 
+  // The contact's page: its transcript; a one-off message sent from it appears there.
+  await rows.first().getByRole('link', { name: '+15551230002' }).click();
+  await page.waitForURL(/\/admin\/contacts\/\d+$/);
+  const transcript = page.locator('#transcript-list li');
+  assert.equal(await transcript.count(), 2);
+  assert.match(await transcript.first().textContent(), /hello/);
+  await page.getByLabel('One-off message').fill('Your appointment is at 10:00 <Tuesday>');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForURL(/\/admin\/contacts\/\d+\?done=send$/);
+  assert.equal(await transcript.count(), 3);
+  assert.match(await transcript.last().textContent(), /Your appointment is at 10:00 <Tuesday>/);
+  assert.match(await transcript.last().getAttribute('class'), /outbound/);
+  await shot('contact');
+
   // The users and audit pages (admin role) show the user and the failed login.
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.waitForURL(`${base}/admin/audit`);
   assert.match(await page.locator('main').textContent(), /login_failed/);
+  assert.match(await page.locator('main').textContent(), /contact_send/);
   await shot('audit');
   await page.getByRole('link', { name: 'Users' }).click();
   assert.match(await page.locator('main').textContent(), /admin@example\.org/);

@@ -168,6 +168,10 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kLastInboundTo));
     return Track(target_->LastInboundTo(contact_id));
   }
+  // Forwarded without a fault point: no test injects a failure into an admin's audit line.
+  Status AppendAudit(const store::AuditRecord& audit) override {
+    return Track(target_->AppendAudit(audit));
+  }
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCommit));
     return Track(target_->Commit());

@@ -81,6 +81,18 @@ void AdminWeb::AddRoutes(http::Router& router) {
                auto page = ContactsPage(store_, r, p);
                return page.ok() ? std::move(*page) : Failure(page.status(), &p);
              }));
+  router.Add("GET", "/admin/contacts/{id}",
+             Guard(Role::kViewer, [this](const http::Request& r, const Principal& p) {
+               const auto flows =
+                   options_.flow_ids ? options_.flow_ids() : std::vector<std::string>();
+               auto page = ContactPage(store_, clock_, r, p, flows);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
+  router.Add("POST", "/admin/contacts/{id}/{action}",
+             Guard(Role::kOperator, [this](const http::Request& r, const Principal& p) {
+               auto page = ContactAction(store_, options_.apply_event, r, p);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
   router.Add("GET", "/admin/users",
              Guard(Role::kAdmin, [this](const http::Request& r, const Principal& p) {
                auto page = UsersPage(store_, r, p);

@@ -9,8 +9,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "admin/auth.hpp"
+#include "admin/web/contact_actions.hpp"
 #include "common/time.hpp"
 #include "http/server.hpp"
 #include "store/store.hpp"
@@ -25,6 +27,11 @@ struct WebOptions {
   bool secure_cookies = false;  // PUBLIC_URL is https
   // Server-side errors (a store failure behind a 500); may be null.
   std::function<void(std::string_view)> error_log;
+  // Applies a contact page's action (conversation::Pipeline::Run); null: the actions
+  // answer 503 (contact_actions.hpp).
+  ApplyEvent apply_event;
+  // The ids of the loaded flows, offered by the contact page's "start flow"; may be null.
+  std::function<std::vector<std::string>()> flow_ids;
 };
 
 // A page behind the guard: the request and who made it.

@@ -27,6 +27,7 @@ Result<http::Response> ContactsPage(store::Store& store, const http::Request& re
   List rows;
   for (const store::ContactRecord& c : *contacts) {
     Data row;
+    row.set("id", std::to_string(c.id));
     row.set("address", c.address);
     row.set("name", c.name);
     row.set("channel", c.channel);

@@ -2,6 +2,9 @@
 // who is asking in, the whole answer out. Errors are store failures (the caller answers 500).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "admin/auth.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
@@ -19,6 +22,18 @@ Result<http::Response> DashboardPage(store::Store& store, const Clock& clock,
 // /admin/contacts?q=SEARCH&before=ID: newest first, kPageSize per page.
 Result<http::Response> ContactsPage(store::Store& store, const http::Request& request,
                                     const Principal& who);
+// Messages per page of a contact's transcript; past sessions shown on a contact's page.
+inline constexpr int kTranscriptPageSize = 50;
+inline constexpr int kPastSessionsShown = 20;
+
+// /admin/contacts/{id}?before=MESSAGE_ID[&done=ACTION] (contact_page.cpp): the contact, its
+// WhatsApp window, fields, current session (state, variables, timers), past sessions and a
+// page of its transcript (kTranscriptPageSize messages before the given one, oldest of them
+// first). The action forms are shown to operators and admins; `flow_ids` offers the loaded
+// flows to start. An unknown id is a 404 page (not an error).
+Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
+                                   const http::Request& request, const Principal& who,
+                                   const std::vector<std::string>& flow_ids);
 // /admin/users (admin role): every user.
 Result<http::Response> UsersPage(store::Store& store, const http::Request& request,
                                  const Principal& who);

@@ -162,7 +162,7 @@ void Session::ReadHeader() {
   started_ = std::chrono::steady_clock::now();
   bytes_in_ = 0;
   bytes_out_ = 0;
-  routed_ = false;
+  route_.clear();
   request_.headers.clear();
   request_.body.clear();
   request_.method.clear();
@@ -267,7 +267,7 @@ void Session::OnReadError(error_code ec) {
 
 void Session::HandleRequest() {
   phase_ = Phase::kHandling;
-  routed_ = state_.router().HasPath(request_.path);
+  route_ = std::string(state_.router().RoutePath(request_.path));
   // The answer may come from any thread (an async handler): it is posted to this
   // connection's strand. The Responder holds the session alive until then.
   Responder respond([self = shared_from_this()](Response response) {
@@ -392,8 +392,7 @@ void Session::LogAccess() {
   const ServerOptions& options = state_.options();
   auto elapsed = std::chrono::steady_clock::now() - started_;
   if (options.observe) {
-    options.observe(routed_ ? std::string_view(request_.path) : std::string_view(),
-                    response_.status,
+    options.observe(route_, response_.status,
                     std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
   }
   if (!options.access_log) {

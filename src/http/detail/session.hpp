@@ -79,8 +79,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Response response_;
   std::string head_;
   std::array<boost::asio::const_buffer, 2> out_;
-  bool routed_ = false;  // some route has this path (observe gets it, else "")
-  int requests_ = 0;     // answered on this connection
+  std::string route_;  // the route path matching the request (observe gets it), or ""
+  int requests_ = 0;   // answered on this connection
   std::chrono::steady_clock::time_point started_;
   size_t bytes_in_ = 0;
   size_t bytes_out_ = 0;

@@ -195,6 +195,21 @@ class AdminStoreImpl final : public AdminStore {
     return out;
   }
 
+  Result<std::vector<MessageRecord>> ContactMessages(int64_t contact_id, int64_t before_id,
+                                                     int limit) override {
+    std::vector<MessageRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kContactMessages, {contact_id, before_id, limit},
+                                DecodeAppend(out, MessageFromRow)));
+    return out;
+  }
+
+  Result<std::vector<SessionRecord>> ContactSessions(int64_t contact_id, int limit) override {
+    std::vector<SessionRecord> out;
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kContactSessions, {contact_id, limit}, DecodeAppend(out, SessionFromRow)));
+    return out;
+  }
+
  private:
   // Runs `body` in a transaction, committed when it succeeds and rolled back otherwise.
   template <typename Body>

@@ -349,6 +349,17 @@ constexpr Entry kEntries[] = {
      "SELECT state, count(*) FROM sessions WHERE flow_id = $1 AND status = 'active' "
      "GROUP BY state ORDER BY state",
      ""},
+    // A range of messages_by_contact (contact_id, id).
+    {Q::kContactMessages, "ContactMessages",
+     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 AND "
+     "($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
+     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 AND "
+     "($2::bigint = 0 OR id < $2) ORDER BY id DESC LIMIT $3"},
+    // A range of sessions_by_contact (contact_id, id).
+    {Q::kContactSessions, "ContactSessions",
+     "SELECT " PARLEY_SESSION_COLUMNS
+     " FROM sessions WHERE contact_id = $1 ORDER BY id DESC LIMIT $2",
+     ""},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
 

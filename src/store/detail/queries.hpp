@@ -85,6 +85,8 @@ enum class Q : int {
   kActiveSessionsByFlow,
   kListContacts,
   kActiveSessionStates,  // $1 flow id: (state, count) of its active sessions
+  kContactMessages,      // a contact's messages, newest first, keyset on id
+  kContactSessions,      // a contact's sessions, newest first
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);

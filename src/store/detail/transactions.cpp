@@ -283,6 +283,11 @@ class TransactionImpl final : public Transaction {
     return to;
   }
 
+  Status AppendAudit(const AuditRecord& a) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    return Track(Write(Q::kInsertAudit, {a.at, a.actor, a.action, a.target, a.detail, a.remote}));
+  }
+
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Usable());
     if (batch_ != nullptr) {
