@@ -8,8 +8,9 @@ Result<std::unique_ptr<FlowReloadNotices>> FlowReloadNotices::Listen(
       new FlowReloadNotices(notifications, std::move(reload)));
   FlowReloadNotices* self = notices.get();
   PARLEY_RETURN_IF_ERROR(notifications.Listen(kFlowsReloadedChannel, [self](const store::Notice&) {
-    // A notice, or a reconnection after which one may have been lost: look again either way
-    // (a reload with nothing changed is cheap).
+    // A notice, or a connection after which one may have been lost: look again either way (a
+    // reload with nothing changed is cheap). The first connection too: another instance's
+    // notice may have gone out between this one's start and its LISTEN.
     {
       std::lock_guard lock(self->mu_);
       self->pending_ = true;

@@ -7,7 +7,7 @@
 // Contract:
 //   - Construct before notifications.Start() (it listens in the constructor); Start() runs
 //     the thread that reloads, Stop() joins it (idempotent; the destructor calls it).
-//   - A notice (or a reconnection, when notices may have been lost) makes the thread call
+//   - A notice, or a connection (notices may have been lost before it), makes the thread call
 //     `reload` once, however many arrive meanwhile; the handler itself only sets a flag.
 //   - A reload a notice caused is not announced again: a folder that differs between
 //     instances cannot make them ping-pong.

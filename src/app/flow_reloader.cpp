@@ -132,7 +132,7 @@ Status FlowReloader::LoadInitial() {
   return Status::Ok();
 }
 
-ReloadReport FlowReloader::Reload() {
+ReloadReport FlowReloader::Reload(Logging logging) {
   std::lock_guard lock(reload_mutex_);
   ReloadReport report = Scan(/*initial=*/false);
   for (const ReloadReport::Rejected& r : report.rejected) {
@@ -147,7 +147,8 @@ ReloadReport FlowReloader::Reload() {
     Log(LogLevel::kError, report.Summary());
   } else {
     reloads_.WithLabels(report.published ? "ok" : "unchanged").Inc();
-    Log(LogLevel::kInfo, report.Summary());
+    const bool quiet = !report.published && logging == Logging::kChangesOnly;
+    Log(quiet ? LogLevel::kDebug : LogLevel::kInfo, report.Summary());
   }
   return report;
 }

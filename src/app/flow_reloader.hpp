@@ -85,7 +85,10 @@ class FlowReloader {
   Status LoadInitial();
   // Reloads as described above; logs the outcome and counts it
   // (parley_flow_reloads_total{result="ok"|"unchanged"|"rejected"}).
-  ReloadReport Reload();
+  // `logging`: kChangesOnly logs a reload that changed nothing at DEBUG only (a reload another
+  // instance's notice asked for); errors are always logged.
+  enum class Logging { kAlways, kChangesOnly };
+  ReloadReport Reload(Logging logging = Logging::kAlways);
 
   // The catalog serving now; never null after LoadInitial.
   std::shared_ptr<const conversation::FlowCatalog> catalog() const { return catalog_.load(); }

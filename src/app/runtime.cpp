@@ -189,8 +189,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   rt->notifications_ = std::move(*notifications);
   PARLEY_RETURN_IF_ERROR(scheduler::ListenForTimers(*rt->notifications_, *rt->scheduler_));
   // Another instance's reload: this one reloads its own folder, without announcing again.
-  auto reload_notices =
-      FlowReloadNotices::Listen(*rt->notifications_, [self] { return self->flows_->Reload(); });
+  auto reload_notices = FlowReloadNotices::Listen(*rt->notifications_, [self] {
+    return self->flows_->Reload(FlowReloader::Logging::kChangesOnly);
+  });
   if (!reload_notices.ok()) {
     return reload_notices.status();
   }

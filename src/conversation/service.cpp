@@ -711,7 +711,8 @@ Status Service::Apply(EventContext& cx, const AdminAction& action) const {
       cx.reply_from = !from->empty()                     ? *from
                       : cx.contact.channel == "whatsapp" ? options_.whatsapp_from
                                                          : options_.sms_from;
-      PARLEY_RETURN_IF_ERROR(Deliver(cx, store::SessionRecord{}, action.body, {}));
+      PARLEY_RETURN_IF_ERROR(
+          Deliver(cx, store::SessionRecord{}, flow::SendEffect{action.body, {}, "", {}}));
       break;
     }
     case Kind::kEditContact:
