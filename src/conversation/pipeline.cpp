@@ -141,7 +141,8 @@ struct Pipeline::Impl {
   // gets the same budget, so the order is the deadlines' order (to within the microseconds
   // between computing a deadline and taking watch_mu). Entries the lanes answered are swept
   // from the front at most every `sweep`: the watchdog sleeps on a timer, not on a wake-up
-  // per event (one futex round trip per event cost ~20% of throughput; docs/benchmarks.md).
+  // per event (which cost a futex round trip and a context switch for every event, and kept
+  // every answered event's entry for the whole budget).
   struct Deadline {
     SteadyTime at;
     std::shared_ptr<Answer> answer;
