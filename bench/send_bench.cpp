@@ -38,6 +38,7 @@ struct Options {
   int messages = 50'000;
   int contacts = 10'000;
   int threads = 4;
+  int batch = 64;
   double rate = 100;
   int seconds = 10;
 };
@@ -130,6 +131,7 @@ int Throughput(const Options& o, const fs::path& dir) {
   }
   channel::OutboxSenderOptions so;
   so.threads = o.threads;
+  so.batch = o.batch;
   so.rates = channel::SendRates::Parse("default=0").value();
   channel::OutboxSender sender(*db->store, **channel, clock, so);
   const auto start = std::chrono::steady_clock::now();
@@ -218,6 +220,7 @@ int main(int argc, char** argv) {
   app.add_option("--messages", o.messages, "throughput: outbox rows to drain");
   app.add_option("--contacts", o.contacts, "throughput: contacts they go to");
   app.add_option("--threads", o.threads, "sending threads (PARLEY_SENDER_THREADS)");
+  app.add_option("--batch", o.batch, "throughput: rows claimed at a time, most in hand");
   app.add_option("--rate", o.rate, "rate: the sender's limit, messages per second");
   app.add_option("--seconds", o.seconds, "rate: the window (60 for the full minute)");
   CLI11_PARSE(app, argc, argv);
