@@ -434,7 +434,7 @@ TEST_P(KillSoakTest, EveryAcknowledgedWebhookAndEveryReplySurviveRepeatedKills) 
   }
   load.Join();
   ASSERT_EQ(load.acked(), load.total());
-  // The last run's claims, if it died holding any, must come back too: one more kill.
+  // One more kill with only the sender at work (draining the replies), then the last run.
   kill9();
   ASSERT_TRUE(start());
   ASSERT_TRUE(WaitAllSent(load.contacts(), kMessages, Ms(30'000))) << servers_.back()->Log();
