@@ -6,8 +6,9 @@
 #               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua sandbox
 #               and webhook fuzzers for 30 each, the HTTP request fuzzer for 20
 #   make bench  build in Release and run the benchmarks and the webhook load harness (SQLite
-#               with and without fsync per commit, PostgreSQL with and without fsync), then
-#               the timer benchmark on each (a million pending timers; a few minutes)
+#               with and without fsync per commit, PostgreSQL with and without fsync), the
+#               timer benchmark on each (a million pending timers; a few minutes) and the
+#               delivery benchmark (the sender's throughput, the rate limiter's accuracy)
 
 JOBS ?= $(shell nproc)
 # ccache (CMakeLists.txt uses it when installed) hits across checkouts of the tree: paths are
@@ -77,6 +78,7 @@ bench: deps
 	./build-release/bench/parley_load --db postgres --seconds 10 --pg-durable false
 	./build-release/bench/parley_timer_bench --db sqlite
 	./build-release/bench/parley_timer_bench --db postgres
+	./build-release/bench/send_bench
 
 clean:
 	rm -rf build build-asan build-fuzz build-release

@@ -445,6 +445,7 @@ void TwilioRestStandin::Impl::Serve(tcp::socket& socket, int connection) {
     }
     const auto& req = parser.get();
     StandinRequest record;
+    record.received_at = std::chrono::steady_clock::now();
     record.method = std::string(req.method_string());
     const auto raw_target = req.target();
     const std::string_view target(raw_target.data(), raw_target.size());

@@ -84,6 +84,8 @@ struct StandinRequest {
   std::string sid;       // the created message's sid, when it was created
   bool faulted = false;  // an injected fault hit it
   bool slow = false;     // the fault was kSlow: answered after the client's timeout, created
+  // When its request was read in full (a rate test measures what the stand-in received).
+  std::chrono::steady_clock::time_point received_at{};
 };
 
 enum class StandinFault {
