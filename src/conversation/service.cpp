@@ -1,4 +1,5 @@
 #include "conversation/service.hpp"
+#include "conversation/service_event_context.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -9,7 +10,6 @@
 #include "conversation/delivery_status.hpp"
 #include "conversation/flow_error.hpp"
 #include "conversation/revision_move.hpp"
-#include "conversation/whatsapp_window.hpp"
 #include "flow/engine.hpp"
 #include "flow/text.hpp"
 #include "twilio/body_split.hpp"
@@ -129,17 +129,6 @@ struct Service::Counters {
 };
 
 // The state of one event while it runs: its transaction, contact and what it produced.
-struct Service::EventContext {
-  store::Transaction& tx;
-  store::ContactRecord contact;
-  const Event& event;
-  TimePoint now;
-  std::string reply_from;  // sender address for outbound messages
-  // The inbound message being answered (its id), which outbound messages name as reply_to.
-  std::optional<int64_t> inbound_id;
-  Applied applied;
-};
-
 Service::Service(CatalogSource flows, ServiceOptions options, metrics::Registry& registry)
     : flows_(std::move(flows)),
       options_(std::move(options)),
@@ -659,74 +648,6 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
       flow::Event::Timer(timer.name, timer.step, timer.keep, ToFlowContact(cx.contact));
   PARLEY_RETURN_IF_ERROR(RunStep(cx, *flow, session, event, false));
   return outcome("fired");
-}
-
-// An operator's action (the admin console). Kept apart from the kinds above: it only
-// reuses their pieces (EndSession, Deliver, the StartFlow body), then writes its audit line
-// in the event's transaction.
-Status Service::Apply(EventContext& cx, const AdminAction& action) const {
-  using Kind = AdminAction::Kind;
-  if (cx.event.reply_mode != ReplyMode::kQueued) {
-    return Status::InvalidArgument("an admin action has no inline answer: its messages are queued");
-  }
-  auto active = cx.tx.ActiveSession(cx.contact.id);
-  if (!active.ok()) {
-    return active.status();
-  }
-  switch (action.kind) {
-    case Kind::kEndSession:
-      if (!*active) {
-        return Status::FailedPrecondition("the contact has no active session");
-      }
-      PARLEY_RETURN_IF_ERROR(
-          EndSession(cx.tx, **active, flow::SessionStatus::kEnded, "ended_by_admin", cx.now));
-      break;
-    case Kind::kOptOut:
-      cx.contact.status = store::ContactStatus::kOptedOut;
-      if (*active) {
-        PARLEY_RETURN_IF_ERROR(
-            EndSession(cx.tx, **active, flow::SessionStatus::kOptedOut, "opted_out", cx.now));
-      }
-      PARLEY_RETURN_IF_ERROR(cx.tx.UpdateContact(cx.contact));
-      break;
-    case Kind::kOptIn:
-      cx.contact.status = store::ContactStatus::kActive;
-      PARLEY_RETURN_IF_ERROR(cx.tx.UpdateContact(cx.contact));
-      break;
-    case Kind::kSendMessage: {
-      if (cx.contact.status != store::ContactStatus::kActive) {
-        return Status::FailedPrecondition("the contact is " +
-                                          std::string(store::ContactStatusName(cx.contact.status)) +
-                                          ": nothing is sent to them");
-      }
-      if (!FreeFormAllowed(cx.contact, cx.now)) {
-        return Status::FailedPrecondition(
-            "WhatsApp's 24-hour window is closed: only a template reaches the contact");
-      }
-      // From the number the contact last wrote to, as a timer's message; else the configured.
-      auto from = cx.tx.LastInboundTo(cx.contact.id);
-      if (!from.ok()) {
-        return from.status();
-      }
-      cx.reply_from = !from->empty()                     ? *from
-                      : cx.contact.channel == "whatsapp" ? options_.whatsapp_from
-                                                         : options_.sms_from;
-      PARLEY_RETURN_IF_ERROR(
-          Deliver(cx, store::SessionRecord{}, flow::SendEffect{action.body, {}, "", {}}));
-      break;
-    }
-    case Kind::kEditContact:
-      cx.contact.name = action.name;
-      cx.contact.fields_json = action.fields_json;
-      PARLEY_RETURN_IF_ERROR(cx.tx.UpdateContact(cx.contact));
-      break;
-    case Kind::kStartFlow:
-      PARLEY_RETURN_IF_ERROR(Apply(cx, StartFlow{action.flow_id}));
-      break;
-  }
-  store::AuditRecord audit = action.audit;
-  audit.at = cx.now;
-  return cx.tx.AppendAudit(audit);
 }
 
 }  // namespace parley::conversation
