@@ -54,6 +54,22 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl words a connect timeout differently across versions ("Connection timed out",
+// "Connection timeout", "Failed to connect"); the operator reading the outbox's last error needs
+// to know whether Twilio was reached at all, so say so in our own words.
+const char* Phase(CURL* c, CURLcode rc) {
+  if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY) {
+    return "could not resolve the host: ";
+  }
+  curl_off_t connected_us = 0;
+  const bool connected =
+      curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us) == CURLE_OK && connected_us > 0;
+  if (rc == CURLE_COULDNT_CONNECT || (rc == CURLE_OPERATION_TIMEDOUT && !connected)) {
+    return "could not connect: ";
+  }
+  return "";
+}
+
 }  // namespace
 
 struct CurlPoster::Handle {
@@ -163,7 +179,7 @@ Result<HttpReply> CurlPoster::Post(const std::string& url, const std::string& us
                                                  std::to_string(options_.max_reply_bytes) + " bytes"
                       : h->error[0] != '\0' ? std::string(h->error)
                                             : std::string(curl_easy_strerror(rc));
-    result = Status::Unavailable("Twilio request failed: " + why);
+    result = Status::Unavailable("Twilio request failed: " + std::string(Phase(c, rc)) + why);
   } else {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
