@@ -236,8 +236,10 @@ class Transaction {
   // Removes the timer `t` names (session_id, name) if it is still the one that was claimed
   // (same due and step: not replaced, cancelled or fired meanwhile); answers whether it was.
   // The scheduler's firing of a timer runs in the transaction that takes it, so a timer
-  // fires at most once however many schedulers claimed it.
-  virtual Result<bool> TakeTimer(const TimerRecord& t) = 0;
+  // fires at most once however many schedulers claimed it. `contact_id` is the session's
+  // contact: in a batch on PostgreSQL its ActiveSession (when called next) and LastInboundTo
+  // are read in the same round trip and answered from it.
+  virtual Result<bool> TakeTimer(const TimerRecord& t, int64_t contact_id) = 0;
   // The number the contact last wrote to (their latest inbound message's `to`), empty when
   // they never wrote: what a message parley sends unprompted (a timer's) goes out from.
   virtual Result<std::string> LastInboundTo(int64_t contact_id) = 0;

@@ -467,5 +467,58 @@ TEST_P(BatchPostgresTest, AContactToCreateIsTakenInAddressOrderEvenWhenSomeoneEl
   }
 }
 
+// Issue 10 (the PostgreSQL timer burst): a timer event's take reads the contact's active
+// session and the number they last wrote to in the same round trip; what it answers from is
+// what a fresh read would answer, also after writes in between, and an inbound message
+// written in the event makes LastInboundTo read again.
+TEST_P(BatchTest, ATimerTakeReadsTheSessionAndTheSenderAheadCorrectly) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord ana, MakeContact(*store_, "+15551240051"));
+  SessionRecord s = NewSession(ana.id, SessionStatus::kActive);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    MessageRecord in = Inbound(ana.id, "SM-ahead-1", "hi");
+    ASSERT_OK(txn->InsertInbound(in).status());
+    ASSERT_OK(txn->SaveSession(s));
+    ASSERT_OK(
+        txn->SetTimer({s.id, "remind", kT0 + std::chrono::seconds(5), s.session.step, false}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimTimers(kT0 + std::chrono::seconds(10), 10,
+                                                         std::chrono::seconds(60)));
+  ASSERT_EQ(claimed.size(), 1u);
+
+  ASSERT_OK_AND_ASSIGN(auto batch, store_->BeginBatch());
+  ASSERT_OK(batch->LockContacts({Init(ana.address)}));
+  {
+    ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
+    ASSERT_OK(event->LockContact(Init(ana.address)).status());
+    ASSERT_OK_AND_ASSIGN(bool taken, event->TakeTimer(claimed[0], ana.id));
+    EXPECT_TRUE(taken);
+    ASSERT_OK_AND_ASSIGN(auto active, event->ActiveSession(ana.id));
+    ASSERT_TRUE(active.has_value());
+    EXPECT_EQ(active->id, s.id);
+    EXPECT_EQ(active->session.state, s.session.state);
+    // A write between the take and LastInboundTo does not change the number.
+    ASSERT_OK(event->SetTimer({s.id, "again", kT0 + std::chrono::seconds(60), 1, false}));
+    ASSERT_OK_AND_ASSIGN(std::string from, event->LastInboundTo(ana.id));
+    EXPECT_EQ(from, "+15557654321");
+    ASSERT_OK(event->Commit());
+  }
+  {
+    // The timer is gone now; the contact writes to another number in the same event.
+    ASSERT_OK_AND_ASSIGN(auto event, batch->BeginEvent());
+    ASSERT_OK(event->LockContact(Init(ana.address)).status());
+    ASSERT_OK_AND_ASSIGN(bool again, event->TakeTimer(claimed[0], ana.id));
+    EXPECT_FALSE(again);
+    MessageRecord in = Inbound(ana.id, "SM-ahead-2", "hello again");
+    in.to = "+15550000099";
+    ASSERT_OK(event->InsertInbound(in).status());
+    ASSERT_OK_AND_ASSIGN(std::string from, event->LastInboundTo(ana.id));
+    EXPECT_EQ(from, "+15550000099");
+    ASSERT_OK(event->Commit());
+  }
+  ASSERT_OK(batch->Commit());
+}
+
 }  // namespace
 }  // namespace parley::store::testing

@@ -327,15 +327,15 @@ TEST_P(StoreTest, TimersTakenOnceAndNextDue) {
   }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(bool took_a, txn->TakeTimer(claimed[0]));
+    ASSERT_OK_AND_ASSIGN(bool took_a, txn->TakeTimer(claimed[0], c.id));
     EXPECT_TRUE(took_a);
-    ASSERT_OK_AND_ASSIGN(bool took_b, txn->TakeTimer(claimed[1]));
+    ASSERT_OK_AND_ASSIGN(bool took_b, txn->TakeTimer(claimed[1], c.id));
     EXPECT_FALSE(took_b);
     ASSERT_OK(txn->Commit());
   }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(bool again, txn->TakeTimer(claimed[0]));
+    ASSERT_OK_AND_ASSIGN(bool again, txn->TakeTimer(claimed[0], c.id));
     EXPECT_FALSE(again);  // taken once
     ASSERT_OK(txn->Commit());
   }

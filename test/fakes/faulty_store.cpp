@@ -160,9 +160,9 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCancelTimers));
     return Track(target_->CancelFlowTimers(session_id));
   }
-  Result<bool> TakeTimer(const store::TimerRecord& t) override {
+  Result<bool> TakeTimer(const store::TimerRecord& t, int64_t contact_id) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kTakeTimer));
-    return Track(target_->TakeTimer(t));
+    return Track(target_->TakeTimer(t, contact_id));
   }
   Result<std::string> LastInboundTo(int64_t contact_id) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kLastInboundTo));

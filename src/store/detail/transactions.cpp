@@ -98,6 +98,7 @@ class TransactionImpl final : public Transaction {
 
   Result<bool> InsertInbound(MessageRecord& m) override {
     PARLEY_RETURN_IF_ERROR(Usable());
+    inbound_to_ahead_.reset();
     const std::string media = MediaToJson(m.media);
     bool inserted = false;
     auto on_insert = [&](const Row& row) {
@@ -255,15 +256,41 @@ class TransactionImpl final : public Transaction {
     return Track(Write(Q::kCancelFlowTimers, {session_id}));
   }
 
-  Result<bool> TakeTimer(const TimerRecord& t) override {
+  Result<bool> TakeTimer(const TimerRecord& t, int64_t contact_id) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     bool taken = false;
-    Status s = conn_->Exec(
-        Q::kTakeTimer, {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step)},
-        [&](const Row&) {
-          taken = true;
-          return Status::Ok();
-        });
+    auto on_taken = [&](const Row&) {
+      taken = true;
+      return Status::Ok();
+    };
+    const std::initializer_list<Param> params = {t.session_id, t.name, ToUnixMillis(t.due),
+                                                 static_cast<int64_t>(t.step)};
+    Status s;
+    if (batch_ != nullptr && conn_->pipelined()) {
+      // What a firing reads next — the contact's active session and the number they last
+      // wrote to — goes in the same round trip: one instead of three per timer event, which
+      // bound the PostgreSQL burst (docs/benchmarks.md, "Timers"). Where Send does not defer
+      // (SQLite) the reads would only be wasted on a timer that is gone.
+      std::optional<SessionRecord> session;
+      std::string to;
+      auto on_to = [&](const Row& row) {
+        to = row.Text(0);
+        return Status::Ok();
+      };
+      s = conn_->Send(Q::kTakeTimer, params, {}, on_taken);
+      if (s.ok()) {
+        s = conn_->Send(Q::kLastInboundTo, {contact_id}, {}, on_to);
+      }
+      if (s.ok()) {
+        s = conn_->Exec(Q::kActiveSession, {contact_id}, DecodeInto(session, SessionFromRow));
+      }
+      if (s.ok()) {
+        read_ahead_ = ReadAhead{contact_id, std::move(session)};
+        inbound_to_ahead_ = InboundToAhead{contact_id, std::move(to)};
+      }
+    } else {
+      s = conn_->Exec(Q::kTakeTimer, params, on_taken);
+    }
     if (!s.ok()) {
       return Track(Result<bool>(std::move(s)));
     }
@@ -271,7 +298,12 @@ class TransactionImpl final : public Transaction {
   }
 
   Result<std::string> LastInboundTo(int64_t contact_id) override {
+    std::optional<InboundToAhead> ahead = std::move(inbound_to_ahead_);
+    inbound_to_ahead_.reset();
     PARLEY_RETURN_IF_ERROR(Usable());
+    if (ahead && ahead->contact_id == contact_id) {
+      return std::move(ahead->to);
+    }
     std::string to;
     Status s = conn_->Exec(Q::kLastInboundTo, {contact_id}, [&](const Row& row) {
       to = row.Text(0);
@@ -304,7 +336,8 @@ class TransactionImpl final : public Transaction {
   }
 
  private:
-  // Every call starts here; only the call right after InsertInbound may use its read-ahead.
+  // Every call starts here; only the call right after InsertInbound or TakeTimer may use its
+  // read-ahead session.
   Status Usable() {
     read_ahead_.reset();
     if (!failed_.ok()) {
@@ -379,7 +412,13 @@ class TransactionImpl final : public Transaction {
     int64_t contact_id;
     std::optional<SessionRecord> session;
   };
-  std::optional<ReadAhead> read_ahead_;  // the active session, read with InsertInbound
+  std::optional<ReadAhead> read_ahead_;  // the active session, read with InsertInbound or TakeTimer
+  struct InboundToAhead {
+    int64_t contact_id;
+    std::string to;
+  };
+  // LastInboundTo, read with TakeTimer; only InsertInbound changes what it would answer.
+  std::optional<InboundToAhead> inbound_to_ahead_;
   Status failed_;
 };
 
