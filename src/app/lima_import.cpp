@@ -118,6 +118,12 @@ json::Value SessionVars(const LimaSession& s) {
   return vars;
 }
 
+// A contact parley must not message (opted out, invalid) gets no session: STOP wins.
+std::string NotActive(const LimaSession& session, const store::ContactRecord& contact) {
+  return "cannot import " + SessionLabel(session) + ": the contact is " +
+         store::ContactStatusName(contact.status) + " in parley\n";
+}
+
 // Writes one user's contact and session in one transaction; reports each.
 Status ApplyUser(const UserPlan& plan, const flow::Flow& flow, store::Store& store,
                  const LimaImportOptions& options, LimaImportSummary& summary, std::ostream& out) {
@@ -150,7 +156,10 @@ Status ApplyUser(const UserPlan& plan, const flow::Flow& flow, store::Store& sto
     }
     const std::string what = SessionLabel(*plan.session) + ": flow '" + flow.id + "' at " +
                              plan.state + " " + json::Serialize(plan.vars);
-    if (!active.has_value()) {
+    if (existing->has_value() && (*existing)->status != store::ContactStatus::kActive) {
+      ++summary.refused;
+      out << NotActive(*plan.session, **existing);
+    } else if (!active.has_value()) {
       ++summary.sessions_imported;
       out << what << ": would be imported\n";
     } else if (active->session.flow_id == flow.id && active->session.state == plan.state) {
@@ -201,7 +210,10 @@ Status ApplyUser(const UserPlan& plan, const flow::Flow& flow, store::Store& sto
     if (!active.ok()) {
       return active.status();
     }
-    if (!active->has_value()) {
+    if (contact->status != store::ContactStatus::kActive) {
+      ++summary.refused;
+      session_line = NotActive(*plan.session, *contact);
+    } else if (!active->has_value()) {
       store::SessionRecord record;
       record.contact_id = contact->id;
       record.flow_revision = flow.revision;

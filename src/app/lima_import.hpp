@@ -10,7 +10,8 @@
 //
 // Idempotent: an existing contact (same address) is reused (its name is filled in only when
 // it has none); a contact with an active session already keeps it — reported as already
-// imported when it is this flow at that state, else as a row that cannot be imported.
+// imported when it is this flow at that state, else as a row that cannot be imported — as
+// is a session for a contact that is not active in parley (opted out, invalid).
 // Every row that cannot be imported is reported with why (and skipped rows too: inactive
 // users, older active sessions); the others are imported.
 #pragma once

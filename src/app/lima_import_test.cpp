@@ -342,13 +342,21 @@ TEST_P(LimaImportTest, DryRunWritesNothing) {
                              "2 skipped"));
 }
 
-// Issue 12: a contact that has an active session of its own keeps it; the LIMA session is
-// reported as a row that cannot be imported.
-TEST_P(LimaImportTest, KeepsAnActiveSessionTheContactAlreadyHas) {
+// Issue 12: a contact that has an active session of its own keeps it, and one that opted
+// out gets no session; the LIMA sessions are reported as rows that cannot be imported.
+TEST_P(LimaImportTest, KeepsWhatTheContactAlreadyHas) {
   {
     auto tx = store_->Begin();
     ASSERT_OK(tx.status());
     store::ContactRecord init;
+    init.address = "whatsapp:+15551230002";
+    init.channel = "whatsapp";
+    init.phone = "+15551230002";
+    auto opted_out = (*tx)->LockContact(init);
+    ASSERT_OK(opted_out.status());
+    opted_out->status = store::ContactStatus::kOptedOut;
+    ASSERT_OK((*tx)->UpdateContact(*opted_out));
+    init = {};
     init.address = init.phone = "+15551230001";
     auto contact = (*tx)->LockContact(init);
     ASSERT_OK(contact.status());
@@ -366,6 +374,18 @@ TEST_P(LimaImportTest, KeepsAnActiveSessionTheContactAlreadyHas) {
   EXPECT_THAT(out, HasSubstr("cannot import session 11 (user 1): the contact already has an "
                              "active session (flow 'lima-sample' at OPTIN)"));
   EXPECT_EQ(ActiveSession("+15551230001").session.state, "OPTIN");
+  EXPECT_THAT(out, HasSubstr("cannot import session 20 (user 2): the contact is opted_out in "
+                             "parley"));
+  auto bea = store_->FindContact("whatsapp:+15551230002");
+  ASSERT_OK(bea.status());
+  auto session = store_->LatestSession((*bea)->id);
+  ASSERT_OK(session.status());
+  EXPECT_FALSE(session->has_value());
+  // The dry run says the same.
+  std::string dry;
+  ASSERT_OK(Import(true, dry).status());
+  EXPECT_THAT(dry, HasSubstr("cannot import session 20 (user 2): the contact is opted_out in "
+                             "parley"));
 }
 
 // Issue 12: LIMA's numbers and chat types as parley addresses.

@@ -502,7 +502,7 @@ class Unpickler {
   std::string Describe(NodeId id) const {
     const Node& n = tree_.nodes_[id];
     if (n.kind == NodeKind::kGlobal) {
-      return n.text + "." + n.name;
+      return Printable(n.text) + "." + Printable(n.name);
     }
     return std::string("a ") + NodeKindName(n.kind);
   }

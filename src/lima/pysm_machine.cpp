@@ -8,6 +8,15 @@ constexpr std::string_view kModule = "pysm.pysm";
 // Deeper than any real hierarchy; a cycle of `state` pointers stops here.
 constexpr int kMaxDepth = 64;
 
+// A name from the pickle in an error: printable ASCII only, at most 64 bytes.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return out;
+}
+
 bool IsPysmState(const PickleTree& tree, NodeId id) {
   return tree.IsInstance(id, kModule, "State") || tree.IsInstance(id, kModule, "StateMachine");
 }
@@ -28,7 +37,7 @@ Result<std::string> PysmLeafStateName(const PickleTree& tree) {
     const std::string what = tree.QualifiedName(root);
     return Status::InvalidArgument(
         "not a pysm StateMachine (a " +
-        (what.empty() ? std::string(NodeKindName(tree.node(root).kind)) : what) + ")");
+        (what.empty() ? std::string(NodeKindName(tree.node(root).kind)) : Printable(what)) + ")");
   }
   const NodeId cached = tree.Attr(root, "_leaf_state");
   if (IsPysmState(tree, cached)) {
