@@ -51,6 +51,11 @@ int RunImportLima(const ImportLimaOptions& o) {
   if (target == nullptr) {
     return fail(Status::NotFound("no flow with id '" + o.flow + "' in " + config->flows_dir));
   }
+  if (o.from == config->database_url) {
+    // parley migrating its tables into LIMA's database would be a mess to undo.
+    return fail(Status::InvalidArgument(
+        "--from and DATABASE_URL are the same database: DATABASE_URL must be parley's own"));
+  }
   auto store = store::OpenStore(config->database_url);
   if (!store.ok()) {
     return fail(store.status());

@@ -437,6 +437,9 @@ TEST_P(LimaImportTest, CommandLine) {
   auto usage = run("--flow lima-sample");
   EXPECT_EQ(usage.first, 2);
   EXPECT_THAT(usage.second, HasSubstr("--from"));
+  auto same = run("--from '" + target_url_ + "' --flow lima-sample");
+  EXPECT_EQ(same.first, 1);
+  EXPECT_THAT(same.second, HasSubstr("the same database"));
   auto unreachable = run("--from 'postgresql:///nope?host=/nonexistent' --flow lima-sample");
   EXPECT_EQ(unreachable.first, 1);
   EXPECT_THAT(unreachable.second, HasSubstr("cannot connect to the LIMA database"));
