@@ -556,7 +556,9 @@ class Unpickler {
   }
 
   Status TupleOf(size_t n) {
-    if (n > stack_.size()) {
+    // Never below the innermost mark, as Python's unpickler (the marked items belong to it).
+    const size_t floor = marks_.empty() ? 0 : marks_.back();
+    if (n > stack_.size() - floor) {
       return Fail("stack underflow");
     }
     LIMA_ASSIGN_OR_RETURN(NodeId id, New(NodeKind::kTuple));
@@ -653,6 +655,9 @@ class Unpickler {
     }
     const size_t mark = marks_.back();
     marks_.pop_back();
+    if (mark > stack_.size()) {  // cannot happen while pops respect the mark; kept as a guard
+      return Fail("stack underflow below a mark");
+    }
     return mark;
   }
 

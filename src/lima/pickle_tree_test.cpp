@@ -142,6 +142,8 @@ TEST(PickleTreeTest, RefusesMalformedInputAndBoundsItsSize) {
       {P("N\x8a\x09\x01\x02\x03\x04\x05\x06\x07\x08\x09"), "too large"},
       {P("Nb"), "stack underflow"},  // BUILD needs an object below the state
       {P("NNb"), "BUILD on a None"},
+      {P("NN(\x86"), "stack underflow"},  // TUPLE2 may not take the items below a mark
+      {P("N(0"), "stack underflow"},      // nor POP
   };
   for (const auto& [bytes, why] : cases) {
     auto tree = Unpickle(bytes);
