@@ -118,62 +118,96 @@ json::Value SessionVars(const LimaSession& s) {
   return vars;
 }
 
-// A contact parley must not message (opted out, invalid) gets no session: STOP wins.
-std::string NotActive(const LimaSession& session, const store::ContactRecord& contact) {
-  return "cannot import " + SessionLabel(session) + ": the contact is " +
-         store::ContactStatusName(contact.status) + " in parley\n";
+// What becomes of a planned session, given the contact as parley has it.
+enum class SessionOutcome { kImport, kAlreadyImported, kContactNotActive, kOtherActiveSession };
+
+SessionOutcome Decide(const UserPlan& plan, const flow::Flow& flow,
+                      const store::ContactRecord* contact,
+                      const std::optional<store::SessionRecord>& active) {
+  if (contact != nullptr && contact->status != store::ContactStatus::kActive) {
+    return SessionOutcome::kContactNotActive;  // STOP wins: no session for who opted out
+  }
+  if (!active.has_value()) {
+    return SessionOutcome::kImport;
+  }
+  if (active->session.flow_id == flow.id && active->session.state == plan.state) {
+    return SessionOutcome::kAlreadyImported;
+  }
+  return SessionOutcome::kOtherActiveSession;
 }
 
-// Writes one user's contact and session in one transaction; reports each.
-Status ApplyUser(const UserPlan& plan, const flow::Flow& flow, store::Store& store,
-                 const LimaImportOptions& options, LimaImportSummary& summary, std::ostream& out) {
+// The report line of a planned session, counted in `summary`.
+std::string SessionLine(SessionOutcome outcome, const UserPlan& plan, const flow::Flow& flow,
+                        const store::ContactRecord* contact,
+                        const std::optional<store::SessionRecord>& active, bool dry_run,
+                        LimaImportSummary& summary) {
+  const std::string what = SessionLabel(*plan.session) + ": flow '" + flow.id + "' at " +
+                           plan.state + " " + json::Serialize(plan.vars);
+  const std::string refused = "cannot import " + SessionLabel(*plan.session) + ": ";
+  switch (outcome) {
+    case SessionOutcome::kImport:
+      ++summary.sessions_imported;
+      return what + (dry_run ? ": would be imported\n" : ": imported\n");
+    case SessionOutcome::kAlreadyImported:
+      ++summary.sessions_existing;
+      return what + ": already imported\n";
+    case SessionOutcome::kContactNotActive:
+      ++summary.refused;
+      return refused + "the contact is " + store::ContactStatusName(contact->status) +
+             " in parley\n";
+    case SessionOutcome::kOtherActiveSession:
+      ++summary.refused;
+      return refused + "the contact already has an active session (flow '" +
+             active->session.flow_id + "' at " + active->session.state + ")\n";
+  }
+  return "";
+}
+
+std::string Who(const UserPlan& plan) {
   const LimaUser& user = *plan.user;
-  const std::string who = "user " + std::to_string(user.id) + " " + plan.address.key +
-                          (user.name.empty() ? "" : " " + Quoted(user.name));
+  return "user " + std::to_string(user.id) + " " + plan.address.key +
+         (user.name.empty() ? "" : " " + Quoted(user.name));
+}
+
+// --dry-run: reports what ImportUser would do, from reads only.
+Status ReportUser(const UserPlan& plan, const flow::Flow& flow, store::Store& store,
+                  LimaImportSummary& summary, std::ostream& out) {
   auto existing = store.FindContact(plan.address.key);
   if (!existing.ok()) {
     return existing.status();
   }
-  if (options.dry_run) {
-    std::optional<store::SessionRecord> active;
-    if (existing->has_value()) {
-      ++summary.contacts_existing;
-      out << who << ": contact exists\n";
-      auto latest = store.LatestSession((*existing)->id);
-      if (!latest.ok()) {
-        return latest.status();
-      }
-      if (latest->has_value() && (*latest)->session.active()) {
-        active = **latest;
-      }
-    } else {
-      ++summary.contacts_created;
-      out << who << ": contact would be created\n";
+  const store::ContactRecord* contact = existing->has_value() ? &**existing : nullptr;
+  std::optional<store::SessionRecord> active;
+  if (contact != nullptr) {
+    ++summary.contacts_existing;
+    out << Who(plan) << ": contact exists\n";
+    auto latest = store.LatestSession(contact->id);
+    if (!latest.ok()) {
+      return latest.status();
     }
-    out << plan.notes;
-    if (plan.session == nullptr) {
-      return Status::Ok();
+    if (latest->has_value() && (*latest)->session.active()) {
+      active = **latest;
     }
-    const std::string what = SessionLabel(*plan.session) + ": flow '" + flow.id + "' at " +
-                             plan.state + " " + json::Serialize(plan.vars);
-    if (existing->has_value() && (*existing)->status != store::ContactStatus::kActive) {
-      ++summary.refused;
-      out << NotActive(*plan.session, **existing);
-    } else if (!active.has_value()) {
-      ++summary.sessions_imported;
-      out << what << ": would be imported\n";
-    } else if (active->session.flow_id == flow.id && active->session.state == plan.state) {
-      ++summary.sessions_existing;
-      out << what << ": already imported\n";
-    } else {
-      ++summary.refused;
-      out << "cannot import " << SessionLabel(*plan.session)
-          << ": the contact already has an active session (flow '" << active->session.flow_id
-          << "' at " << active->session.state << ")\n";
-    }
-    return Status::Ok();
+  } else {
+    ++summary.contacts_created;
+    out << Who(plan) << ": contact would be created\n";
   }
+  out << plan.notes;
+  if (plan.session != nullptr) {
+    out << SessionLine(Decide(plan, flow, contact, active), plan, flow, contact, active,
+                       /*dry_run=*/true, summary);
+  }
+  return Status::Ok();
+}
 
+// Writes one user's contact and session in one transaction, then reports them.
+Status ImportUser(const UserPlan& plan, const flow::Flow& flow, store::Store& store,
+                  const LimaImportOptions& options, LimaImportSummary& summary, std::ostream& out) {
+  const LimaUser& user = *plan.user;
+  auto existing = store.FindContact(plan.address.key);
+  if (!existing.ok()) {
+    return existing.status();
+  }
   auto tx = store.Begin();
   if (!tx.ok()) {
     return tx.status();
@@ -188,32 +222,28 @@ Status ApplyUser(const UserPlan& plan, const flow::Flow& flow, store::Store& sto
   if (!contact.ok()) {
     return contact.status();
   }
-  if (existing->has_value()) {
-    ++summary.contacts_existing;
-    if (contact->name.empty() && !user.name.empty()) {
-      contact->name = user.name;
-      PARLEY_RETURN_IF_ERROR((*tx)->UpdateContact(*contact));
-      out << who << ": contact exists, name set\n";
-    } else {
-      out << who << ": contact exists\n";
-    }
-  } else {
+  // Written to `out` only once committed.
+  std::string report = Who(plan);
+  if (!existing->has_value()) {
     ++summary.contacts_created;
-    out << who << ": contact created\n";
+    report += ": contact created\n";
+  } else if (contact->name.empty() && !user.name.empty()) {
+    ++summary.contacts_existing;
+    contact->name = user.name;
+    PARLEY_RETURN_IF_ERROR((*tx)->UpdateContact(*contact));
+    report += ": contact exists, name set\n";
+  } else {
+    ++summary.contacts_existing;
+    report += ": contact exists\n";
   }
-  out << plan.notes;
-  std::string session_line;
+  report += plan.notes;
   if (plan.session != nullptr) {
-    const std::string what = SessionLabel(*plan.session) + ": flow '" + flow.id + "' at " +
-                             plan.state + " " + json::Serialize(plan.vars);
     auto active = (*tx)->ActiveSession(contact->id);
     if (!active.ok()) {
       return active.status();
     }
-    if (contact->status != store::ContactStatus::kActive) {
-      ++summary.refused;
-      session_line = NotActive(*plan.session, *contact);
-    } else if (!active->has_value()) {
+    const SessionOutcome outcome = Decide(plan, flow, &*contact, *active);
+    if (outcome == SessionOutcome::kImport) {
       store::SessionRecord record;
       record.contact_id = contact->id;
       record.flow_revision = flow.revision;
@@ -223,20 +253,11 @@ Status ApplyUser(const UserPlan& plan, const flow::Flow& flow, store::Store& sto
       record.started_at = plan.session->created;
       record.updated_at = options.now;
       PARLEY_RETURN_IF_ERROR((*tx)->SaveSession(record));
-      ++summary.sessions_imported;
-      session_line = what + ": imported\n";
-    } else if ((*active)->session.flow_id == flow.id && (*active)->session.state == plan.state) {
-      ++summary.sessions_existing;
-      session_line = what + ": already imported\n";
-    } else {
-      ++summary.refused;
-      session_line = "cannot import " + SessionLabel(*plan.session) +
-                     ": the contact already has an active session (flow '" +
-                     (*active)->session.flow_id + "' at " + (*active)->session.state + ")\n";
     }
+    report += SessionLine(outcome, plan, flow, &*contact, *active, /*dry_run=*/false, summary);
   }
   PARLEY_RETURN_IF_ERROR((*tx)->Commit());
-  out << session_line;
+  out << report;
   return Status::Ok();
 }
 
@@ -326,7 +347,8 @@ Result<LimaImportSummary> ImportLima(const LimaData& data, const flow::Flow& flo
             "cannot import " + SessionLabel(newest) + ": " + state.status().message() + "\n";
       }
     }
-    PARLEY_RETURN_IF_ERROR(ApplyUser(plan, flow, store, options, summary, out));
+    PARLEY_RETURN_IF_ERROR(options.dry_run ? ReportUser(plan, flow, store, summary, out)
+                                           : ImportUser(plan, flow, store, options, summary, out));
   }
   out << (options.dry_run ? "dry run, nothing written: " : "") << "contacts "
       << summary.contacts_created << (options.dry_run ? " to create" : " created") << ", "
