@@ -2,8 +2,8 @@
 // the pysm state machines the replaced system (LIMA) kept in its database
 // (docs/migrating-from-lima.md). It builds a plain tree of values and never runs anything:
 // there is no Python here, and the pickle's instructions that would call code in Python
-// (REDUCE, NEWOBJ, NEWOBJ_EX) are accepted only for a short whitelist of callables whose
-// effect is data — pysm's classes, the containers pysm uses (set, frozenset,
+// (REDUCE, NEWOBJ, NEWOBJ_EX) are accepted only for a short whitelist (pickle_whitelist.hpp) of
+// callables whose effect is data — pysm's classes, the containers pysm uses (set, frozenset,
 // collections.deque, collections.defaultdict, collections.OrderedDict) and builtins.getattr
 // (how a bound method is pickled; here an inert reference). Calling anything else refuses the
 // pickle. Other globals (a pysm machine names its handler functions this way) are kept as
