@@ -4,7 +4,8 @@
 #   make test   build and run every test: unit, store conformance and end-to-end on SQLite
 #               and a private PostgreSQL cluster, transcripts (ctest), again under
 #               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua sandbox
-#               and webhook fuzzers for 30 each, the HTTP request fuzzer for 20
+#               and webhook fuzzers for 30 each, the HTTP request fuzzer for 20, the LIMA
+#               unpickler's for 20
 #   make bench  build in Release and run the benchmarks and the webhook load harness (SQLite
 #               with and without fsync per commit, PostgreSQL with and without fsync), the
 #               timer benchmark on each (a million pending timers; a few minutes) and the
@@ -20,6 +21,7 @@ FUZZ_SECONDS ?= 60
 LUA_FUZZ_SECONDS ?= 30
 WEBHOOK_FUZZ_SECONDS ?= 30
 HTTP_FUZZ_SECONDS ?= 20
+PICKLE_FUZZ_SECONDS ?= 20
 
 .PHONY: run test deps build test-unit test-asan fuzz bench clean
 
@@ -51,9 +53,9 @@ fuzz: deps
 	  -DCMAKE_CXX_COMPILER=clang++ -DPARLEY_FUZZ=ON -DPARLEY_TESTS=OFF -DPARLEY_BENCH=OFF \
 	  -DPARLEY_WERROR=OFF >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target flow_loader_fuzz lua_script_fuzz webhook_fuzz \
-	  http_request_fuzz
+	  http_request_fuzz pickle_fuzz
 	@mkdir -p build-fuzz/corpus build-fuzz/corpus-lua build-fuzz/corpus-webhook \
-	  build-fuzz/corpus-http
+	  build-fuzz/corpus-http build-fuzz/corpus-pickle
 	./build-fuzz/fuzz/flow_loader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  build-fuzz/corpus fuzz/corpus/flow_loader examples/checkin examples/lima-sample
@@ -66,6 +68,9 @@ fuzz: deps
 	./build-fuzz/fuzz/http_request_fuzz -max_total_time=$(HTTP_FUZZ_SECONDS) -max_len=4096 \
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  build-fuzz/corpus-http fuzz/corpus/http_request
+	./build-fuzz/fuzz/pickle_fuzz -max_total_time=$(PICKLE_FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  build-fuzz/corpus-pickle test/fixtures/lima
 
 bench: deps
 	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
