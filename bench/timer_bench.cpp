@@ -56,6 +56,7 @@ struct Options {
   int idle_seconds = 10;
   bool pg_durable = true;
   std::string sqlite_sync = "full";
+  int lanes = 0;  // PARLEY_PIPELINE_LANES: 0 is the runtime's default
 };
 
 double CpuSeconds() {
@@ -103,7 +104,7 @@ int Run(const Options& o) {
   std::cout << "timer_bench db=" << o.db
             << (o.db == "postgres" ? (o.pg_durable ? " (durable)" : " (fsync off)")
                                    : " (sync=" + o.sqlite_sync + ")")
-            << " pending=" << o.pending << " burst=" << o.burst << "\n";
+            << " pending=" << o.pending << " burst=" << o.burst << " lanes=" << o.lanes << "\n";
 
   // The burst is due now; the rest of the million a day ahead, spread over the day; the
   // steady timers are seeded later, before they fall due.
@@ -129,6 +130,7 @@ int Run(const Options& o) {
   config.flows_dir = (dir / "flows").string();
   config.twilio_phone_number = "+15005550006";
   config.sqlite_full_sync = o.sqlite_sync == "full";
+  config.pipeline_lanes = o.lanes;
   SystemClock clock;
   auto runtime = app::Runtime::Open(config, clock);
   if (!runtime.ok()) {
@@ -233,6 +235,7 @@ int main(int argc, char** argv) {
   app.add_option("--pg-durable", o.pg_durable, "PostgreSQL fsync and synchronous_commit on");
   app.add_option("--sqlite-sync", o.sqlite_sync, "full (fsync per commit) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--lanes", o.lanes, "event pipeline lanes (PostgreSQL; 0: the default)");
   CLI11_PARSE(app, argc, argv);
   return parley::bench::Run(o);
 }
