@@ -17,6 +17,7 @@ int RunCli(int argc, char** argv) {
   AddMigrateCommand(app, exit_code);
   AddStartCommand(app, exit_code);
   AddAdminCommand(app, exit_code);
+  AddScaffoldCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -78,7 +78,7 @@ struct CompileResult {
   // Names nothing defines, in order of first use. Empty when the script failed to load:
   // which names it would define is unknown, so only its error is reported. With a script
   // (or in the tree form) they are one diagnostic listing every name and its uses; in a
-  // document without a script each use is an error with a suggestion.
+  // document without a script each use is an error with a suggestion (a typo, more likely).
   std::vector<MissingHandler> missing_handlers;
   size_t error_count() const;
   size_t warning_count() const;

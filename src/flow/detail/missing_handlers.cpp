@@ -55,18 +55,18 @@ void LoaderContext::UnknownHandler(bool condition, std::string_view name, const 
   if (script_outcome == ScriptOutcome::kFailed) {
     return;  // the script's own error says why; its names are unknown
   }
-  if (!GroupsMissingHandlers()) {
+  const bool grouped = GroupsMissingHandlers();
+  if (!grouped) {
     Error(path, at,
           std::string(condition ? "unknown condition '" : "unknown action '") + std::string(name) +
               "'" + Suggest(name, candidates()));
-    return;
   }
   auto [it, added] = missing_index_.try_emplace(std::string(name), missing_handlers.size());
   if (added) {
     MissingHandler m;
     m.name = std::string(name);
     m.local_in_script = script != nullptr && script->HasLocalFunction(name);
-    m.suggestion = ClosestMatch(name, candidates());
+    m.suggestion = grouped ? ClosestMatch(name, candidates()) : "";
     missing_handlers.push_back(std::move(m));
   }
   MissingHandler& m = missing_handlers[it->second];
@@ -90,6 +90,9 @@ void LoaderContext::ReportMissingHandlers() {
                      const json::Pos& y = b.uses.front().pos;
                      return x.line != y.line ? x.line < y.line : x.col < y.col;
                    });
+  if (!GroupsMissingHandlers()) {
+    return;  // each use was an error of its own
+  }
   const size_t n = missing_handlers.size();
   const std::string count =
       std::to_string(n) + (n == 1 ? " handler the flow uses is" : " handlers the flow uses are");
