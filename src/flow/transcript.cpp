@@ -175,9 +175,9 @@ Result<Transcript> ParseTranscript(std::string_view text, std::string name) {
     const std::string_view head = line.substr(0, space);
     std::string_view rest =
         space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
-    if ((head == ">" || head == "<") && space != std::string_view::npos) {
-      // Message texts keep their trailing spaces: a flow that sends "Hi " must be testable,
-      // and a mismatch shows them (transcript_runner.cpp).
+    if (head == "<" && space != std::string_view::npos) {
+      // An expected reply keeps its trailing spaces: a flow that sends "Hi " must be
+      // testable, and a mismatch shows them (transcript_runner.cpp).
       const std::string_view whole = TrimLeftAndCr(text.substr(line_start, eol - line_start));
       rest = whole.substr(space + 1);
     }
