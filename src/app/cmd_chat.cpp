@@ -147,11 +147,12 @@ class Chat {
       if (IsTrigger(sim_.flow(), line)) {
         Start();  // the trigger is consumed by the start, as on the server
       } else if (!sim_.started()) {
-        std::cout << "  [no session: " << (sim_.flow().triggers.empty() ? "" : "not a trigger ("
-                  + TriggerList() + "); ") << "/reset starts one]\n";
+        std::cout << "  [no session: "
+                  << (sim_.flow().triggers.empty() ? "" : "not a trigger (" + TriggerList() + "); ")
+                  << "/reset starts one]\n";
       } else {
-        std::cout << "  [the session is " << flow::SessionStatusName(sim_.session().status)
-                  << "; " << (sim_.flow().triggers.empty() ? "" : TriggerList() + " or ")
+        std::cout << "  [the session is " << flow::SessionStatusName(sim_.session().status) << "; "
+                  << (sim_.flow().triggers.empty() ? "" : TriggerList() + " or ")
                   << "/reset starts a new one]\n";
       }
       return;

@@ -59,8 +59,8 @@ int RunScaffold(const ScaffoldOptions& opts) {
   const bool exists = std::filesystem::exists(script, ec);
   if (exists && !opts.append) {
     std::cerr << "parley scaffold: " << script.string()
-              << " exists and is never overwritten; --append adds the " << stubs
-              << " missing stub" << (stubs == 1 ? "" : "s") << " at its end\n";
+              << " exists and is never overwritten; --append adds the " << stubs << " missing stub"
+              << (stubs == 1 ? "" : "s") << " at its end\n";
     return kExitFailure;
   }
   const std::string flow_file = flow_path.filename().string();
@@ -75,8 +75,8 @@ int RunScaffold(const ScaffoldOptions& opts) {
     std::cerr << "parley scaffold: cannot write " << script.string() << "\n";
     return kExitFailure;
   }
-  std::cout << (exists ? "appended to " : "wrote ") << script.string() << ": " << stubs
-            << " stub" << (stubs == 1 ? "" : "s") << " (" << conditions << " condition"
+  std::cout << (exists ? "appended to " : "wrote ") << script.string() << ": " << stubs << " stub"
+            << (stubs == 1 ? "" : "s") << " (" << conditions << " condition"
             << (conditions == 1 ? "" : "s") << " returning false, " << stubs - conditions
             << " action" << (stubs - conditions == 1 ? "" : "s") << " doing nothing)\n";
   if (r.script_name.empty()) {

@@ -59,8 +59,8 @@ std::string Formatted(const CompileResult& r) {
 // every missing name with its uses, and the scaffold command; not one error per use.
 TEST(AuthoringDiagnostics, MissingScriptIsOneDiagnosticListingEveryName) {
   const auto r = Compile(kTreeFlow, TreeOptions([]() -> Result<std::shared_ptr<const ScriptHost>> {
-    return Status::NotFound("no such file");
-  }));
+                           return Status::NotFound("no such file");
+                         }));
   ASSERT_EQ(r.error_count(), 1u) << Formatted(r);
   const std::string& message = r.diagnostics.front().message;
   EXPECT_THAT(message, HasSubstr("6 handlers the flow uses are not defined (bgcheck.lua beside "
@@ -87,8 +87,8 @@ TEST(AuthoringDiagnostics, MissingScriptIsOneDiagnosticListingEveryName) {
 // as such; a near name is suggested.
 TEST(AuthoringDiagnostics, ScriptLackingNamesIsGroupedAndLocalFunctionsNamed) {
   const auto r = Compile(kTreeFlow, TreeOptions([]() -> Result<std::shared_ptr<const ScriptHost>> {
-    return std::shared_ptr<const ScriptHost>(std::make_shared<FakeScript>());
-  }));
+                           return std::shared_ptr<const ScriptHost>(std::make_shared<FakeScript>());
+                         }));
   ASSERT_EQ(r.error_count(), 1u) << Formatted(r);
   const std::string& message = r.diagnostics.front().message;
   EXPECT_THAT(message, HasSubstr("4 handlers the flow uses are not defined in bgcheck.lua:"));
@@ -115,9 +115,10 @@ TEST(AuthoringDiagnostics, DocumentWithoutScriptReportsEachUse) {
 // not followed by an error for every name it would have defined.
 TEST(AuthoringDiagnostics, ScriptSyntaxErrorIsReportedAlone) {
   const auto r = Compile(kTreeFlow, TreeOptions([]() -> Result<std::shared_ptr<const ScriptHost>> {
-    return Status::InvalidArgument("bgcheck.lua:3: ')' expected (to close '(' at line 2) near "
-                                   "'end'");
-  }));
+                           return Status::InvalidArgument(
+                               "bgcheck.lua:3: ')' expected (to close '(' at line 2) near "
+                               "'end'");
+                         }));
   ASSERT_EQ(r.error_count(), 1u) << Formatted(r);
   EXPECT_EQ(FormatDiagnostic(r.diagnostics.front(), "bgcheck.json"),
             "bgcheck.json: error: script: bgcheck.lua:3: ')' expected (to close '(' at line 2) "

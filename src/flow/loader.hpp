@@ -42,7 +42,7 @@ struct CompileOptions {
   std::function<Result<std::shared_ptr<const ScriptHost>>(std::string_view name,
                                                           const EventLimits& limits)>
       load_script;
-  std::string default_script;                 // "lima.lua" for "lima.json"
+  std::string default_script;  // "lima.lua" for "lima.json"
   // The flow file as the user named it ("flows/bgcheck.json"), for the hints of diagnostics
   // ("bgcheck.lua beside bgcheck.json: not found", "parley scaffold flows/bgcheck.json").
   std::string source_path;

@@ -26,7 +26,7 @@ namespace parley::flow {
 enum class ComplianceKeyword { kNone, kStop, kStart, kHelp };
 struct ComplianceRules {
   std::function<ComplianceKeyword(std::string_view body)> classify;  // unset: no keywords
-  std::string help_text;  // the answer to HELP
+  std::string help_text;                                             // the answer to HELP
 };
 
 class Simulator {

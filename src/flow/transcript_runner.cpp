@@ -17,9 +17,9 @@ std::string Quote(std::string_view s) {
   std::string out = "\"" + std::string(s) + "\"";
   size_t trailing = 0;
   bool spaces_only = true;
-  while (trailing < s.size() && (s[s.size() - 1 - trailing] == ' ' ||
-                                 s[s.size() - 1 - trailing] == '\t' ||
-                                 s[s.size() - 1 - trailing] == '\n')) {
+  while (trailing < s.size() &&
+         (s[s.size() - 1 - trailing] == ' ' || s[s.size() - 1 - trailing] == '\t' ||
+          s[s.size() - 1 - trailing] == '\n')) {
     spaces_only = spaces_only && s[s.size() - 1 - trailing] == ' ';
     ++trailing;
   }

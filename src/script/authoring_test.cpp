@@ -15,8 +15,8 @@ namespace parley::script {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeContext;
+using ::testing::HasSubstr;
 using testing::Load;
 using testing::Message;
 
@@ -85,9 +85,13 @@ TEST(LuaAuthoring, TheDocsYesCheckDoesNotMatchYesterday) {
   const std::string example = FirstLuaExample(ReadDoc("docs/flow-format.md"));
   ASSERT_THAT(example, HasSubstr("function is_user_reply_yes(ctx)"));
   auto host = Load(example);
-  for (const auto& [reply, yes] : std::vector<std::pair<std::string, bool>>{
-           {"yes", true}, {"  Yes!", true}, {"YES.", true}, {"yesterday", false},
-           {"yes I did", false}, {"no", false}, {"eyes", false}}) {
+  for (const auto& [reply, yes] : std::vector<std::pair<std::string, bool>>{{"yes", true},
+                                                                            {"  Yes!", true},
+                                                                            {"YES.", true},
+                                                                            {"yesterday", false},
+                                                                            {"yes I did", false},
+                                                                            {"no", false},
+                                                                            {"eyes", false}}) {
     FakeContext ctx(Message(reply));
     auto r = host->EvalCondition("is_user_reply_yes", ctx);
     ASSERT_TRUE(r.ok()) << r.status().message();
@@ -101,11 +105,10 @@ TEST(LuaAuthoring, TheDifferencesTableIsComplete) {
   const size_t table = doc.find("## What differs from the replaced system");
   ASSERT_NE(table, std::string::npos);
   const std::string section = doc.substr(table);
-  for (const char* row :
-       {"the initial state's `enter` runs when the session starts",
-        "entering a terminal state completes the session", "save in the edge's action",
-        "timers fired once", "dropped when stale", "recurring timers",
-        "a guard returning `nil` counts as false"}) {
+  for (const char* row : {"the initial state's `enter` runs when the session starts",
+                          "entering a terminal state completes the session",
+                          "save in the edge's action", "timers fired once", "dropped when stale",
+                          "recurring timers", "a guard returning `nil` counts as false"}) {
     EXPECT_THAT(section, HasSubstr(row));
   }
 }

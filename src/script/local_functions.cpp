@@ -6,9 +6,7 @@ namespace parley::script {
 
 namespace {
 
-bool IsIdentStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool IsIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9'); }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -87,8 +85,7 @@ std::vector<std::string> LocalFunctionNames(std::string_view source) {
       continue;
     }
     // local name = function
-    if (!next.empty() && IsIdentStart(next[0]) && scan.Next() == "=" &&
-        scan.Next() == "function") {
+    if (!next.empty() && IsIdentStart(next[0]) && scan.Next() == "=" && scan.Next() == "function") {
       names.emplace_back(next);
       continue;
     }

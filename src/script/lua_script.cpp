@@ -370,11 +370,11 @@ class LuaHost final : public flow::ScriptHost {
   const std::string chunk_name_;
   detail::Allocator alloc_;
   lua_State* L_ = nullptr;
-  std::vector<std::string> functions_;  // written by Load only, before the host is shared
+  std::vector<std::string> functions_;        // written by Load only, before the host is shared
   std::vector<std::string> local_functions_;  // likewise
   mutable std::set<std::string, std::less<>> warned_nil_;  // guarded by mu_
-  mutable std::mutex mu_;               // serializes every use of L_ after Load
-  mutable uint64_t calls_ = 0;          // guarded by mu_
+  mutable std::mutex mu_;                                  // serializes every use of L_ after Load
+  mutable uint64_t calls_ = 0;                             // guarded by mu_
 };
 
 }  // namespace

@@ -90,8 +90,8 @@ struct Targets {
 
 // Edges after an "always" edge, and states that wait for a reply with neither a timer edge nor
 // `otherwise` (an edge with a script condition counts as a timer edge: parley cannot know
-// that the script ignores timers, and warning on every LIMA state made `--strict` useless). The edges are most of a large flow's memory, so this one pass over them also
-// notes their targets.
+// that the script ignores timers, and warning on every LIMA state made `--strict` useless). The
+// edges are most of a large flow's memory, so this one pass over them also notes their targets.
 std::vector<Diagnostic> EdgeWarnings(const Flow& flow, const StateOrigins& origin_of,
                                      Targets& targets) {
   std::vector<Diagnostic> warnings;
