@@ -200,8 +200,7 @@ TEST_F(AuthoringCli, ChatStartsOnATriggerAndHandlesStopStartHelp) {
 // testable offline; an expected reply keeps its trailing space.
 TEST_F(AuthoringCli, TestPlaysStopAsTheServer) {
   Write("demo.json", kTriggered);
-  Write("stop.txt",
-        "< Ready? \n> unsubscribe\n! opted_out\n~ 2h\n> yes\n! opted_out\n> START\n");
+  Write("stop.txt", "< Ready? \n> unsubscribe\n! opted_out\n~ 2h\n> yes\n! opted_out\n> START\n");
   const Outcome test = Parley("test demo.json stop.txt");
   EXPECT_EQ(test.code, 0) << test.out;
   EXPECT_THAT(test.out, HasSubstr("PASS stop.txt"));

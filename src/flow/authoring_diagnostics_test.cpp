@@ -111,6 +111,24 @@ TEST(AuthoringDiagnostics, DocumentWithoutScriptReportsEachUse) {
   EXPECT_EQ(r.missing_handlers[0].uses.size(), 2u);
 }
 
+// Issue 12 item 6: in a document with a script, each use is its own error (a typo, most
+// likely, with a suggestion), and a local function is named as such.
+TEST(AuthoringDiagnostics, DocumentWithScriptNamesLocalFunctions) {
+  CompileOptions options;
+  options.load_script = [](std::string_view,
+                           const EventLimits&) -> Result<std::shared_ptr<const ScriptHost>> {
+    return std::shared_ptr<const ScriptHost>(std::make_shared<FakeScript>());
+  };
+  const auto r = Compile(R"({"script": "s.lua", "states": [{"name": "A", "enter": "init",
+    "states": [{"name": "B", "condition": "is_user_reply_yes"}]}]})",
+                         options);
+  EXPECT_EQ(r.error_count(), 2u) << Formatted(r);
+  EXPECT_THAT(Formatted(r), HasSubstr("error: states[0].enter: unknown action 'init': s.lua "
+                                      "defines it as a local function; make it global"));
+  EXPECT_THAT(Formatted(r), HasSubstr("unknown condition 'is_user_reply_yes' (did you mean "
+                                      "'is_user_reply_yess'?)"));
+}
+
 // Issue 12 item 7: a script that does not load is reported alone, with its file and line,
 // not followed by an error for every name it would have defined.
 TEST(AuthoringDiagnostics, ScriptSyntaxErrorIsReportedAlone) {

@@ -76,9 +76,9 @@ struct CompileResult {
   std::string script_name;
   ScriptOutcome script_outcome = ScriptOutcome::kNone;
   // Names nothing defines, in order of first use. Empty when the script failed to load:
-  // which names it would define is unknown, so only its error is reported. With a script
-  // (or in the tree form) they are one diagnostic listing every name and its uses; in a
-  // document without a script each use is an error with a suggestion (a typo, more likely).
+  // which names it would define is unknown, so only its error is reported. In the tree form
+  // they are one diagnostic listing every name and its uses; in the document form each use
+  // is an error with a suggestion (a typo, more likely).
   std::vector<MissingHandler> missing_handlers;
   size_t error_count() const;
   size_t warning_count() const;

@@ -75,14 +75,14 @@ class LoaderContext {
 
   // A condition or action name that nothing defines, used at `path`. `candidates` gives the
   // defined names for "(did you mean ...?)", asked once per name. Grouped into one diagnostic
-  // (ReportMissingHandlers) when the flow has or looks for a script; otherwise an error per
-  // use. Nothing is recorded when the script failed to load: its error is reported alone.
+  // (ReportMissingHandlers) in the tree form, whose handlers all come from the script beside
+  // it; in the document form an error per use (a typo, most likely). Recorded in
+  // missing_handlers either way, except when the script failed to load: its error is
+  // reported alone.
   void UnknownHandler(bool condition, std::string_view name, const JsonPath& path,
                       json::TapeValue at,
                       const std::function<std::vector<std::string>()>& candidates);
-  bool GroupsMissingHandlers() const {
-    return !document_form_ || script_outcome != ScriptOutcome::kNone;
-  }
+  bool GroupsMissingHandlers() const { return !document_form_; }
   // Adds the grouped diagnostic, if any name is missing.
   void ReportMissingHandlers();
   std::vector<MissingHandler> missing_handlers;

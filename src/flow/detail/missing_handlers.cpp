@@ -1,8 +1,8 @@
 // Handler names that nothing defines. A LIMA flow ported without its Python handlers names
 // dozens of them, each several times: one error per use (60 for a real 22-state flow) buries
-// the one fact that matters, so with a script (or in the tree form, which always looks for
-// one) they become one diagnostic: which script was looked for, every missing name with
-// where it is used, and the `parley scaffold` command that writes the stubs.
+// the one fact that matters, so in the tree form (whose handlers all come from the script
+// beside it) they become one diagnostic: which script was looked for, every missing name
+// with where it is used, and the `parley scaffold` command that writes the stubs.
 #include <algorithm>
 
 #include "common/strings.hpp"
@@ -57,9 +57,12 @@ void LoaderContext::UnknownHandler(bool condition, std::string_view name, const 
   }
   const bool grouped = GroupsMissingHandlers();
   if (!grouped) {
+    const bool local = script != nullptr && script->HasLocalFunction(name);
     Error(path, at,
           std::string(condition ? "unknown condition '" : "unknown action '") + std::string(name) +
-              "'" + Suggest(name, candidates()));
+              "'" +
+              (local ? ": " + script_name + " defines it as a local function; make it global"
+                     : Suggest(name, candidates())));
   }
   auto [it, added] = missing_index_.try_emplace(std::string(name), missing_handlers.size());
   if (added) {
