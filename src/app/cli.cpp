@@ -18,6 +18,7 @@ int RunCli(int argc, char** argv) {
   AddStartCommand(app, exit_code);
   AddAdminCommand(app, exit_code);
   AddImportLimaCommand(app, exit_code);
+  AddScaffoldCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/flow_files.hpp"
+#include "app/offline_server_rules.hpp"
 #include "common/strings.hpp"
 #include "flow/simulator.hpp"
 #include "flow/text.hpp"
@@ -24,8 +25,10 @@ constexpr const char* kHelp =
     "  /state          current state, status and the timers that will fire\n"
     "  /timers         pending timers, due in the contact's time zone\n"
     "  /vars           session variables\n"
-    "  /reset          start a new session\n"
-    "  /quit           leave (so does end of input)\n";
+    "  /reset          start a new session (as `parley start` does)\n"
+    "  /quit           leave (so does end of input)\n"
+    "STOP, START and HELP (and Twilio's other keywords) behave as on the server; a flow with\n"
+    "triggers starts when one is sent.\n";
 
 struct ChatOptions {
   std::string flow;
@@ -37,7 +40,22 @@ struct ChatOptions {
 class Chat {
  public:
   Chat(std::shared_ptr<const flow::Flow> flow, flow::Contact contact)
-      : sim_(std::move(flow), std::move(contact), *flow::ParseUtc(flow::kTranscriptDefaultClock)) {}
+      : sim_(std::move(flow), std::move(contact), *flow::ParseUtc(flow::kTranscriptDefaultClock)),
+        rules_(ServerComplianceRules()) {
+    sim_.set_compliance(rules_);
+  }
+
+  // As the server: a flow with triggers starts when the contact sends one (the session
+  // begins on that message); one without starts at once, as `parley start` does.
+  void Begin() {
+    const auto& triggers = sim_.flow().triggers;
+    if (triggers.empty()) {
+      Start();
+      return;
+    }
+    std::cout << "  [no session yet: flow '" << sim_.flow().id << "' starts when the contact sends "
+              << TriggerList() << "; /reset starts it now, as `parley start` does]\n";
+  }
 
   void Print(const flow::Simulator::Record& record) {
     for (const auto& e : record.effects) {
@@ -113,22 +131,74 @@ class Chat {
       }
     } else if (!line.empty() && line[0] == '/') {
       std::cout << "  unknown command " << line << " (/help lists them)\n";
-    } else if (!sim_.session().active()) {
-      std::cout << "  [the session is " << flow::SessionStatusName(sim_.session().status)
-                << "; /reset starts a new one]\n";
     } else {
-      auto r = sim_.Inbound(line);
-      if (!r.ok()) {
-        std::cout << "  [error: " << r.status().message() << "; the session stays in "
-                  << sim_.session().state << "]\n";
-      } else {
-        Print(*r);
-      }
+      Message(line);
     }
     return true;
   }
 
  private:
+  // An inbound message, in the server's order: compliance keywords, an opted-out contact,
+  // a trigger for a contact without a session, then the session's flow.
+  void Message(const std::string& line) {
+    const bool keyword = rules_.classify(line) != flow::ComplianceKeyword::kNone;
+    const bool in_session = sim_.started() && sim_.session().active();
+    if (!keyword && !sim_.opted_out() && !in_session) {
+      if (IsTrigger(sim_.flow(), line)) {
+        Start();  // the trigger is consumed by the start, as on the server
+      } else if (!sim_.started()) {
+        std::cout << "  [no session: "
+                  << (sim_.flow().triggers.empty() ? "" : "not a trigger (" + TriggerList() + "); ")
+                  << "/reset starts one]\n";
+      } else {
+        std::cout << "  [the session is " << flow::SessionStatusName(sim_.session().status) << "; "
+                  << (sim_.flow().triggers.empty() ? "" : TriggerList() + " or ")
+                  << "/reset starts a new one]\n";
+      }
+      return;
+    }
+    auto r = sim_.Inbound(line);
+    if (!r.ok()) {
+      std::cout << "  [error: " << r.status().message() << "; the session stays in "
+                << sim_.session().state << "]\n";
+      return;
+    }
+    if (r->ignored) {
+      std::cout << "  [the contact has opted out: nothing reaches a flow until START]\n";
+      return;
+    }
+    Print(*r);
+    switch (r->keyword) {
+      case flow::ComplianceKeyword::kStop:
+        std::cout << "  [STOP: the contact opted out"
+                  << (sim_.started() && sim_.session().status == flow::SessionStatus::kOptedOut
+                          ? "; the session ended (opted_out)"
+                          : "")
+                  << "; START opts back in]\n";
+        break;
+      case flow::ComplianceKeyword::kStart:
+        std::cout << "  [START: the contact opted back in; "
+                  << (sim_.flow().triggers.empty() ? "" : TriggerList() + " or ")
+                  << "/reset starts a session]\n";
+        break;
+      case flow::ComplianceKeyword::kHelp:
+        std::cout << "  [HELP: answered by parley (PARLEY_HELP_TEXT), not the flow]\n";
+        break;
+      case flow::ComplianceKeyword::kNone:
+        break;
+    }
+  }
+
+  // "JOIN or CHECKIN", as normalized ("join or checkin").
+  std::string TriggerList() const {
+    std::string out;
+    const auto& triggers = sim_.flow().triggers;
+    for (size_t i = 0; i < triggers.size(); ++i) {
+      out += (i == 0 ? "" : i + 1 == triggers.size() ? " or " : ", ") + triggers[i];
+    }
+    return out;
+  }
+
   void DeliveryFailed(const std::string& status, const std::string& code) {
     auto r = sim_.DeliveryFailed(status, code);
     if (!r.ok()) {
@@ -181,6 +251,7 @@ class Chat {
   }
 
   flow::Simulator sim_;
+  flow::ComplianceRules rules_;
 };
 
 int RunChat(const ChatOptions& opts) {
@@ -197,7 +268,7 @@ int RunChat(const ChatOptions& opts) {
   std::cout << "parley chat: flow '" << loaded.result.flow->id << "' as " << opts.phone
             << ". /help for commands.\n";
   Chat chat(loaded.result.flow, contact);
-  chat.Start();
+  chat.Begin();
   std::string line;
   while (true) {
     if (tty) std::cout << "> " << std::flush;

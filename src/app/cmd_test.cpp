@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/flow_files.hpp"
+#include "app/offline_server_rules.hpp"
 #include "flow/transcript.hpp"
 
 namespace parley::app {
@@ -52,7 +53,8 @@ int RunTest(const TestOptions& opts) {
       std::cout << "FAIL " << name << "\n" << Indent(transcript.status().message()) << "\n";
       continue;
     }
-    const flow::TranscriptOutcome outcome = flow::RunTranscript(*transcript, compiled);
+    const flow::TranscriptOutcome outcome =
+        flow::RunTranscript(*transcript, compiled, ServerComplianceRules());
     covered.insert(outcome.covered_edges.begin(), outcome.covered_edges.end());
     if (outcome.passed) {
       ++passed;

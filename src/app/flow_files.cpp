@@ -69,6 +69,7 @@ LoadedFlow CompileFlowText(const std::string& path, std::string_view text,
   flow::CompileOptions options;
   options.default_id = file.stem().string();
   options.default_script = file.stem().string() + ".lua";
+  options.source_path = path;
   options.revision = ContentRevision(text);
   options.registry = registry;
   options.load_script =

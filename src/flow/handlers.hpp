@@ -61,8 +61,12 @@ class ScriptHost {
   virtual bool HasFunction(std::string_view name) const = 0;
   // Every global function the script defines, for "did you mean" suggestions.
   virtual std::vector<std::string> FunctionNames() const = 0;
+  // Whether the script defines `name` as a local function (`local function name`), which
+  // no flow can call: a hint for the "not defined" diagnostic. Called at load time.
+  virtual bool HasLocalFunction(std::string_view /*name*/) const { return false; }
   // Runs `name` as a condition with a read-only context. A script error, a non-boolean
-  // result, or an exhausted budget is a non-ok Status whose message includes the traceback.
+  // result (the Lua host counts nil as false), or an exhausted budget is a non-ok Status
+  // whose message includes the traceback.
   virtual Result<bool> EvalCondition(std::string_view name, const HandlerContext& ctx) const = 0;
   virtual Status RunAction(std::string_view name, ActionContext& ctx) const = 0;
 };

@@ -118,6 +118,7 @@ void LoadScript(LoaderContext& cx, std::optional<TapeValue> script_key, const Ev
   if (script_key) {
     const auto s = ExpectString(cx, *script_key, "script");
     if (!s) {
+      cx.script_outcome = ScriptOutcome::kFailed;
       return;
     }
     name = *s;
@@ -127,8 +128,10 @@ void LoadScript(LoaderContext& cx, std::optional<TapeValue> script_key, const Ev
   if (name.empty()) {
     return;
   }
+  cx.script_name = name;
   if (!options.load_script) {
     if (script_key) {
+      cx.script_outcome = ScriptOutcome::kFailed;
       cx.Error("script", *script_key, "this program cannot load scripts ('" + name + "')");
     }
     return;
@@ -136,13 +139,19 @@ void LoadScript(LoaderContext& cx, std::optional<TapeValue> script_key, const Ev
   auto loaded = options.load_script(name, limits);
   if (loaded.ok()) {
     cx.script = std::move(loaded).value();
+    cx.script_outcome = ScriptOutcome::kLoaded;
     return;
   }
   if (!script_key && loaded.status().code() == StatusCode::kNotFound) {
-    return;  // a tree-form flow without a script beside it
+    // A tree-form flow without a script beside it: fine if it uses built-ins only.
+    cx.script_outcome = ScriptOutcome::kNotFound;
+    return;
   }
+  cx.script_outcome = ScriptOutcome::kFailed;
+  // A Lua error already starts with the script's name and line ("lima.lua:3: ...").
+  const std::string& error = loaded.status().message();
   cx.Error("script", script_key ? script_key->pos() : json::Pos{},
-           "script '" + name + "': " + loaded.status().message());
+           error.starts_with(name + ":") ? error : "script '" + name + "': " + error);
 }
 
 // Compiles section entries that no node used, so that their errors are reported too.
@@ -267,10 +276,14 @@ CompileResult Compile(std::string_view json_text, const CompileOptions& options)
       }
     }
     CompileUnusedSections(cx);
+    cx.ReportMissingHandlers();
     if (!cx.has_errors()) {
       detail::AddWarnings(cx, *flow, [&](StateId id) { return builder.OriginOf(id); });
     }
   }
+  result.script_name = cx.script_name;
+  result.script_outcome = cx.script_outcome;
+  result.missing_handlers = std::move(cx.missing_handlers);
   result.diagnostics = std::move(cx.diagnostics());
   SortDiagnostics(result.diagnostics);
   if (result.error_count() == 0) {

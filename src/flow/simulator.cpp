@@ -11,6 +11,10 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, Contact contact, TimePoin
     : flow_(std::move(flow)), contact_(std::move(contact)), now_(start) {}
 
 Result<Simulator::Record> Simulator::Start() {
+  if (opted_out_) {
+    return Status::FailedPrecondition(
+        "the contact has opted out (STOP): no session starts until they send START");
+  }
   Session old_session = std::exchange(session_, Session{});
   std::vector<PendingTimer> old_timers = std::exchange(timers_, {});
   auto record = Apply(Event::Start(contact_));
@@ -24,10 +28,50 @@ Result<Simulator::Record> Simulator::Start() {
 }
 
 Result<Simulator::Record> Simulator::Inbound(std::string text, std::vector<std::string> media) {
+  const ComplianceKeyword keyword =
+      compliance_.classify ? compliance_.classify(text) : ComplianceKeyword::kNone;
+  Event event = Event::Message(std::move(text), contact_, std::move(media));
+  if (keyword != ComplianceKeyword::kNone) {
+    return ApplyKeyword(keyword, std::move(event));
+  }
+  if (opted_out_) {
+    Record record{now_, std::move(event), {}};
+    record.ignored = true;
+    return record;
+  }
   if (!started_) {
     return Status::FailedPrecondition("the session has not started");
   }
-  return Apply(Event::Message(std::move(text), contact_, std::move(media)));
+  return Apply(std::move(event));
+}
+
+// The server's order (conversation::Service): STOP and START change the contact whatever
+// its status; HELP and messages reach nothing while it is opted out.
+Simulator::Record Simulator::ApplyKeyword(ComplianceKeyword keyword, Event event) {
+  Record record{now_, std::move(event), {}};
+  record.keyword = keyword;
+  switch (keyword) {
+    case ComplianceKeyword::kStop:
+      opted_out_ = true;
+      if (started_ && session_.active()) {
+        session_.status = SessionStatus::kOptedOut;
+        timers_.clear();
+      }
+      break;
+    case ComplianceKeyword::kStart:
+      opted_out_ = false;
+      break;
+    case ComplianceKeyword::kHelp:
+      if (opted_out_) {
+        record.ignored = true;
+      } else {
+        record.effects.emplace_back(SendEffect{compliance_.help_text, {}, "", {}});
+      }
+      break;
+    case ComplianceKeyword::kNone:
+      break;
+  }
+  return record;
 }
 
 Result<Simulator::Record> Simulator::DeliveryFailed(std::string status, std::string error_code) {

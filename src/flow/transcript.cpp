@@ -29,6 +29,17 @@ std::string_view TrimLine(std::string_view line) {
   return line;
 }
 
+// `line` without its leading white space and a CR that ended it (a file with CRLF lines).
+std::string_view TrimLeftAndCr(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    line.remove_prefix(1);
+  }
+  return line;
+}
+
 bool IsSymbolDirective(char c) {
   return std::string_view("><=?!~+").find(c) != std::string_view::npos;
 }
@@ -46,9 +57,10 @@ std::string ParseDirective(std::string_view head, std::string_view rest, Directi
       return "'+' needs a media URL";
     }
   } else if (head == "<") {
-    if (rest.size() >= 2 && rest.front() == '/' && rest.back() == '/') {
+    const std::string_view trimmed = TrimLine(rest);
+    if (trimmed.size() >= 2 && trimmed.front() == '/' && trimmed.back() == '/') {
       d.kind = K::kExpectRegex;
-      d.value = std::string(rest.substr(1, rest.size() - 2));
+      d.value = std::string(trimmed.substr(1, trimmed.size() - 2));
       const RE2 re(d.value, RE2::Quiet);
       if (!re.ok()) {
         return "bad regex /" + d.value + "/: " + re.error();
@@ -152,6 +164,7 @@ Result<Transcript> ParseTranscript(std::string_view text, std::string name) {
   size_t pos = 0;
   while (pos < text.size()) {
     const size_t eol = std::min(text.find('\n', pos), text.size());
+    const size_t line_start = pos;
     const std::string_view line = TrimLine(text.substr(pos, eol - pos));
     pos = eol + 1;
     ++line_no;
@@ -160,8 +173,14 @@ Result<Transcript> ParseTranscript(std::string_view text, std::string name) {
     }
     const size_t space = line.find(' ');
     const std::string_view head = line.substr(0, space);
-    const std::string_view rest =
+    std::string_view rest =
         space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+    if (head == "<" && space != std::string_view::npos) {
+      // An expected reply keeps its trailing spaces: a flow that sends "Hi " must be
+      // testable, and a mismatch shows them (transcript_runner.cpp).
+      const std::string_view whole = TrimLeftAndCr(text.substr(line_start, eol - line_start));
+      rest = whole.substr(space + 1);
+    }
     Directive d;
     d.line = line_no;
     if (std::string error = ParseDirective(head, rest, d); !error.empty()) {

@@ -12,6 +12,7 @@
 #include "common/status.hpp"
 #include "common/time.hpp"
 #include "flow/model.hpp"
+#include "flow/simulator.hpp"
 
 namespace parley::flow {
 
@@ -62,8 +63,11 @@ struct TranscriptOutcome {
 };
 
 // Replays `transcript` against `flow` on a fresh Simulator, stopping at the first mismatch.
+// `compliance`: the server's STOP/START/HELP handling (`parley test` passes the server's
+// classifier, so `! opted_out` is testable offline); by default no keywords.
 // Precondition: flow is not null.
-TranscriptOutcome RunTranscript(const Transcript& transcript, std::shared_ptr<const Flow> flow);
+TranscriptOutcome RunTranscript(const Transcript& transcript, std::shared_ptr<const Flow> flow,
+                                const ComplianceRules& compliance = {});
 
 // "2026-11-24T08:00:00Z" -> TimePoint. InvalidArgument on anything else.
 Result<TimePoint> ParseUtc(std::string_view text);

@@ -11,14 +11,34 @@ namespace parley::flow {
 
 namespace {
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// "\"Hi \" (ends with 1 space)": trailing white space is easy to miss between quotes, and
+// a transcript's `<` text keeps it, so a mismatch says so.
+std::string Quote(std::string_view s) {
+  std::string out = "\"" + std::string(s) + "\"";
+  size_t trailing = 0;
+  bool spaces_only = true;
+  while (trailing < s.size() &&
+         (s[s.size() - 1 - trailing] == ' ' || s[s.size() - 1 - trailing] == '\t' ||
+          s[s.size() - 1 - trailing] == '\n')) {
+    spaces_only = spaces_only && s[s.size() - 1 - trailing] == ' ';
+    ++trailing;
+  }
+  if (trailing > 0) {
+    out += " (ends with " + std::to_string(trailing) + " " +
+           (spaces_only ? (trailing == 1 ? "space" : "spaces")
+                        : (trailing == 1 ? "white-space character" : "white-space characters")) +
+           ")";
+  }
+  return out;
+}
 
 // Replays one transcript, stopping at the first mismatch.
 class Runner {
  public:
-  Runner(const Transcript& t, std::shared_ptr<const Flow> flow)
+  Runner(const Transcript& t, std::shared_ptr<const Flow> flow, const ComplianceRules& compliance)
       : t_(t), sim_(std::move(flow), Contact{}, *ParseUtc(kTranscriptDefaultClock)) {
     sim_.contact().phone = std::string(kTranscriptDefaultPhone);
+    sim_.set_compliance(compliance);
   }
 
   TranscriptOutcome Run() {
@@ -233,8 +253,9 @@ class Runner {
 
 }  // namespace
 
-TranscriptOutcome RunTranscript(const Transcript& transcript, std::shared_ptr<const Flow> flow) {
-  return Runner(transcript, std::move(flow)).Run();
+TranscriptOutcome RunTranscript(const Transcript& transcript, std::shared_ptr<const Flow> flow,
+                                const ComplianceRules& compliance) {
+  return Runner(transcript, std::move(flow), compliance).Run();
 }
 
 }  // namespace parley::flow

@@ -272,3 +272,72 @@ failed
 
 }  // namespace
 }  // namespace parley::flow
+
+namespace parley::flow {
+namespace {
+
+// A flow that sends a reply ending in spaces ("Hi " for a name left empty).
+constexpr const char* kTrailing = R"({"states": [
+  {"name": "A", "enter": {"send": "Name? "}, "states": [
+    {"name": "@A", "condition": "any_text", "enter": {"send": "Hi {{reply}}  "}}]}]})";
+
+// Issue 12 item 9: a `<` line keeps its trailing spaces, and a mismatch that differs only
+// there says so.
+TEST(TranscriptAuthoring, ExpectedTextKeepsTrailingSpaces) {
+  const auto flow = Load(kTrailing);
+  const auto run = [&](const char* text) {
+    auto t = ParseTranscript(text, "t.txt");
+    EXPECT_TRUE(t.ok()) << t.status().message();
+    return RunTranscript(*t, flow);
+  };
+  const auto ok = run("< Name? \n> Ana\n< Hi Ana  \n");
+  EXPECT_TRUE(ok.passed) << ok.failure;
+  // CRLF lines: the CR is the line's end, not part of the text.
+  const auto crlf = run("< Name? \r\n> Ana\r\n< Hi Ana  \r\n");
+  EXPECT_TRUE(crlf.passed) << crlf.failure;
+  const auto trimmed = run("< Name? \n> Ana\n< Hi Ana\n");
+  EXPECT_FALSE(trimmed.passed);
+  EXPECT_EQ(trimmed.failure,
+            "t.txt:3: expected reply \"Hi Ana\"\n"
+            "              got reply \"Hi Ana  \" (ends with 2 spaces)");
+  // A regex line is still a regex with a space after its closing slash.
+  const auto regex = run("< Name? \n> Ana\n< /Hi .*/ \n");
+  EXPECT_TRUE(regex.passed) << regex.failure;
+}
+
+ComplianceRules TestRules() {
+  ComplianceRules rules;
+  rules.help_text = "Reply STOP to stop.";
+  rules.classify = [](std::string_view body) {
+    return body == "STOP"    ? ComplianceKeyword::kStop
+           : body == "START" ? ComplianceKeyword::kStart
+           : body == "HELP"  ? ComplianceKeyword::kHelp
+                             : ComplianceKeyword::kNone;
+  };
+  return rules;
+}
+
+// Issue 12 item 9: STOP, START and HELP as the server handles them, so `! opted_out` can be
+// tested offline: STOP ends the session as opted_out and drops its timers, HELP is answered
+// by the help text, an opted-out contact's messages and HELP reach nothing.
+TEST(TranscriptAuthoring, ComplianceKeywordsBehaveAsOnTheServer) {
+  const auto flow = Load(kReminders);
+  auto t = ParseTranscript(
+      "< Did you check?\n> HELP\n< Reply STOP to stop.\n= ASK\n! active\n"
+      "> STOP\n! opted_out\n~ 4h\n> yes\n> HELP\n! opted_out\n> START\n! opted_out\n",
+      "t.txt");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  const auto out = RunTranscript(*t, flow, TestRules());
+  EXPECT_TRUE(out.passed) << out.failure;
+  // Without the rules (the flow library's default), STOP is an ordinary reply.
+  const auto plain = RunTranscript(*t, flow);
+  EXPECT_FALSE(plain.passed);
+  // `start` is refused while opted out, as `parley start` is.
+  auto restart = ParseTranscript("< Did you check?\n> STOP\nstart\n", "r.txt");
+  const auto refused = RunTranscript(*restart, flow, TestRules());
+  EXPECT_THAT(refused.failure, HasSubstr("r.txt:3: starting the session failed: the contact has "
+                                         "opted out"));
+}
+
+}  // namespace
+}  // namespace parley::flow

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include <lua.hpp>
 
+#include "common/log.hpp"
+#include "script/local_functions.hpp"
 #include "script/lua_context.hpp"
 #include "script/lua_sandbox.hpp"
 #include "script/lua_values.hpp"
@@ -203,6 +206,13 @@ class LuaHost final : public flow::ScriptHost {
     const std::string name = "@" + chunk_name_;
     // Mode "t": a precompiled chunk ("\x1bLua...") is refused.
     int rc = luaL_loadbufferx(L_, source.data(), source.size(), name.c_str(), "t");
+    if (rc == LUA_ERRSYNTAX && !call.budget_exceeded && alloc_.refused_string == 0) {
+      // Lua's message names the file and line already: "lima.lua:3: ')' expected near 'end'".
+      detail::EndCall(L_);
+      Status error = Status::InvalidArgument(ErrorText());
+      lua_settop(L_, 0);
+      return error;
+    }
     if (rc == LUA_OK) {
       rc = lua_pcall(L_, 0, 0, 1);
     }
@@ -214,6 +224,7 @@ class LuaHost final : public flow::ScriptHost {
     }
     lua_settop(L_, 0);
     functions_ = GlobalFunctions();
+    local_functions_ = LocalFunctionNames(source);
     lua_pushcfunction(L_, FreezeGlobals);
     if (lua_pcall(L_, 0, 0, 0) != LUA_OK) {
       lua_settop(L_, 0);
@@ -228,6 +239,9 @@ class LuaHost final : public flow::ScriptHost {
     return std::binary_search(functions_.begin(), functions_.end(), name);
   }
   std::vector<std::string> FunctionNames() const override { return functions_; }
+  bool HasLocalFunction(std::string_view name) const override {
+    return std::binary_search(local_functions_.begin(), local_functions_.end(), name);
+  }
 
   Result<bool> EvalCondition(std::string_view name,
                              const flow::HandlerContext& ctx) const override {
@@ -240,9 +254,18 @@ class LuaHost final : public flow::ScriptHost {
     const int type = lua_type(L_, -1);
     const bool value = lua_toboolean(L_, -1) != 0;
     lua_settop(L_, 0);
+    if (type == LUA_TNIL) {
+      // As in the replaced system, which took an edge only when its guard returned exactly
+      // True: nil (a guard that forgot its `return`, or returned a failed match) is false.
+      // Said once per handler, so the log is not flooded but the author hears of it.
+      if (warned_nil_.emplace(name).second) {
+        Log(LogLevel::kWarning, chunk_name_ + ": condition '" + std::string(name) +
+                                    "' returned nil; counted as false (return true or false)");
+      }
+      return false;
+    }
     if (type != LUA_TBOOLEAN) {
-      const std::string what =
-          type == LUA_TNIL ? "nil" : std::string("a ") + lua_typename(L_, type);
+      const std::string what = std::string("a ") + lua_typename(L_, type);
       return Status::InvalidArgument(chunk_name_ + ": condition '" + std::string(name) +
                                      "' returned " + what + ", expected a boolean");
     }
@@ -347,9 +370,11 @@ class LuaHost final : public flow::ScriptHost {
   const std::string chunk_name_;
   detail::Allocator alloc_;
   lua_State* L_ = nullptr;
-  std::vector<std::string> functions_;  // written by Load only, before the host is shared
-  mutable std::mutex mu_;               // serializes every use of L_ after Load
-  mutable uint64_t calls_ = 0;          // guarded by mu_
+  std::vector<std::string> functions_;        // written by Load only, before the host is shared
+  std::vector<std::string> local_functions_;  // likewise
+  mutable std::set<std::string, std::less<>> warned_nil_;  // guarded by mu_
+  mutable std::mutex mu_;                                  // serializes every use of L_ after Load
+  mutable uint64_t calls_ = 0;                             // guarded by mu_
 };
 
 }  // namespace

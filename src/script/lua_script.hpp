@@ -25,8 +25,11 @@
 //    string.format, gsub, load's constants...): so no single instruction (comparing,
 //    hashing or copying strings) runs long. With a clock, each call also has a wall-clock
 //    deadline (max_call_time), checked every 100 instructions.
+//  - A condition that returns nil counts as false, as in the replaced system (LIMA took an
+//    edge only on exactly True); it is logged at WARN once per handler and host.
 //  - Failures are values: syntax and runtime errors, a bad ctx argument and a condition
-//    that returns anything but a boolean are InvalidArgument; an exhausted budget, the
+//    that returns any other non-boolean are InvalidArgument (a syntax error's message
+//    is Lua's own, "lima.lua:3: ')' expected near 'end'"); an exhausted budget, the
 //    memory cap, the string cap or the deadline ("timed out: the call ran longer than
 //    100 ms") are ResourceExhausted; calling a name that is not a global function is
 //    NotFound. Messages start with the chunk name and carry the Lua traceback

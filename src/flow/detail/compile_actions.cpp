@@ -365,8 +365,7 @@ std::optional<ActionList> CompileNamedAction(LoaderContext& cx, json::TapeValue 
   if (name == "end") {
     return ActionList{Action{act::End{}}};
   }
-  cx.Error(path, at,
-           "unknown action '" + std::string(name) + "'" + Suggest(name, ActionNameCandidates(cx)));
+  cx.UnknownHandler(/*condition=*/false, name, path, at, [&] { return ActionNameCandidates(cx); });
   return std::nullopt;
 }
 

@@ -102,9 +102,8 @@ std::optional<Condition> CompileNamedCondition(LoaderContext& cx, json::TapeValu
   if (auto builtin = BuiltinCondition(name)) {
     return builtin;
   }
-  cx.Error(
-      path, at,
-      "unknown condition '" + std::string(name) + "'" + Suggest(name, ConditionNameCandidates(cx)));
+  cx.UnknownHandler(/*condition=*/true, name, path, at,
+                    [&] { return ConditionNameCandidates(cx); });
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 // what the validator learns along the way. Internal to the loader.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,6 +70,22 @@ class LoaderContext {
 
   // The flow's script, if any (set once the document's "script" key has been handled).
   std::shared_ptr<const ScriptHost> script;
+  std::string script_name;  // named or the tree form's default; "" if neither
+  ScriptOutcome script_outcome = ScriptOutcome::kNone;
+
+  // A condition or action name that nothing defines, used at `path`. `candidates` gives the
+  // defined names for "(did you mean ...?)", asked once per name. Grouped into one diagnostic
+  // (ReportMissingHandlers) in the tree form, whose handlers all come from the script beside
+  // it; in the document form an error per use (a typo, most likely). Recorded in
+  // missing_handlers either way, except when the script failed to load: its error is
+  // reported alone.
+  void UnknownHandler(bool condition, std::string_view name, const JsonPath& path,
+                      json::TapeValue at,
+                      const std::function<std::vector<std::string>()>& candidates);
+  bool GroupsMissingHandlers() const { return !document_form_; }
+  // Adds the grouped diagnostic, if any name is missing.
+  void ReportMissingHandlers();
+  std::vector<MissingHandler> missing_handlers;
   // The document's "conditions" and "actions" sections (objects), if any, and the first
   // definition of each name in them (as Find, without a walk per use).
   void SetSections(std::optional<json::TapeValue> conditions,
@@ -101,6 +118,7 @@ class LoaderContext {
   bool too_many_copies_ = false;
   std::unordered_map<std::string_view, json::TapeValue> condition_definitions_;
   std::unordered_map<std::string_view, json::TapeValue> action_definitions_;
+  std::unordered_map<std::string, size_t> missing_index_;  // name -> missing_handlers index
 };
 
 // Counts a CompileCondition or CompileActions call in LoaderContext::nesting.

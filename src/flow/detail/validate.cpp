@@ -11,21 +11,24 @@ namespace parley::flow::detail {
 
 namespace {
 
-bool MentionsTimer(const Condition& c) {
+// Whether `c` may react to a timer event: it names one, or it calls a Lua or C++ condition,
+// which parley cannot see into (a script condition may well test ctx.event == "timer").
+bool MayReactToTimer(const Condition& c) {
   return std::visit(
       [](const auto& v) -> bool {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, cond::Timer>) {
+        if constexpr (std::is_same_v<T, cond::Timer> || std::is_same_v<T, cond::Script> ||
+                      std::is_same_v<T, cond::Native>) {
           return true;
         } else if constexpr (std::is_same_v<T, cond::All> || std::is_same_v<T, cond::Any>) {
           for (const Condition& inner : v.of) {
-            if (MentionsTimer(inner)) {
+            if (MayReactToTimer(inner)) {
               return true;
             }
           }
           return false;
         } else if constexpr (std::is_same_v<T, cond::Not>) {
-          return MentionsTimer(*v.of);
+          return MayReactToTimer(*v.of);
         } else {
           return false;
         }
@@ -86,8 +89,9 @@ struct Targets {
 };
 
 // Edges after an "always" edge, and states that wait for a reply with neither a timer edge nor
-// `otherwise`. The edges are most of a large flow's memory, so this one pass over them also
-// notes their targets.
+// `otherwise` (an edge with a script condition counts as a timer edge: parley cannot know
+// that the script ignores timers, and warning on every LIMA state made `--strict` useless). The
+// edges are most of a large flow's memory, so this one pass over them also notes their targets.
 std::vector<Diagnostic> EdgeWarnings(const Flow& flow, const StateOrigins& origin_of,
                                      Targets& targets) {
   std::vector<Diagnostic> warnings;
@@ -107,7 +111,7 @@ std::vector<Diagnostic> EdgeWarnings(const Flow& flow, const StateOrigins& origi
       } else if (IsAlways(e.condition)) {
         always = &e;
       }
-      timer_edge = timer_edge || MentionsTimer(e.condition);
+      timer_edge = timer_edge || MayReactToTimer(e.condition);
     }
     if (!state.terminal() && always == nullptr && !timer_edge && !state.otherwise &&
         !flow.otherwise) {
