@@ -3,6 +3,7 @@
 #include "admin/auth.hpp"
 #include "admin/web/admin_web.hpp"
 
+#include "app/history_pruner.hpp"
 #include "app/readiness.hpp"
 #include "app/runtime.hpp"
 #include "common/log.hpp"
@@ -30,6 +31,7 @@ struct ServerApp::Parts {
   std::unique_ptr<admin::web::AdminWeb> admin_web;
   std::unique_ptr<http::Server> admin_server;  // PARLEY_ADMIN_LISTEN only
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<HistoryPruner> history_pruner;  // PARLEY_HISTORY_DAYS
 };
 
 ServerApp::ServerApp(Config config, const Clock& clock)
@@ -163,6 +165,9 @@ Status ServerApp::Start() {
       return {s.code(), "PARLEY_ADMIN_LISTEN: " + s.message()};
     }
   }
+  HistoryPrunerOptions history;
+  history.days = config_.history_days;
+  parts->history_pruner = std::make_unique<HistoryPruner>(rt.store().admin(), clock_, history);
   parts_ = std::move(parts);
   Info("listening on " + config_.listen_host + ":" + std::to_string(port()) +
        "; Twilio webhook: " + config_.public_url + "/twilio/messages");
@@ -191,6 +196,7 @@ void ServerApp::Stop() {
   if (parts_->admin_server) {
     parts_->admin_server->Stop();
   }
+  parts_->history_pruner.reset();
   parts_->server->Stop();  // in-flight webhooks are answered: the pipeline still runs
   parts_->runtime->Stop();
   parts_.reset();

@@ -25,12 +25,16 @@ Result<http::Response> ContactsPage(store::Store& store, const http::Request& re
 // Messages per page of a contact's transcript; past sessions shown on a contact's page.
 inline constexpr int kTranscriptPageSize = 50;
 inline constexpr int kPastSessionsShown = 20;
+// Transitions shown at most between one page's messages (a flow that loops on timers
+// without sending could record many).
+inline constexpr int kTransitionsShown = 500;
 
 // /admin/contacts/{id}?before=MESSAGE_ID[&done=ACTION] (contact_page.cpp): the contact, its
 // WhatsApp window, fields, current session (state, variables, timers), past sessions and a
 // page of its transcript (kTranscriptPageSize messages before the given one, oldest of them
-// first). The action forms are shown to operators and admins; `flow_ids` offers the loaded
-// flows to start. An unknown id is a 404 page (not an error).
+// first, with the recorded transitions of their period between them). The action forms are shown to
+// operators and admins; `flow_ids` offers the loaded flows to start. An unknown id is a 404 page
+// (not an error).
 Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
                                    const http::Request& request, const Principal& who,
                                    const std::vector<std::string>& flow_ids);

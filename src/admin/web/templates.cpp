@@ -177,9 +177,10 @@ const std::string_view kContact =
 <section aria-labelledby="transcript">
 <h2 id="transcript">Transcript</h2>
 {{#has_entries}}<ol class="transcript" id="transcript-list">
-{{#entries}}<li class="msg {{direction}}"><span class="meta"><time>{{at}}</time> {{arrow}} {{#status}}<span class="status">{{status}}</span>{{/status}}{{#error_code}} <span class="error-code">error {{error_code}}</span>{{/error_code}}</span>
+{{#entries}}{{#message}}<li class="msg {{direction}}"><span class="meta"><time>{{at}}</time> {{arrow}} {{#status}}<span class="status">{{status}}</span>{{/status}}{{#error_code}} <span class="error-code">error {{error_code}}</span>{{/error_code}}</span>
 <span class="body">{{body}}</span>{{#media}}<span class="media">{{.}}</span>{{/media}}</li>
-{{/entries}}</ol>{{/has_entries}}
+{{/message}}{{#transition}}<li class="transition"><time>{{at}}</time> <span class="text">{{text}}</span> <span class="cause">({{cause}})</span></li>
+{{/transition}}{{/entries}}</ol>{{/has_entries}}
 {{^has_entries}}<p class="empty">No messages.</p>{{/has_entries}}
 <p class="pages">{{#older}}<a rel="prev" href="{{older}}">Older messages</a>{{/older}}
 {{#newest}} <a href="{{newest}}">Newest messages</a>{{/newest}}</p>
@@ -262,6 +263,8 @@ textarea { font: inherit; padding: .3rem .5rem; width: 100%; }
 .msg .meta { display: block; font-size: .8rem; opacity: .8; }
 .msg .body { white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg .media { display: block; font-size: .8rem; overflow-wrap: anywhere; }
+.transition { font-size: .85rem; padding: .2rem .6rem; border-left: 3px solid #8886; opacity: .9; }
+.transition .cause { opacity: .7; }
 .error-code { color: #b00020; }
 .notice { font-weight: 600; }
 @media (max-width: 40rem) { .logout { margin-left: 0; } main { padding: .5rem; } }
