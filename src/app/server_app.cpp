@@ -19,6 +19,29 @@ namespace {
 void Info(std::string_view m) { Log(LogLevel::kInfo, m); }
 void Warn(std::string_view m) { Log(LogLevel::kWarning, m); }
 
+// The reloader's report as the admin's flow page shows it (the admin does not know the app).
+admin::web::FlowReloadResult AdminReloadResult(const ReloadReport& report) {
+  admin::web::FlowReloadResult out;
+  out.summary = report.Summary();
+  for (const auto& f : report.added) {
+    out.changes.push_back("added " + f.id + " (" + f.path + ")");
+  }
+  for (const auto& f : report.changed) {
+    out.changes.push_back("changed " + f.id + ": " + f.old_revision.substr(0, 12) + " \u2192 " +
+                          f.revision.substr(0, 12));
+  }
+  for (const auto& f : report.removed) {
+    out.changes.push_back("removed " + f.id + " (" + f.path + ")");
+  }
+  for (const auto& r : report.rejected) {
+    out.errors.push_back(r.path + ":\n" + r.diagnostics);
+  }
+  if (!report.refused.empty()) {
+    out.errors.push_back("refused: " + report.refused);
+  }
+  return out;
+}
+
 }  // namespace
 
 struct ServerApp::Parts {
@@ -130,6 +153,8 @@ Status ServerApp::Start() {
     }
     return ids;
   };
+  web_options.flows = [&rt] { return rt.flows(); };
+  web_options.reload_flows = [&rt] { return AdminReloadResult(rt.ReloadFlows()); };
   parts->admin_web =
       std::make_unique<admin::web::AdminWeb>(rt.store(), *parts->admin_auth, clock_, web_options);
   http::Router admin_router;
