@@ -45,7 +45,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'parley-browser-'));
 mkdirSync(outDir, { recursive: true });
 // A copy of the flows folder: the test breaks a file in it and reloads.
 const flowsDir = path.join(work, 'flows');
-cpSync(path.join(sourceDir, 'flows'), flowsDir, { recursive: true });
+// dereference: the folder's files may be symlinks into examples/, which must stay as they are.
+cpSync(path.join(sourceDir, 'flows'), flowsDir, { recursive: true, dereference: true });
 const env = {
   PATH: process.env.PATH,
   DATABASE_URL: `sqlite:${path.join(work, 'parley.db')}`,
