@@ -266,8 +266,9 @@ Result<bool> Service::AdoptRevision(EventContext& cx, const flow::Flow& flow,
     case RevisionMove::kOnMissingState:
       session.updated_at = cx.now;
       PARLEY_RETURN_IF_ERROR(cx.tx.SaveSession(session));
-      return cx.tx.RecordTransition(
-          MoveRecord(session, before, std::nullopt, nullptr, kReload, cx.now));
+      PARLEY_RETURN_IF_ERROR(cx.tx.RecordTransition(
+          MoveRecord(session, before, std::nullopt, nullptr, kReload, cx.now)));
+      return true;
     case RevisionMove::kCompleted:
       // Moved to a terminal on_missing_state: entered there, then ended there.
       PARLEY_RETURN_IF_ERROR(cx.tx.RecordTransition(
