@@ -28,9 +28,9 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
-#include "app/describe.hpp"
 #include "app/flow_diff.hpp"
 #include "app/flow_files.hpp"
+#include "flow/describe.hpp"
 #include "store/store.hpp"
 
 namespace parley::app {
@@ -172,7 +172,7 @@ std::string Summary(const LoadedFlow& f) {
     return f.path + ": invalid — " + Count(r.error_count(), "error") + ", " +
            Count(r.warning_count(), "warning");
   }
-  const HandlerCounts handlers = CountHandlers(*r.flow);
+  const flow::HandlerCounts handlers = flow::CountHandlers(*r.flow);
   std::string out = f.path + ": ok — " + Count(r.flow->states.size(), "state") + ", " +
                     Count(r.flow->EdgeCount(), "edge") + ", " + Count(handlers.total, "handler");
   if (handlers.lua > 0) {

@@ -5,41 +5,12 @@
 #include <iostream>
 
 #include "app/commands.hpp"
-#include "app/describe.hpp"
 #include "app/flow_files.hpp"
+#include "flow/graph_dot.hpp"
 
 namespace parley::app {
 
 namespace {
-
-std::string Escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-std::string ToDot(const flow::Flow& f) {
-  std::string out =
-      "digraph \"" + Escape(f.id) + "\" {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
-  out += "  \"__start\" [shape=point];\n  \"__start\" -> \"" + Escape(f.states[f.start].name) +
-         "\";\n";
-  for (const auto& s : f.states) {
-    if (s.terminal()) {
-      out += "  \"" + Escape(s.name) + "\" [shape=doublecircle, style=\"\"];\n";
-    }
-  }
-  for (const auto& s : f.states) {
-    for (const auto& e : s.edges) {
-      out += "  \"" + Escape(s.name) + "\" -> \"" + Escape(f.states[e.target].name) +
-             "\" [label=\"" + Escape(DescribeCondition(e.condition)) + "\"" +
-             (e.link ? ", style=dashed" : "") + "];\n";
-    }
-  }
-  return out + "}\n";
-}
 
 bool DotInstalled() {
   return std::system("command -v dot >/dev/null 2>&1") == 0;  // NOLINT(cert-env33-c)
@@ -51,7 +22,7 @@ int RunGraph(const std::string& path, bool svg) {
     PrintDiagnostics(loaded, std::cerr);
     return kExitFailure;
   }
-  const std::string dot = ToDot(*loaded.result.flow);
+  const std::string dot = flow::ToDot(*loaded.result.flow);
   if (!svg) {
     std::cout << dot;
     return kExitOk;

@@ -24,6 +24,7 @@ namespace {
 
 constexpr size_t kMinBodyBytes = 1024;
 constexpr size_t kMaxBodyBytes = size_t{16} << 20;
+constexpr int kMaxHistoryDays = 36500;  // 100 years: longer is "forever", which is 0
 constexpr int kMaxWorkers = 1024;
 constexpr int kMaxSenderThreads = 256;
 constexpr int kMaxLanes = 64;
@@ -416,6 +417,15 @@ const std::map<std::string, Setter>& Keys() {
                                                   std::chrono::minutes(1), std::chrono::hours(24))},
       {"PARLEY_ADMIN_SESSION_MAX", AdminDuration(&Config::admin_session_max,
                                                  std::chrono::minutes(5), std::chrono::days(30))},
+      {"PARLEY_HISTORY_DAYS",
+       [](Config& c, const std::string& key, const std::string& v) {
+         if (!ParseInt(v, c.history_days) || c.history_days < 0 ||
+             c.history_days > kMaxHistoryDays) {
+           return Bad(key, "expected a number of days from 0 (keep forever) to " +
+                               std::to_string(kMaxHistoryDays) + ", got '" + v + "'");
+         }
+         return Status::Ok();
+       }},
       {"PARLEY_TIMER_POLL",
        [](Config& c, const std::string& key, const std::string& v) {
          Duration poll{};
@@ -585,7 +595,9 @@ std::string Config::Describe() const {
       << (admin_listen ? admin_listen->host + ":" + std::to_string(admin_listen->port)
                        : std::string("(same)"))
       << " admin_session=" << admin_session_idle.count() / 60000 << "m/"
-      << admin_session_max.count() / 60000 << "m";
+      << admin_session_max.count() / 60000 << "m"
+      << " history_days="
+      << (history_days == 0 ? std::string("forever") : std::to_string(history_days));
   return out.str();
 }
 

@@ -86,6 +86,9 @@ struct Config {
   std::optional<AdminListen> admin_listen;
   Duration admin_session_idle = std::chrono::minutes(30);
   Duration admin_session_max = std::chrono::hours(12);
+  // PARLEY_HISTORY_DAYS: recorded transitions older than this many days are removed by serve's
+  // history job (docs/admin.md, "History"); 0 keeps them forever.
+  int history_days = 365;
   // PARLEY_TEST_CLOCK_FILE: tests only (app/test_clock.hpp): `parley serve` reads its clock
   // offset from this file. Empty: the system clock.
   std::string test_clock_file;

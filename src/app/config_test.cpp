@@ -251,6 +251,27 @@ TEST_F(ConfigTest, TimerGrace) {
   }
 }
 
+// Issue 11: PARLEY_HISTORY_DAYS, the transitions' retention: 365 by default, 0 keeps them.
+TEST_F(ConfigTest, HistoryDays) {
+  const std::string none = (dir_ / "missing.env").string();
+  auto c = LoadConfig({}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->history_days, 365);
+  EXPECT_THAT(c->Describe(), HasSubstr("history_days=365"));
+  c = LoadConfig({{"PARLEY_HISTORY_DAYS", "0"}}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->history_days, 0);
+  EXPECT_THAT(c->Describe(), HasSubstr("history_days=forever"));
+  c = LoadConfig({{"PARLEY_HISTORY_DAYS", "30"}}, none);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->history_days, 30);
+  for (const char* bad : {"-1", "36501", "30d", "", "x"}) {
+    c = LoadConfig({{"PARLEY_HISTORY_DAYS", bad}}, none);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.status().message(), HasSubstr("PARLEY_HISTORY_DAYS")) << bad;
+  }
+}
+
 // Issue 10 (multi-instance timers): PARLEY_TIMER_POLL (the scheduler's safety poll; unset,
 // the runtime picks per database) and PARLEY_TIMER_LEASE, which must outlive an event.
 TEST_F(ConfigTest, TimerPollAndLease) {

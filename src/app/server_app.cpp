@@ -3,6 +3,7 @@
 #include "admin/auth.hpp"
 #include "admin/web/admin_web.hpp"
 
+#include "app/history_pruner.hpp"
 #include "app/readiness.hpp"
 #include "app/runtime.hpp"
 #include "common/log.hpp"
@@ -18,6 +19,29 @@ namespace {
 void Info(std::string_view m) { Log(LogLevel::kInfo, m); }
 void Warn(std::string_view m) { Log(LogLevel::kWarning, m); }
 
+// The reloader's report as the admin's flow page shows it (the admin does not know the app).
+admin::web::FlowReloadResult AdminReloadResult(const ReloadReport& report) {
+  admin::web::FlowReloadResult out;
+  out.summary = report.Summary();
+  for (const auto& f : report.added) {
+    out.changes.push_back("added " + f.id + " (" + f.path + ")");
+  }
+  for (const auto& f : report.changed) {
+    out.changes.push_back("changed " + f.id + ": " + f.old_revision.substr(0, 12) + " \u2192 " +
+                          f.revision.substr(0, 12));
+  }
+  for (const auto& f : report.removed) {
+    out.changes.push_back("removed " + f.id + " (" + f.path + ")");
+  }
+  for (const auto& r : report.rejected) {
+    out.errors.push_back(r.path + ":\n" + r.diagnostics);
+  }
+  if (!report.refused.empty()) {
+    out.errors.push_back("refused: " + report.refused);
+  }
+  return out;
+}
+
 }  // namespace
 
 struct ServerApp::Parts {
@@ -30,6 +54,7 @@ struct ServerApp::Parts {
   std::unique_ptr<admin::web::AdminWeb> admin_web;
   std::unique_ptr<http::Server> admin_server;  // PARLEY_ADMIN_LISTEN only
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<HistoryPruner> history_pruner;  // PARLEY_HISTORY_DAYS
 };
 
 ServerApp::ServerApp(Config config, const Clock& clock)
@@ -128,6 +153,8 @@ Status ServerApp::Start() {
     }
     return ids;
   };
+  web_options.flows = [&rt] { return rt.flows(); };
+  web_options.reload_flows = [&rt] { return AdminReloadResult(rt.ReloadFlows()); };
   parts->admin_web =
       std::make_unique<admin::web::AdminWeb>(rt.store(), *parts->admin_auth, clock_, web_options);
   http::Router admin_router;
@@ -163,6 +190,9 @@ Status ServerApp::Start() {
       return {s.code(), "PARLEY_ADMIN_LISTEN: " + s.message()};
     }
   }
+  HistoryPrunerOptions history;
+  history.days = config_.history_days;
+  parts->history_pruner = std::make_unique<HistoryPruner>(rt.store().admin(), clock_, history);
   parts_ = std::move(parts);
   Info("listening on " + config_.listen_host + ":" + std::to_string(port()) +
        "; Twilio webhook: " + config_.public_url + "/twilio/messages");
@@ -191,6 +221,7 @@ void ServerApp::Stop() {
   if (parts_->admin_server) {
     parts_->admin_server->Stop();
   }
+  parts_->history_pruner.reset();
   parts_->server->Stop();  // in-flight webhooks are answered: the pipeline still runs
   parts_->runtime->Stop();
   parts_.reset();

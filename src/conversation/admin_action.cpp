@@ -27,13 +27,13 @@ Status Service::Apply(EventContext& cx, const AdminAction& action) const {
         return Status::FailedPrecondition("the contact has no active session");
       }
       PARLEY_RETURN_IF_ERROR(
-          EndSession(cx.tx, **active, flow::SessionStatus::kEnded, "ended_by_admin", cx.now));
+          EndSession(cx, **active, flow::SessionStatus::kEnded, "ended_by_admin"));
       break;
     case Kind::kOptOut:
       cx.contact.status = store::ContactStatus::kOptedOut;
       if (*active) {
         PARLEY_RETURN_IF_ERROR(
-            EndSession(cx.tx, **active, flow::SessionStatus::kOptedOut, "opted_out", cx.now));
+            EndSession(cx, **active, flow::SessionStatus::kOptedOut, "opted_out"));
       }
       PARLEY_RETURN_IF_ERROR(cx.tx.UpdateContact(cx.contact));
       break;

@@ -148,6 +148,15 @@ TEST_P(RevisionMoveTest, ASessionWhoseStateWasRemovedGoesToOnMissingState) {
   EXPECT_EQ(session->flow_revision, "quiz-rev2");
   EXPECT_EQ(session->session.step, 3u);  // moved to UPDATED (+1), then its edge (+1)
   EXPECT_EQ(Moves("on_missing_state"), 1);
+  // Issue 11: the history has the move, caused by the reload, then the edge out of UPDATED.
+  auto history = store_->admin().ContactTransitions(Contact(kAna)->id, FromUnixMillis(0),
+                                                    kT0 + std::chrono::days(1), 10);
+  ASSERT_OK(history.status());
+  ASSERT_EQ(history->size(), 4u);
+  EXPECT_EQ((*history)[2].event, "reload");
+  EXPECT_EQ((*history)[2].to_state, "UPDATED");
+  EXPECT_EQ((*history)[3].from_state, "UPDATED");
+  EXPECT_EQ((*history)[3].to_state, "ASK_FOOD");
   EXPECT_THAT(Replies(Sms(kAna, "pizza")), ElementsAre("Bye Ana"));
   EXPECT_THAT(AllSessions(kAna), ElementsAre("quiz/DONE/completed/completed"));
 }

@@ -10,6 +10,7 @@
 #include "conversation/delivery_status.hpp"
 #include "conversation/flow_error.hpp"
 #include "conversation/revision_move.hpp"
+#include "conversation/transition_record.hpp"
 #include "flow/engine.hpp"
 #include "flow/text.hpp"
 #include "twilio/body_split.hpp"
@@ -17,6 +18,9 @@
 namespace parley::conversation {
 
 namespace {
+
+// What the history names a session's move or end made by meeting a new revision.
+constexpr std::string_view kReload = "reload";
 
 template <class... F>
 struct Overloaded : F... {
@@ -232,14 +236,16 @@ store::MessageRecord Service::OutboundRecord(const EventContext& cx,
   return m;
 }
 
-Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
-                           flow::SessionStatus status, const std::string& reason, TimePoint now) {
+Status Service::EndSession(EventContext& cx, store::SessionRecord& s, flow::SessionStatus status,
+                           const std::string& reason, std::string_view cause) {
   s.session.status = status;
-  s.ended_at = now;
-  s.updated_at = now;
+  s.ended_at = cx.now;
+  s.updated_at = cx.now;
   s.end_reason = reason;
-  PARLEY_RETURN_IF_ERROR(tx.CancelTimers(s.id, ""));
-  return tx.SaveSession(s);
+  PARLEY_RETURN_IF_ERROR(cx.tx.CancelTimers(s.id, ""));
+  PARLEY_RETURN_IF_ERROR(cx.tx.SaveSession(s));
+  return cx.tx.RecordTransition(
+      EndRecord(s, reason, cause.empty() ? TransitionCause(cx.event) : cause, cx.now));
 }
 
 // Brings an active session onto the revision of `flow` now loaded (revision_move.hpp) and
@@ -247,6 +253,7 @@ Status Service::EndSession(store::Transaction& tx, store::SessionRecord& s,
 // session. A move to another state is saved at once, so it stands even if the step fails.
 Result<bool> Service::AdoptRevision(EventContext& cx, const flow::Flow& flow,
                                     store::SessionRecord& session) const {
+  const std::string before = session.session.state;
   const RevisionMove move = MoveToRevision(flow, session);
   if (move == RevisionMove::kCurrent) {
     return true;
@@ -259,14 +266,19 @@ Result<bool> Service::AdoptRevision(EventContext& cx, const flow::Flow& flow,
     case RevisionMove::kOnMissingState:
       session.updated_at = cx.now;
       PARLEY_RETURN_IF_ERROR(cx.tx.SaveSession(session));
+      PARLEY_RETURN_IF_ERROR(cx.tx.RecordTransition(
+          MoveRecord(session, before, std::nullopt, nullptr, kReload, cx.now)));
       return true;
     case RevisionMove::kCompleted:
+      // Moved to a terminal on_missing_state: entered there, then ended there.
+      PARLEY_RETURN_IF_ERROR(cx.tx.RecordTransition(
+          MoveRecord(session, before, std::nullopt, nullptr, kReload, cx.now)));
       PARLEY_RETURN_IF_ERROR(
-          EndSession(cx.tx, session, flow::SessionStatus::kCompleted, "completed", cx.now));
+          EndSession(cx, session, flow::SessionStatus::kCompleted, "completed", kReload));
       return false;
     case RevisionMove::kStateRemoved:
       PARLEY_RETURN_IF_ERROR(
-          EndSession(cx.tx, session, flow::SessionStatus::kEnded, "state_removed", cx.now));
+          EndSession(cx, session, flow::SessionStatus::kEnded, "state_removed", kReload));
       return false;
   }
   return true;
@@ -276,7 +288,7 @@ Result<bool> Service::AdoptRevision(EventContext& cx, const flow::Flow& flow,
 // the contact from every trigger until STOP.
 Status Service::EndFlowRemoved(EventContext& cx, store::SessionRecord& session) const {
   counters_->revision_moves.WithLabels("flow_removed").Inc();
-  return EndSession(cx.tx, session, flow::SessionStatus::kEnded, "flow_removed", cx.now);
+  return EndSession(cx, session, flow::SessionStatus::kEnded, "flow_removed", kReload);
 }
 
 // Runs one engine step and writes its effects. A handler error, or a per-event cap exceeded
@@ -324,8 +336,18 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
       session.end_reason = flow::SessionStatusName(session.session.status);
     }
   }
-  // The session row first: a new session needs its id for messages and timers.
+  // The session row first: a new session needs its id for messages, timers and history.
   PARLEY_RETURN_IF_ERROR(cx.tx.SaveSession(session));
+  // The history (docs/admin.md, "History"): a start enters the initial state; an edge moves
+  // (StateChangeEffect, at most one a step); a session that ended without moving (expiry, a
+  // `finish` in `otherwise`) ended where it is.
+  const std::string_view cause = TransitionCause(cx.event);
+  bool recorded = false;
+  if (starting) {
+    PARLEY_RETURN_IF_ERROR(
+        cx.tx.RecordTransition(MoveRecord(session, "", std::nullopt, nullptr, cause, cx.now)));
+    recorded = true;
+  }
   for (const flow::Effect& effect : step->effects) {
     // Every effect kind is named: a new one does not compile until it is handled here.
     Status s = std::visit(
@@ -339,9 +361,11 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
               return e.all ? cx.tx.CancelFlowTimers(session.id)
                            : cx.tx.CancelTimers(session.id, e.name);
             },
-            [&](const flow::StateChangeEffect&) {
+            [&](const flow::StateChangeEffect& e) {
               counters_->transitions.Inc();
-              return Status::Ok();
+              recorded = true;
+              return cx.tx.RecordTransition(
+                  MoveRecord(session, e.from, e.edge_index, &flow, cause, cx.now));
             },
             [&](const flow::UnmatchedEffect&) {
               counters_->unmatched.Inc();
@@ -358,6 +382,10 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
   }
   if (!session.session.active()) {
     PARLEY_RETURN_IF_ERROR(cx.tx.CancelTimers(session.id, ""));
+    if (!recorded) {
+      PARLEY_RETURN_IF_ERROR(
+          cx.tx.RecordTransition(EndRecord(session, session.end_reason, cause, cx.now)));
+    }
   }
   cx.applied.outcome.session_state = session.session.active() ? session.session.state : "";
   return Status::Ok();
@@ -408,8 +436,7 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
     counters_->opt_outs.Inc();
     cx.contact.status = store::ContactStatus::kOptedOut;
     if (session) {
-      PARLEY_RETURN_IF_ERROR(
-          EndSession(cx.tx, *session, flow::SessionStatus::kOptedOut, "opted_out", cx.now));
+      PARLEY_RETURN_IF_ERROR(EndSession(cx, *session, flow::SessionStatus::kOptedOut, "opted_out"));
     }
   } else if (compliance == ComplianceKind::kStart) {
     cx.contact.status =
@@ -498,8 +525,7 @@ Status Service::Apply(EventContext& cx, const StartFlow& start) const {
     return active.status();
   }
   if (*active) {
-    PARLEY_RETURN_IF_ERROR(
-        EndSession(cx.tx, **active, flow::SessionStatus::kEnded, "restarted", cx.now));
+    PARLEY_RETURN_IF_ERROR(EndSession(cx, **active, flow::SessionStatus::kEnded, "restarted"));
   }
   store::SessionRecord fresh;
   fresh.contact_id = cx.contact.id;

@@ -97,8 +97,10 @@ class Service {
                  const flow::SendEffect& send) const;
   static store::MessageRecord OutboundRecord(const EventContext& cx,
                                              const store::SessionRecord& session);
-  static Status EndSession(store::Transaction& tx, store::SessionRecord& s,
-                           flow::SessionStatus status, const std::string& reason, TimePoint now);
+  // Ends `s` and records where it ended in the history (transition_record.hpp); `cause`
+  // names what ended it when it is not the event itself (a reload).
+  static Status EndSession(EventContext& cx, store::SessionRecord& s, flow::SessionStatus status,
+                           const std::string& reason, std::string_view cause = {});
 
   CatalogSource flows_;
   ServiceOptions options_;

@@ -89,7 +89,8 @@ Result<StepResult> StepActive(const Flow& flow, const Session& session, const Ev
   const bool delivery = event.kind == Event::Kind::kDeliveryFailed;
   StepContext ctx(flow, event, now, r.session, r.effects);
   ctx.Enter(state->name, {}, session.step);
-  for (const Edge& edge : state->edges) {
+  for (size_t edge_index = 0; edge_index < state->edges.size(); ++edge_index) {
+    const Edge& edge = state->edges[edge_index];
     if (delivery && !detail::ReactsToDeliveryFailure(edge.condition)) {
       continue;
     }
@@ -101,7 +102,8 @@ Result<StepResult> StepActive(const Flow& flow, const Session& session, const Ev
       continue;
     }
     const State& target = flow.states[edge.target];
-    r.effects.emplace_back(StateChangeEffect{state->name, target.name, edge.path});
+    r.effects.emplace_back(
+        StateChangeEffect{state->name, target.name, edge.path, static_cast<int>(edge_index)});
     ctx.Enter(state->name, target.name, session.step + 1);
     PARLEY_RETURN_IF_ERROR(detail::Run(edge.enter, ctx));
     PARLEY_RETURN_IF_ERROR(CheckVarsSize(flow, r, state->name));

@@ -288,6 +288,9 @@ CompileResult Compile(std::string_view json_text, const CompileOptions& options)
   SortDiagnostics(result.diagnostics);
   if (result.error_count() == 0) {
     flow->script = std::move(cx.script);
+    for (const Diagnostic& d : result.diagnostics) {
+      flow->warnings.push_back(d.path.empty() ? d.message : d.path + ": " + d.message);
+    }
     result.flow = std::move(flow);
   }
   return result;

@@ -175,6 +175,9 @@ struct Flow {
   std::string on_missing_state;       // where sessions go when a new revision drops their state
   std::shared_ptr<const ScriptHost> script;  // null when the flow has no script
   EventLimits limits;                        // what one event may produce ("limits")
+  // The compiler's warnings ("path: message", in file order), kept for whoever shows the
+  // flow later (the admin's flow page) without compiling it again.
+  std::vector<std::string> warnings;
 
   const State* FindState(std::string_view name) const {
     const auto it = by_name.find(name);

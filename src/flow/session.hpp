@@ -117,6 +117,7 @@ struct StateChangeEffect {
   std::string from;
   std::string to;
   std::string edge_path;  // Edge::path of the edge taken, for coverage reports
+  int edge_index = 0;     // its place among the `from` state's edges (State::edges), from 0
 };
 // The session ended: terminal state reached, "end" action, or ctx:finish().
 struct CompletedEffect {

@@ -68,6 +68,41 @@ struct FlowSessionCount {
   int64_t active = 0;
 };
 
+// One recorded transition of a session (schema v8; docs/admin.md, "History"): an edge taken,
+// a start, or an end where the session was. Written by conversation::Service in the event's
+// transaction (Transaction::RecordTransition).
+struct TransitionRecord {
+  int64_t id = 0;  // 0 until recorded
+  int64_t session_id = 0;
+  int64_t contact_id = 0;
+  std::string flow_id;
+  std::string flow_revision;
+  std::string from_state;         // "" for a start
+  std::string to_state;           // where the session is after it (for an end: where it ended)
+  std::optional<int> edge_index;  // the edge taken, by its place in from_state's edges; none
+                                  // for a start, an end or a move by a reload
+  std::string edge_label;         // the edge's condition in words (flow::DescribeCondition)
+  // What caused it: "inbound", "start", "timer", "expire", "admin", "reload", "delivery".
+  std::string event;
+  bool moved = true;  // a state was entered (a start or an edge); false: an end in place
+  std::string ended;  // the session's status when this ended it ("completed", ...), else ""
+  TimePoint at{};
+};
+
+// Per-state numbers of one flow over a period (AdminStore::FlowStateStats).
+struct StateStats {
+  std::string state;
+  int64_t entered = 0;  // transitions into it (starts included)
+  int64_t left = 0;     // transitions out of it
+  int64_t ended = 0;    // sessions that ended there
+};
+
+// A revision of a flow as the flows table knows it (FlowRecord without its source).
+struct FlowRevisionRecord {
+  std::string revision;
+  TimePoint loaded_at{};
+};
+
 class AdminStore {
  public:
   virtual ~AdminStore() = default;
@@ -122,6 +157,25 @@ class AdminStore {
                                                              int limit) = 0;
   // Its sessions (the active one included), newest first, at most `limit`.
   virtual Result<std::vector<SessionRecord>> ContactSessions(int64_t contact_id, int limit) = 0;
+  // Its recorded transitions with from <= at <= to, oldest first (ties in the order they were
+  // recorded), at most `limit` (a range of transitions_by_contact).
+  virtual Result<std::vector<TransitionRecord>> ContactTransitions(int64_t contact_id,
+                                                                   TimePoint from, TimePoint to,
+                                                                   int limit) = 0;
+
+  // A flow's page. Entered, left and ended per state of flow `flow_id` for transitions at or
+  // after `since`, by state name (states with none are not listed): one range of the
+  // covering index transitions_by_flow, so its cost grows with the period's transitions,
+  // never with the whole history.
+  virtual Result<std::vector<StateStats>> FlowStateStats(std::string_view flow_id,
+                                                         TimePoint since) = 0;
+  // The revisions of the flow the flows table holds, the latest loaded first.
+  virtual Result<std::vector<FlowRevisionRecord>> FlowRevisions(std::string_view flow_id) = 0;
+
+  // History retention (PARLEY_HISTORY_DAYS): removes at most `limit` transitions older than
+  // `before`, oldest first, in one short transaction; answers how many. The caller repeats
+  // while it removes `limit`, so no single statement holds the database for long.
+  virtual Result<int64_t> PruneTransitions(TimePoint before, int limit) = 0;
 };
 
 }  // namespace parley::store

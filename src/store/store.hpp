@@ -247,6 +247,10 @@ class Transaction {
   // Appends a line to the admin's audit log, committed with the event (an admin's action,
   // conversation::AdminAction, and its audit line are written together or not at all).
   virtual Status AppendAudit(const AuditRecord& audit) = 0;
+  // Records a session's transition (admin_store.hpp, TransitionRecord), committed with the
+  // event that caused it: the transcript's history and the flow page's numbers. Pipelined in
+  // a Batch event (an error shows at the event's commit).
+  virtual Status RecordTransition(const TransitionRecord& t) = 0;
 
   virtual Status Commit() = 0;
 };

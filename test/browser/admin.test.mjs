@@ -6,11 +6,13 @@
 // with `parley admin create-user`, seeds messages through the Twilio webhook, then in
 // Chromium: a wrong password is refused, the right one logs in, the dashboard shows the seeded
 // number, the contact search finds a contact, its page shows its transcript and a one-off
-// message sent from it, a POST without the CSRF token gets 403, logout
-// ends the session. Screenshots of each page go to OUTPUT_DIR (one at a phone's width).
+// message sent from it, the flows list and a flow's page (its graph), a reload of a broken
+// flow file shows its error while the old revision keeps answering webhooks (the transcript
+// shows its reply and the transition), a POST without the CSRF token gets 403, logout ends
+// the session. Screenshots of each page go to OUTPUT_DIR (one at a phone's width).
 // Exit 0: passed; 77: skipped (no chromium); anything else: failed. Bounded to 60 s.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -41,10 +43,14 @@ const deadline = setTimeout(() => {
 
 const work = mkdtempSync(path.join(tmpdir(), 'parley-browser-'));
 mkdirSync(outDir, { recursive: true });
+// A copy of the flows folder: the test breaks a file in it and reloads.
+const flowsDir = path.join(work, 'flows');
+// dereference: the folder's files may be symlinks into examples/, which must stay as they are.
+cpSync(path.join(sourceDir, 'flows'), flowsDir, { recursive: true, dereference: true });
 const env = {
   PATH: process.env.PATH,
   DATABASE_URL: `sqlite:${path.join(work, 'parley.db')}`,
-  PARLEY_FLOWS: path.join(sourceDir, 'flows'),
+  PARLEY_FLOWS: flowsDir,
   PARLEY_VALIDATE_SIGNATURE: 'false',  // the seeding webhooks below are unsigned
   PARLEY_WORKERS: '2',
 };
@@ -79,10 +85,10 @@ function serve() {
 
 function hex(n, i) { return String(i).padStart(n, '0'); }
 
-async function webhook(base, from, i) {
+async function webhook(base, from, i, body = 'hello') {
   const form = new URLSearchParams({
     MessageSid: `SM${hex(32, 100 + i)}`, AccountSid: `AC${hex(32, 1)}`, From: from,
-    To: '+15005550006', Body: 'hello', NumMedia: '0',
+    To: '+15005550006', Body: body, NumMedia: '0',
   });
   const r = await fetch(`${base}/twilio/messages`, { method: 'POST', body: form });
   assert.equal(r.status, 200, `webhook: ${r.status} ${await r.text()}`);
@@ -160,6 +166,34 @@ try {
   await shot('audit');
   await page.getByRole('link', { name: 'Users' }).click();
   assert.match(await page.locator('main').textContent(), /admin@example\.org/);
+
+  // Flows: the list, then a flow's page with its graph and per-state numbers.
+  await page.getByRole('link', { name: 'Flows' }).click();
+  await page.waitForURL(`${base}/admin/flows`);
+  await shot('flows');
+  await page.getByRole('link', { name: 'checkin', exact: true }).click();
+  await page.waitForURL(`${base}/admin/flows/checkin`);
+  assert.ok(await page.locator('svg.flow-graph g.state').count() > 5);
+  await shot('flow');
+
+  // A broken flow file: the reload shows its error and applies nothing; the old revision
+  // keeps serving (a JOIN still starts it and gets its first question).
+  const checkin = path.join(flowsDir, 'checkin.json');
+  writeFileSync(checkin, readFileSync(checkin, 'utf8').replace('"condition": "yes"', '"condition": "yse"'));
+  await page.getByRole('button', { name: 'Reload the flows folder' }).click();
+  await page.waitForURL(`${base}/admin/flows/checkin/reload`);
+  assert.match(await page.locator('.diagnostics').first().textContent(), /unknown condition 'yse'/);
+  await shot('flow-reload-error');
+  await webhook(base, '+15551230009', 9, 'JOIN');
+  await page.goto(`${base}/admin/contacts?q=5551230009`);
+  await page.getByRole('link', { name: '+15551230009' }).click();
+  await page.waitForURL(/\/admin\/contacts\/\d+$/);
+  const joined = await page.locator('#transcript-list').textContent();
+  assert.match(joined, /started checkin at OPTIN/);
+  assert.match(joined, /daily blood sugar check-in/);
+  await shot('contact-transitions');
+  await page.goto(`${base}/admin/flows/checkin`);
+  assert.match(await page.locator('svg.flow-graph').textContent(), /now 1/);
 
   // A POST with the session's cookie but without its CSRF token is refused.
   const forged = await context.request.post(`${base}/admin/logout`, {

@@ -172,6 +172,9 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
   Status AppendAudit(const store::AuditRecord& audit) override {
     return Track(target_->AppendAudit(audit));
   }
+  Status RecordTransition(const store::TransitionRecord& t) override {
+    return Track(target_->RecordTransition(t));
+  }
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCommit));
     return Track(target_->Commit());

@@ -93,6 +93,50 @@ void AdminWeb::AddRoutes(http::Router& router) {
                auto page = ContactAction(store_, options_.apply_event, r, p);
                return page.ok() ? std::move(*page) : Failure(page.status(), &p);
              }));
+  // The flows (flows_page.cpp). The catalog is taken once per request.
+  const auto catalog = [this] {
+    return options_.flows ? options_.flows() : std::shared_ptr<const conversation::FlowCatalog>();
+  };
+  router.Add("GET", "/admin/flows",
+             Guard(Role::kViewer, [this, catalog](const http::Request&, const Principal& p) {
+               const auto flows = catalog();
+               auto page = FlowsPage(store_, flows.get(), p);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
+  router.Add("GET", "/admin/flows/{id}",
+             Guard(Role::kViewer, [this, catalog](const http::Request& r, const Principal& p) {
+               const auto flows = catalog();
+               auto page = FlowPage(store_, clock_, flows.get(), r, p);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
+  router.Add("GET", "/admin/flows/{id}/graph.dot",
+             Guard(Role::kViewer, [this, catalog](const http::Request& r, const Principal& p) {
+               const auto flows = catalog();
+               auto page = FlowDot(flows.get(), r, p);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
+  // Reloading changes what every conversation runs: the admin role only, audited (the
+  // summary of what changed or why nothing did).
+  router.Add("POST", "/admin/flows/{id}/reload",
+             Guard(Role::kAdmin, [this, catalog](const http::Request& r, const Principal& p) {
+               if (!options_.reload_flows) {
+                 return ErrorPage(503, "Reloading flows is not available here.", &p);
+               }
+               const FlowReloadResult result = options_.reload_flows();
+               store::AuditRecord audit;
+               audit.at = clock_.Now();
+               audit.actor = p.email;
+               audit.action = "flows_reload";
+               audit.target = std::string(r.PathParam("id"));
+               audit.detail = result.summary;
+               audit.remote = ClientAddress(r);
+               if (Status s = store_.admin().AppendAudit(audit); !s.ok()) {
+                 return Failure(s, &p);
+               }
+               const auto flows = catalog();
+               auto page = FlowPage(store_, clock_, flows.get(), r, p, &result);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
   router.Add("GET", "/admin/users",
              Guard(Role::kAdmin, [this](const http::Request& r, const Principal& p) {
                auto page = UsersPage(store_, r, p);

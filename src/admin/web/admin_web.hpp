@@ -8,12 +8,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "admin/auth.hpp"
 #include "admin/web/contact_actions.hpp"
 #include "common/time.hpp"
+#include "conversation/flow_catalog.hpp"
 #include "http/server.hpp"
 #include "store/store.hpp"
 
@@ -22,6 +24,18 @@ namespace parley::admin::web {
 inline constexpr std::string_view kSessionCookie = "parley_admin";
 // The login form's own CSRF token (there is no session yet): a cookie the form must echo.
 inline constexpr std::string_view kLoginCookie = "parley_admin_login";
+
+// What a reload of the flows folder did, as the flow page shows it. The composition root
+// makes it from the reloader's report (app/flow_reloader.hpp): the admin does not depend on
+// the app.
+struct FlowReloadResult {
+  std::string summary;               // one line: "flows reloaded: 1 changed (...)", ...
+  std::vector<std::string> changes;  // "changed checkin 1a2b → 3c4d", "added x", "removed y"
+  // One entry per file rejected ("path:\nfile:line:col: error: ..."), or why the whole
+  // reload was refused; empty when everything was applied.
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
 
 struct WebOptions {
   bool secure_cookies = false;  // PUBLIC_URL is https
@@ -32,6 +46,10 @@ struct WebOptions {
   ApplyEvent apply_event;
   // The ids of the loaded flows, offered by the contact page's "start flow"; may be null.
   std::function<std::vector<std::string>()> flow_ids;
+  // The flows serving now (flows pages); null: none are listed.
+  std::function<std::shared_ptr<const conversation::FlowCatalog>()> flows;
+  // Reloads the flows folder (app::Runtime::ReloadFlows); null: the reload answers 503.
+  std::function<FlowReloadResult()> reload_flows;
 };
 
 // A page behind the guard: the request and who made it.

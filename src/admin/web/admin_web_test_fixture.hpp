@@ -78,6 +78,11 @@ class AdminWebTest : public ::testing::Test {
     options.secure_cookies = secure;
     options.apply_event = [this](conversation::Event e) { return pipeline_.Run(std::move(e)); };
     options.flow_ids = [] { return std::vector<std::string>{"finish"}; };
+    options.flows = [this] { return catalog_; };
+    options.reload_flows = [this] {
+      ++reloads_;
+      return reload_result_;
+    };
     web_ = std::make_unique<AdminWeb>(*store_, auth_, clock_, options);
     http::Router router;
     web_->AddRoutes(router);
@@ -163,6 +168,10 @@ class AdminWebTest : public ::testing::Test {
   conversation::Pipeline pipeline_{*store_, service_, clock_, {}, registry_};
   Accounts accounts_{store_->admin(), clock_, PasswordCost::Minimum()};
   Auth auth_{store_->admin(), clock_, SessionOptions{}, PasswordCost::Minimum()};
+  // What the flows page's reload answers (a stand-in for Runtime::ReloadFlows), and how many
+  // times it was called.
+  FlowReloadResult reload_result_;
+  int reloads_ = 0;
   std::unique_ptr<AdminWeb> web_;
   std::unique_ptr<http::testing::TestServer> server_;
 };

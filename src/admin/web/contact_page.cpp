@@ -1,6 +1,7 @@
 // A contact's page (pages.hpp, ContactPage).
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "admin/web/contact_form.hpp"
 #include "admin/web/page.hpp"
@@ -52,8 +53,7 @@ std::string WindowText(const store::ContactRecord& c, TimePoint now) {
   return (now < *end ? "open until " : "closed since ") + ShortTime(*end) + " UTC";
 }
 
-// One line of the transcript. Today only messages; the transitions between states join
-// this list, by time, once they are recorded (issue 11, "Every transition is recorded").
+// One message of the transcript.
 Data MessageEntry(const store::MessageRecord& m) {
   const bool in = m.direction == store::MessageRecord::Direction::kInbound;
   Data e;
@@ -70,7 +70,61 @@ Data MessageEntry(const store::MessageRecord& m) {
     media.push_back(Data(url));
   }
   e.set("media", media);
-  return e;
+  Data entry;
+  entry.set("message", e);
+  return entry;
+}
+
+// One recorded transition, in words: "moved from ask to thanks by edge 1 (reply: yes)".
+// Edges are counted from 1 in file order, as the flow page's table lists them.
+Data TransitionEntry(const store::TransitionRecord& t) {
+  std::string text;
+  if (t.moved && t.from_state.empty()) {
+    text = "started " + t.flow_id + " at " + t.to_state;
+  } else if (t.moved) {
+    text = "moved from " + t.from_state + " to " + t.to_state;
+    if (t.edge_index) {
+      text += " by edge " + std::to_string(*t.edge_index + 1);
+      if (!t.edge_label.empty()) {
+        text += " (" + t.edge_label + ")";
+      }
+    }
+  } else {
+    text = "session ended at " + t.to_state;
+  }
+  if (t.moved && !t.ended.empty()) {
+    text += ", and the session ended";
+  }
+  if (!t.ended.empty()) {
+    text += ": " + t.ended;
+  }
+  Data e;
+  e.set("at", ShortTime(t.at));
+  e.set("text", text);
+  e.set("cause", t.event);
+  Data entry;
+  entry.set("transition", e);
+  return entry;
+}
+
+// Messages (oldest first) and the transitions of their period merged by time. At one
+// instant an event wrote its inbound message first, then its transitions, then its replies.
+List MergeTranscript(const std::vector<store::MessageRecord>& oldest_first,
+                     const std::vector<store::TransitionRecord>& transitions) {
+  List entries;
+  size_t t = 0;
+  for (const store::MessageRecord& m : oldest_first) {
+    const bool in = m.direction == store::MessageRecord::Direction::kInbound;
+    while (t < transitions.size() &&
+           (transitions[t].at < m.created_at || (!in && transitions[t].at == m.created_at))) {
+      entries.push_back(TransitionEntry(transitions[t++]));
+    }
+    entries.push_back(MessageEntry(m));
+  }
+  for (; t < transitions.size(); ++t) {
+    entries.push_back(TransitionEntry(transitions[t]));
+  }
+  return entries;
 }
 
 }  // namespace
@@ -170,10 +224,25 @@ Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
   if (more) {
     messages->pop_back();
   }
-  List entries;
-  for (auto it = messages->rbegin(); it != messages->rend(); ++it) {
-    entries.push_back(MessageEntry(*it));
+  // The transitions of the page's period: from its oldest message (the start of history on
+  // the last page) to the next page's oldest message (now on the newest page).
+  const TimePoint from = more ? messages->back().created_at : FromUnixMillis(0);
+  TimePoint to = FromUnixMillis(std::numeric_limits<int64_t>::max() / 2);
+  if (before != 0) {
+    auto next = store.admin().ContactMessages(c.id, before + 1, 1);
+    if (!next.ok()) {
+      return next.status();
+    }
+    if (!next->empty()) {
+      to = next->front().created_at - std::chrono::milliseconds(1);
+    }
   }
+  auto transitions = store.admin().ContactTransitions(c.id, from, to, kTransitionsShown);
+  if (!transitions.ok()) {
+    return transitions.status();
+  }
+  const std::vector<store::MessageRecord> oldest_first(messages->rbegin(), messages->rend());
+  const List entries = MergeTranscript(oldest_first, *transitions);
   d.set("has_entries", !entries.empty());
   d.set("entries", entries);
   const std::string self = "/admin/contacts/" + std::to_string(c.id);

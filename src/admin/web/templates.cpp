@@ -177,9 +177,10 @@ const std::string_view kContact =
 <section aria-labelledby="transcript">
 <h2 id="transcript">Transcript</h2>
 {{#has_entries}}<ol class="transcript" id="transcript-list">
-{{#entries}}<li class="msg {{direction}}"><span class="meta"><time>{{at}}</time> {{arrow}} {{#status}}<span class="status">{{status}}</span>{{/status}}{{#error_code}} <span class="error-code">error {{error_code}}</span>{{/error_code}}</span>
+{{#entries}}{{#message}}<li class="msg {{direction}}"><span class="meta"><time>{{at}}</time> {{arrow}} {{#status}}<span class="status">{{status}}</span>{{/status}}{{#error_code}} <span class="error-code">error {{error_code}}</span>{{/error_code}}</span>
 <span class="body">{{body}}</span>{{#media}}<span class="media">{{.}}</span>{{/media}}</li>
-{{/entries}}</ol>{{/has_entries}}
+{{/message}}{{#transition}}<li class="transition"><time>{{at}}</time> <span class="text">{{text}}</span> <span class="cause">({{cause}})</span></li>
+{{/transition}}{{/entries}}</ol>{{/has_entries}}
 {{^has_entries}}<p class="empty">No messages.</p>{{/has_entries}}
 <p class="pages">{{#older}}<a rel="prev" href="{{older}}">Older messages</a>{{/older}}
 {{#newest}} <a href="{{newest}}">Newest messages</a>{{/newest}}</p>
@@ -195,6 +196,71 @@ const std::string_view kContact =
 </table>{{/has_past}}
 {{^has_past}}<p class="empty">No past sessions.</p>{{/has_past}}
 </section>
+)html";
+
+const std::string_view kFlows = R"html(<h1>Flows</h1>
+{{#has_flows}}<table>
+<thead><tr><th scope="col">Flow</th><th scope="col">Revision</th><th scope="col">States</th>
+<th scope="col">Live sessions</th><th scope="col">Warnings</th></tr></thead>
+<tbody>
+{{#flows}}<tr><td><a href="{{path}}">{{id}}</a></td><td><code>{{revision}}</code></td>
+<td>{{states}}</td><td>{{live}}</td><td>{{warnings}}</td></tr>
+{{/flows}}</tbody>
+</table>{{/has_flows}}
+{{^has_flows}}<p class="empty">No flows are loaded.</p>{{/has_flows}}
+)html";
+
+const std::string_view kFlow = R"html(<h1>Flow {{id}}</h1>
+<p>Revision <code>{{revision}}</code> · {{state_count}} states · {{edge_count}} edges ·
+{{live}} live sessions · <a href="{{path}}/graph.dot">DOT</a> (for
+<code>dot -Tsvg</code>)</p>
+{{#reload}}<section aria-labelledby="reload-result" class="reload {{outcome}}">
+<h2 id="reload-result">Reload</h2>
+<p>{{summary}}</p>
+{{#has_errors}}<p>Nothing of these files was applied: the revisions that served keep serving.</p>
+{{#errors}}<pre class="diagnostics">{{.}}</pre>
+{{/errors}}{{/has_errors}}
+{{#has_changes}}<ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul>{{/has_changes}}
+</section>{{/reload}}
+<form method="get" action="{{path}}" class="period">
+<label for="days">Entered, left and ended in the last</label>
+<select id="days" name="days">{{#periods}}<option value="{{days}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periods}}</select>
+<button type="submit">Show</button>
+</form>
+<div class="graph">{{{svg}}}</div>
+<section aria-labelledby="per-state">
+<h2 id="per-state">States ({{period}})</h2>
+<table>
+<thead><tr><th scope="col">State</th><th scope="col">Now</th><th scope="col">Entered</th>
+<th scope="col">Left</th><th scope="col">Ended</th><th scope="col">Edges (file order)</th></tr></thead>
+<tbody>
+{{#states}}<tr><td>{{name}}{{#terminal}} <span class="tag">terminal</span>{{/terminal}}</td><td>{{now}}</td>
+<td>{{entered}}</td><td>{{left}}</td><td>{{ended}}</td>
+<td>{{#has_edges}}<ol class="edges">{{#edges}}<li>{{label}} → {{target}}</li>{{/edges}}</ol>{{/has_edges}}</td></tr>
+{{/states}}</tbody>
+</table>
+{{#has_gone}}<p>States of earlier revisions: {{#gone}}{{name}} (now {{now}}, entered {{entered}}, left {{left}}, ended {{ended}}) {{/gone}}</p>{{/has_gone}}
+</section>
+<section aria-labelledby="warnings">
+<h2 id="warnings">Warnings</h2>
+{{#has_warnings}}<ul>{{#warnings}}<li>{{.}}</li>{{/warnings}}</ul>{{/has_warnings}}
+{{^has_warnings}}<p class="empty">No warnings.</p>{{/has_warnings}}
+</section>
+<section aria-labelledby="revisions">
+<h2 id="revisions">Revisions</h2>
+<table>
+<thead><tr><th scope="col">Revision</th><th scope="col">Loaded (UTC)</th></tr></thead>
+<tbody>
+{{#revisions}}<tr><td><code>{{revision}}</code>{{#current}} <span class="tag">serving</span>{{/current}}</td><td>{{loaded}}</td></tr>
+{{/revisions}}</tbody>
+</table>
+</section>
+{{#can_reload}}<form method="post" action="{{path}}/reload">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<button type="submit">Reload the flows folder</button>
+<p>Every changed file is checked first; a file with an error is not applied and its current
+revision keeps serving.</p>
+</form>{{/can_reload}}
 )html";
 
 const std::string_view kUsers = R"html(<h1>Users</h1>
@@ -262,7 +328,21 @@ textarea { font: inherit; padding: .3rem .5rem; width: 100%; }
 .msg .meta { display: block; font-size: .8rem; opacity: .8; }
 .msg .body { white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg .media { display: block; font-size: .8rem; overflow-wrap: anywhere; }
+.transition { font-size: .85rem; padding: .2rem .6rem; border-left: 3px solid #8886; opacity: .9; }
+.transition .cause { opacity: .7; }
 .error-code { color: #b00020; }
+.graph { overflow: auto; max-height: 70vh; border: 1px solid #8884; margin: .5rem 0; }
+.flow-graph .state rect { fill: #fff; stroke: #2458b3; stroke-width: 1.5; }
+.flow-graph .state.terminal rect { stroke-width: 3; }
+.flow-graph text { font: 12px system-ui, sans-serif; fill: #222; }
+.flow-graph .name { font-weight: 600; }
+.flow-graph .edge { fill: none; stroke: #555; stroke-width: 1.2; }
+.flow-graph .edge.link { stroke-dasharray: 4 3; }
+.flow-graph .arrowhead, .flow-graph .start { fill: #555; }
+.diagnostics { white-space: pre-wrap; overflow-wrap: anywhere; color: #b00020; }
+.reload.failed { border-left: 4px solid #b00020; padding-left: .5rem; }
+.tag { font-size: .75rem; border: 1px solid #8888; border-radius: .3rem; padding: 0 .25rem; }
+ol.edges { margin: 0; padding-left: 1.2rem; }
 .notice { font-weight: 600; }
 @media (max-width: 40rem) { .logout { margin-left: 0; } main { padding: .5rem; } }
 )css";

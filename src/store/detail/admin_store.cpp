@@ -1,4 +1,6 @@
 // The admin's queries (store/admin_store.hpp), once for both dialects over backend.hpp.
+#include <map>
+#include <string>
 #include <utility>
 
 #include "store/detail/backend.hpp"
@@ -29,6 +31,27 @@ AuditRecord AuditFromRow(const Row& row) {
   a.detail = row.Text(5);
   a.remote = row.Text(6);
   return a;
+}
+
+// PARLEY_TRANSITION_COLUMNS (queries.cpp).
+TransitionRecord TransitionFromRow(const Row& row) {
+  TransitionRecord t;
+  t.id = row.Int(0);
+  t.session_id = row.Int(1);
+  t.contact_id = row.Int(2);
+  t.flow_id = row.Text(3);
+  t.flow_revision = row.Text(4);
+  t.from_state = row.Text(5);
+  t.to_state = row.Text(6);
+  if (!row.IsNull(7)) {
+    t.edge_index = static_cast<int>(row.Int(7));
+  }
+  t.edge_label = row.Text(8);
+  t.event = row.Text(9);
+  t.moved = row.Int(10) != 0;
+  t.ended = row.Text(11);
+  t.at = row.Time(12);
+  return t;
 }
 
 Status InsertAudit(Conn& c, const AuditRecord& a) {
@@ -208,6 +231,68 @@ class AdminStoreImpl final : public AdminStore {
     PARLEY_RETURN_IF_ERROR(
         Read(Q::kContactSessions, {contact_id, limit}, DecodeAppend(out, SessionFromRow)));
     return out;
+  }
+
+  Result<std::vector<TransitionRecord>> ContactTransitions(int64_t contact_id, TimePoint from,
+                                                           TimePoint to, int limit) override {
+    std::vector<TransitionRecord> out;
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kContactTransitions, {contact_id, from, to, limit}, [&](const Row& row) {
+          out.push_back(TransitionFromRow(row));
+          return Status::Ok();
+        }));
+    return out;
+  }
+
+  Result<std::vector<StateStats>> FlowStateStats(std::string_view flow_id,
+                                                 TimePoint since) override {
+    std::map<std::string, StateStats, std::less<>> by_state;
+    const auto at = [&](std::string_view state) -> StateStats& {
+      auto it = by_state.find(state);
+      if (it == by_state.end()) {
+        it = by_state.emplace(std::string(state), StateStats{std::string(state)}).first;
+      }
+      return it->second;
+    };
+    // Rows are (from, to, moved, ended, count) groups: one per edge used, not per state.
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFlowStateMoves, {flow_id, since}, [&](const Row& row) {
+      const std::string_view from = row.Text(0);
+      const std::string_view to = row.Text(1);
+      const int64_t n = row.Int(4);
+      if (row.Int(2) != 0) {
+        at(to).entered += n;
+        if (!from.empty()) {
+          at(from).left += n;
+        }
+      }
+      if (row.Int(3) != 0) {
+        at(to).ended += n;
+      }
+      return Status::Ok();
+    }));
+    std::vector<StateStats> out;
+    out.reserve(by_state.size());
+    for (auto& [state, stats] : by_state) {
+      out.push_back(std::move(stats));
+    }
+    return out;
+  }
+
+  Result<std::vector<FlowRevisionRecord>> FlowRevisions(std::string_view flow_id) override {
+    std::vector<FlowRevisionRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFlowRevisions, {flow_id}, [&](const Row& row) {
+      out.push_back({std::string(row.Text(0)), row.Time(1)});
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<int64_t> PruneTransitions(TimePoint before, int limit) override {
+    int64_t removed = 0;
+    PARLEY_RETURN_IF_ERROR(InTransaction([&](Conn& c) {
+      return c.Exec(Q::kPruneTransitions, {before, limit}, {}, &removed);
+    }));
+    return removed;
   }
 
  private:

@@ -23,6 +23,9 @@ namespace {
   "id, contact_id, session_id, direction, provider_sid, from_addr, to_addr, body, media, " \
   "status, error_code, created_at, reply_to, content_sid, content_variables"
 #define PARLEY_ADMIN_USER_COLUMNS "id, email, role, password_hash, disabled, created_at"
+#define PARLEY_TRANSITION_COLUMNS                                                          \
+  "id, session_id, contact_id, flow_id, flow_revision, from_state, to_state, edge_index, " \
+  "edge_label, event, moved, ended, at"
 #define PARLEY_MESSAGE_INSERT                                                          \
   "INSERT INTO messages (contact_id, session_id, direction, provider_sid, from_addr, " \
   "to_addr, body, media, status, error_code, created_at, reply_to) "
@@ -331,7 +334,7 @@ constexpr Entry kEntries[] = {
     // A range of messages_by_time (v7).
     {Q::kCountMessagesSince, "CountMessagesSince",
      "SELECT direction, count(*) FROM messages WHERE created_at >= $1 GROUP BY direction", ""},
-    // The partial index sessions_active_by_flow (v7) holds exactly these rows.
+    // The partial index sessions_active_by_state (v8) holds exactly these rows.
     {Q::kActiveSessionsByFlow, "ActiveSessionsByFlow",
      "SELECT flow_id, count(*) FROM sessions WHERE status = 'active' GROUP BY flow_id "
      "ORDER BY flow_id",
@@ -345,6 +348,7 @@ constexpr Entry kEntries[] = {
      "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2::bigint = 0 OR id < $2) AND "
      "($1::text = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
      "name ILIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3"},
+    // An index-only range of sessions_active_by_state (v8).
     {Q::kActiveSessionStates, "ActiveSessionStates",
      "SELECT state, count(*) FROM sessions WHERE flow_id = $1 AND status = 'active' "
      "GROUP BY state ORDER BY state",
@@ -359,6 +363,31 @@ constexpr Entry kEntries[] = {
     {Q::kContactSessions, "ContactSessions",
      "SELECT " PARLEY_SESSION_COLUMNS
      " FROM sessions WHERE contact_id = $1 ORDER BY id DESC LIMIT $2",
+     ""},
+    {Q::kInsertTransition, "InsertTransition",
+     "INSERT INTO transitions (session_id, contact_id, flow_id, flow_revision, from_state, "
+     "to_state, edge_index, edge_label, event, moved, ended, at) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+     ""},
+    // A range of transitions_by_contact (contact_id, at).
+    {Q::kContactTransitions, "ContactTransitions",
+     "SELECT " PARLEY_TRANSITION_COLUMNS " FROM transitions WHERE contact_id = $1 AND "
+     "at >= $2 AND at <= $3 ORDER BY at, id LIMIT $4",
+     ""},
+    // One range of the covering index transitions_by_flow (flow_id, at, from_state, to_state,
+    // moved, ended): an index-only scan of the period, grouped by edge rather than by state,
+    // so one pass gives entered, left and ended.
+    {Q::kFlowStateMoves, "FlowStateMoves",
+     "SELECT from_state, to_state, moved, CASE WHEN ended = '' THEN 0 ELSE 1 END, count(*) "
+     "FROM transitions WHERE flow_id = $1 AND at >= $2 "
+     "GROUP BY from_state, to_state, moved, CASE WHEN ended = '' THEN 0 ELSE 1 END",
+     ""},
+    {Q::kFlowRevisions, "FlowRevisions",
+     "SELECT revision, loaded_at FROM flows WHERE id = $1 ORDER BY loaded_at DESC, revision", ""},
+    // Oldest first by transitions_by_time; bounded so one statement stays short.
+    {Q::kPruneTransitions, "PruneTransitions",
+     "DELETE FROM transitions WHERE id IN "
+     "(SELECT id FROM transitions WHERE at < $1 ORDER BY at LIMIT $2)",
      ""},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
@@ -378,6 +407,7 @@ static_assert(InOrder(), "kEntries must follow the order of enum Q");
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_INSERT
 #undef PARLEY_ADMIN_USER_COLUMNS
+#undef PARLEY_TRANSITION_COLUMNS
 #undef PARLEY_OUTBOUND_INSERT
 #undef PARLEY_CLAIM_RETURNING
 

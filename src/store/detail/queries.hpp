@@ -87,6 +87,12 @@ enum class Q : int {
   kActiveSessionStates,  // $1 flow id: (state, count) of its active sessions
   kContactMessages,      // a contact's messages, newest first, keyset on id
   kContactSessions,      // a contact's sessions, newest first
+  // History (schema v8).
+  kInsertTransition,
+  kContactTransitions,  // $1 contact, $2..$3 time range, $4 limit
+  kFlowStateMoves,      // $1 flow, $2 since: (from, to, moved, ended?, count) groups
+  kFlowRevisions,       // $1 flow: (revision, loaded_at), latest first
+  kPruneTransitions,    // $1 before, $2 limit
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
@@ -101,5 +107,6 @@ inline constexpr int kSessionColumns = 12;
 inline constexpr int kMessageColumns = 15;
 inline constexpr int kAdminUserColumns = 6;
 inline constexpr int kAuditColumns = 7;
+inline constexpr int kTransitionColumns = 13;
 
 }  // namespace parley::store::detail

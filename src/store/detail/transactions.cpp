@@ -320,6 +320,17 @@ class TransactionImpl final : public Transaction {
     return Track(Write(Q::kInsertAudit, {a.at, a.actor, a.action, a.target, a.detail, a.remote}));
   }
 
+  Status RecordTransition(const TransitionRecord& t) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    std::optional<int64_t> edge;
+    if (t.edge_index) {
+      edge = *t.edge_index;
+    }
+    return Track(Write(Q::kInsertTransition,
+                       {t.session_id, t.contact_id, t.flow_id, t.flow_revision, t.from_state,
+                        t.to_state, edge, t.edge_label, t.event, t.moved ? 1 : 0, t.ended, t.at}));
+  }
+
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Usable());
     if (batch_ != nullptr) {

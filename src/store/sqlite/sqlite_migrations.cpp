@@ -168,8 +168,38 @@ CREATE INDEX messages_by_time ON messages (created_at);
 CREATE INDEX sessions_active_by_flow ON sessions (flow_id) WHERE status = 'active';
 )sql";
 
+// v8: the history of transitions (docs/admin.md, "History"): every state change of a session,
+// written in the event's transaction. Indexes for the contact page's transcript (a contact's
+// transitions by time), the flow page's per-state numbers over a period (covering: an
+// index-only range scan of the flow's period), retention (by time); and the live sessions
+// per state of a flow (partial, covering; it replaces v7's sessions_active_by_flow, a prefix
+// of it). The session is not a foreign key: a transition outlives nothing it names, and
+// retention removes it on its own schedule.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE transitions (
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL,
+  contact_id INTEGER NOT NULL,
+  flow_id TEXT NOT NULL,
+  flow_revision TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  edge_index INTEGER,
+  edge_label TEXT NOT NULL DEFAULT '',
+  event TEXT NOT NULL,
+  moved SMALLINT NOT NULL,
+  ended TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL
+);
+CREATE INDEX transitions_by_contact ON transitions (contact_id, at);
+CREATE INDEX transitions_by_flow ON transitions (flow_id, at, from_state, to_state, moved, ended);
+CREATE INDEX transitions_by_time ON transitions (at);
+CREATE INDEX sessions_active_by_state ON sessions (flow_id, state) WHERE status = 'active';
+DROP INDEX sessions_active_by_flow;
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}};
+                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}};
 
 }  // namespace
 

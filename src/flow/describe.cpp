@@ -1,8 +1,8 @@
-#include "app/describe.hpp"
+#include "flow/describe.hpp"
 
 #include <set>
 
-namespace parley::app {
+namespace parley::flow {
 
 namespace {
 
@@ -113,4 +113,4 @@ HandlerCounts CountHandlers(const flow::Flow& flow) {
   return {lua.size() + native.size(), lua.size()};
 }
 
-}  // namespace parley::app
+}  // namespace parley::flow

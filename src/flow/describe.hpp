@@ -1,12 +1,12 @@
 // Short human descriptions of compiled flow parts, for `parley check` summaries and
-// `parley graph` labels.
+// `parley graph` labels (and the admin's flow graph).
 #pragma once
 
 #include <string>
 
 #include "flow/model.hpp"
 
-namespace parley::app {
+namespace parley::flow {
 
 // "yes", "reply: yes|y", "number ≥54 <70", "timer remind", "lua is_yes", "var n ≥ 3", ...
 std::string DescribeCondition(const flow::Condition& c);
@@ -17,4 +17,4 @@ struct HandlerCounts {
 };
 HandlerCounts CountHandlers(const flow::Flow& flow);
 
-}  // namespace parley::app
+}  // namespace parley::flow

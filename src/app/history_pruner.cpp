@@ -1,0 +1,68 @@
+#include "app/history_pruner.hpp"
+
+#include <string>
+
+#include "common/log.hpp"
+
+namespace parley::app {
+
+Result<int64_t> PruneHistory(store::AdminStore& store, TimePoint now,
+                             const HistoryPrunerOptions& options) {
+  if (options.days <= 0) {
+    return int64_t{0};
+  }
+  const TimePoint before = now - std::chrono::days(options.days);
+  int64_t total = 0;
+  for (int i = 0; i < options.max_batches; ++i) {
+    auto removed = store.PruneTransitions(before, options.batch);
+    if (!removed.ok()) {
+      return removed.status();
+    }
+    total += *removed;
+    if (*removed < options.batch) {
+      break;
+    }
+    if (options.pause > Duration::zero()) {
+      std::this_thread::sleep_for(options.pause);  // let events take the write lock
+    }
+  }
+  return total;
+}
+
+HistoryPruner::HistoryPruner(store::AdminStore& store, const Clock& clock,
+                             HistoryPrunerOptions options)
+    : store_(store), clock_(clock), options_(options) {
+  if (options_.days > 0) {
+    thread_ = std::thread([this] { Run(); });
+  }
+}
+
+HistoryPruner::~HistoryPruner() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void HistoryPruner::Run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    auto removed = PruneHistory(store_, clock_.Now(), options_);
+    if (!removed.ok()) {
+      Log(LogLevel::kWarning, "history retention: " + removed.status().ToString());
+    } else if (*removed > 0) {
+      Log(LogLevel::kInfo, "history retention: removed " + std::to_string(*removed) +
+                               " transitions older than " + std::to_string(options_.days) +
+                               " days");
+    }
+    lock.lock();
+    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
+  }
+}
+
+}  // namespace parley::app
