@@ -18,6 +18,7 @@ void AddServeCommand(CLI::App& app, int& exit_code);
 void AddMigrateCommand(CLI::App& app, int& exit_code);
 void AddStartCommand(CLI::App& app, int& exit_code);
 void AddAdminCommand(CLI::App& app, int& exit_code);
+void AddHealthcheckCommand(CLI::App& app, int& exit_code);
 
 // Runs the CLI; what main() calls.
 int RunCli(int argc, char** argv);

@@ -6,6 +6,7 @@
 #include "channel/dryrun/dryrun_channel.hpp"
 #include "channel/twilio/twilio_channel.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "scheduler/timer_notices.hpp"
 
 namespace parley::app {
@@ -130,8 +131,14 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
          "(and the server's /readyz answers 503)");
   }
   if (!config.start_flow.empty() && !rt->flows()->Find(config.start_flow)) {
+    std::vector<std::string> ids;
+    for (const auto& f : rt->flows()->flows()) {
+      ids.push_back(f->id);
+    }
+    const std::string closest = ClosestMatch(config.start_flow, ids);
     return Status::InvalidArgument("configuration: PARLEY_START_FLOW: no flow '" +
-                                   config.start_flow + "' in " + config.flows_dir);
+                                   config.start_flow + "' in " + config.flows_dir +
+                                   (closest.empty() ? "" : " (did you mean '" + closest + "'?)"));
   }
 
   auto channel = OpenChannel(config, clock);

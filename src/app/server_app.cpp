@@ -18,6 +18,21 @@ namespace {
 void Info(std::string_view m) { Log(LogLevel::kInfo, m); }
 void Warn(std::string_view m) { Log(LogLevel::kWarning, m); }
 
+// Whether `url` names this machine (PUBLIC_URL's default is http://LISTEN): loopback, the
+// unspecified address a container listens on, or localhost.
+bool IsLocalUrl(std::string_view url) {
+  const size_t scheme = url.find("://");
+  std::string_view host = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with('[')) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  return host == "localhost" || host.starts_with("127.") || host == "0.0.0.0" || host == "[::1]" ||
+         host == "[::]";
+}
+
 }  // namespace
 
 struct ServerApp::Parts {
@@ -55,6 +70,13 @@ Status ServerApp::Start() {
         "anyone who can reach this server can post messages as any contact");
   } else if (config_.twilio_auth_token.empty()) {
     Warn("TWILIO_AUTH_TOKEN is not set: every webhook will be refused with 403 until it is");
+  } else if (IsLocalUrl(config_.public_url)) {
+    // Twilio signs the URL it calls, which is never a loopback address: each signature would
+    // be checked against the wrong URL and every real webhook refused.
+    Warn("PUBLIC_URL is " + config_.public_url +
+         ", a local address, but TWILIO_AUTH_TOKEN is set: Twilio signs the public URL it "
+         "calls, so every real webhook will fail its signature check (403); set PUBLIC_URL to "
+         "that URL, e.g. https://parley.example.com");
   }
   webhook::InboundOptions inbound_options;
   inbound_options.reply_mode = config_.reply_mode == ReplyMode::kTwiml

@@ -414,7 +414,11 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
   } else if (compliance == ComplianceKind::kStart) {
     cx.contact.status =
         store::ContactStatus::kActive;  // Twilio itself confirms the opt-in on the carrier side
-  } else if (cx.contact.status == store::ContactStatus::kActive) {
+  } else if (cx.contact.status == store::ContactStatus::kActive ||
+             (compliance == ComplianceKind::kHelp &&
+              cx.contact.status == store::ContactStatus::kOptedOut)) {
+    // HELP is answered for opted-out contacts too (carriers expect it whatever the
+    // subscription); the outbox sender lets that answer through (channel/outbox_sender.hpp).
     if (compliance == ComplianceKind::kHelp) {
       PARLEY_RETURN_IF_ERROR(Deliver(cx, session.value_or(store::SessionRecord{}),
                                      flow::SendEffect{options_.help_text, {}, "", {}}));

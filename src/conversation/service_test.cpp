@@ -253,21 +253,28 @@ TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
   EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
   EXPECT_EQ(MetricValue("parley_opt_outs_total"), 1);
 
-  // Opted out: messages are recorded, nothing reaches a flow, nothing is sent, not even HELP.
+  // Opted out: messages are recorded, nothing reaches a flow, nothing is sent but the answer
+  // to HELP (below).
   const auto outbox_and_after = [this] {
     const std::string counts = Counts();
     return counts.substr(counts.find("outbox="));
   };
   const std::string outbox = outbox_and_after();
-  for (const char* body : {"JOIN", "yes", "HELP", "hello?"}) {
+  for (const char* body : {"JOIN", "yes", "hello?"}) {
     ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, body)));
     EXPECT_THAT(outcome.replies, IsEmpty()) << body;
     EXPECT_EQ(outcome.session_state, "") << body;
   }
   EXPECT_EQ(outbox_and_after(), outbox);
   EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));
-  EXPECT_THAT(Log(kAna), ::testing::IsSupersetOf({"in:JOIN", "in:HELP", "in:hello?"}));
+  EXPECT_THAT(Log(kAna), ::testing::IsSupersetOf({"in:JOIN", "in:yes", "in:hello?"}));
   EXPECT_EQ(Log(kAna).back(), "in:hello?");
+  // Issue 12 item 17: HELP is answered for an opted-out contact too (carriers expect it), and
+  // changes nothing else: still opted out, no session.
+  EXPECT_THAT(Replies(Sms(kAna, "HELP")), ElementsAre(kHelpText));
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
+  EXPECT_EQ(Session(kAna)->session.status, flow::SessionStatus::kOptedOut);
+  EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));
 
   // START opts back in (Twilio confirms on the carrier side: parley sends nothing).
   ASSERT_OK_AND_ASSIGN(Outcome start, Run(Sms(kAna, "START")));

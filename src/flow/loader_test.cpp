@@ -207,9 +207,9 @@ TEST(Loader, VersionOutsideIntRangeIsAnError) {
         std::string(R"({"flow": "x", "version": )") + version + R"(, "states": [{"name": "A"}]})";
     EXPECT_THAT(Joined(Compile(text)), HasSubstr("version must be a positive integer")) << version;
   }
-  EXPECT_EQ(Compile(R"({"flow": "x", "version": 2147483647, "states": [{"name": "A"}]})")
-                .flow->version,
-            2147483647);
+  EXPECT_EQ(
+      Compile(R"({"flow": "x", "version": 2147483647, "states": [{"name": "A"}]})").flow->version,
+      2147483647);
 }
 
 TEST(Loader, EmptyFlowIsAnError) {
