@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/version.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
 
@@ -45,7 +46,7 @@ int RunCli(int argc, char** argv) {
   // Named here, not from argv[0]: usage lines say `parley`, not the path it was run by.
   CLI::App app{"parley: stateful SMS and WhatsApp conversations", "parley"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "parley 0.1.0");
+  app.set_version_flag("--version", "parley " + std::string(kVersion));
   // Options a subcommand does not know go up to this app, so `parley serve --log-level
   // debug` works as well as `parley --log-level debug serve`.
   app.fallthrough();

@@ -10,9 +10,11 @@
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "http/testing/client.hpp"
 #include "store/store.hpp"
 #include "test/support/serve_process.hpp"
 #include "test/support/status_testing.hpp"
@@ -49,8 +51,12 @@ class DeployCliTest : public ::testing::Test {
   // `ENV parley ARGS` in the test's folder, with no .env and nothing else from the caller's
   // environment that parley reads.
   Outcome Parley(const std::string& args, const std::string& env = "") const {
-    const std::string cmd = "cd '" + dir_.string() + "' && env -i PATH=/usr/bin:/bin " + env + " " +
-                            PARLEY_BINARY + " " + args + " 2>&1";
+    return Shell("cd '" + dir_.string() + "' && env -i PATH=/usr/bin:/bin " + env + " " +
+                 PARLEY_BINARY + " " + args);
+  }
+  // `command` in a shell, stdout and stderr together.
+  static Outcome Shell(const std::string& command) {
+    const std::string cmd = "(" + command + ") 2>&1";
     Outcome r;
     FILE* p = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -228,6 +234,110 @@ TEST_F(DeployCliTest, StartupWarnsWhenSignaturesCannotMatch) {
   env_["PUBLIC_URL"] = "https://parley.example.com";
   ASSERT_OK_AND_ASSIGN(server, Serve("public"));
   EXPECT_THAT(server->Log(), Not(HasSubstr("a local address")));
+}
+
+// Item 18: /metrics has the process_* metrics, the build, database call latency, and the
+// inbound webhook failures under a name that says what they count.
+TEST_F(DeployCliTest, MetricsShowTheProcessTheBuildAndTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(auto server, Serve());
+  ASSERT_OK_AND_ASSIGN(auto answer,
+                       http::testing::Send("127.0.0.1", server->port(), "GET", "/metrics"));
+  EXPECT_EQ(answer.status, 200);
+  for (const char* line :
+       {"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+        "\nprocess_resident_memory_bytes ", "\nprocess_virtual_memory_bytes ",
+        "\nprocess_open_fds ", "\nprocess_max_fds ", "\nprocess_start_time_seconds ",
+        "\nprocess_threads ", "\nparley_build_info{version=\"0.1.0\",compiler=\"",
+        "\nparley_db_call_duration_seconds_count{call=\"commit\"} ",
+        "\nparley_db_call_duration_seconds_bucket{call=\"exec\",le=\"+Inf\"} ",
+        "\nparley_inbound_webhooks_failed_total 0\n"}) {
+    EXPECT_THAT(answer.body, HasSubstr(line));
+  }
+  EXPECT_THAT(answer.body, Not(HasSubstr("parley_errors_total")));
+  // The start time is this process's: within the last minute.
+  const std::string key = "\nprocess_start_time_seconds ";
+  const double started = std::stod(answer.body.substr(answer.body.find(key) + key.size()));
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(started, now, 60);
+}
+
+// The source tree (ctest sets TEST_SOURCE_DIR), for the deployment files.
+fs::path SourceDir() {
+  const char* dir = std::getenv("TEST_SOURCE_DIR");
+  return dir != nullptr ? fs::path(dir) : fs::path(".");
+}
+
+bool Installed(const std::string& program) {
+  return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// Item 11: the command the Dockerfile's HEALTHCHECK runs, taken from the Dockerfile itself,
+// passes against a ready server with the image's environment and fails against none.
+TEST_F(DeployCliTest, TheDockerfilesHealthcheckPassesOnlyWhenReady) {
+  std::ifstream in(SourceDir() / "Dockerfile");
+  std::string line, healthcheck;
+  while (std::getline(in, line)) {
+    if (line.starts_with("HEALTHCHECK")) {
+      healthcheck = line;
+    }
+  }
+  ASSERT_THAT(healthcheck, HasSubstr(R"(CMD ["parley", "healthcheck"])"));
+  ASSERT_OK_AND_ASSIGN(auto server, Serve());
+  const std::string listen = "PARLEY_LISTEN=0.0.0.0:" + std::to_string(server->port());
+  EXPECT_EQ(Parley("healthcheck", listen).code, 0);
+  server.reset();
+  EXPECT_EQ(Parley("healthcheck", listen).code, 1);
+}
+
+// Item 12: both compose files are valid without a .env; unset settings stay unset (so
+// ALLOWED_HOSTS keeps its default with PUBLIC_URL's host); flows come from the host.
+TEST_F(DeployCliTest, ComposeFilesAreValidWithoutADotEnv) {
+  if (!Installed("docker-compose")) {
+    GTEST_SKIP() << "docker-compose is not installed (scripts/install-deps.sh --test)";
+  }
+  const fs::path project = dir_ / "project";
+  fs::create_directories(project);
+  for (const char* file : {"docker-compose.yml", "docker-compose.production.yml"}) {
+    fs::copy_file(SourceDir() / file, project / file);
+  }
+  fs::create_directories(project / "deploy/proxy");
+  const auto config = [&](const std::string& env, const std::string& file) {
+    return Shell("cd '" + project.string() + "' && env -i PATH=/usr/bin:/bin " + env +
+                 " docker-compose -f " + file + " config");
+  };
+  const Outcome sqlite = config("", "docker-compose.yml");
+  EXPECT_EQ(sqlite.code, 0) << sqlite.out;
+  EXPECT_THAT(sqlite.out, HasSubstr("ALLOWED_HOSTS: null"));
+  EXPECT_THAT(sqlite.out, HasSubstr("PUBLIC_URL: null"));
+  EXPECT_THAT(sqlite.out, HasSubstr((project / "flows").string() + ":/usr/share/parley/flows:ro"));
+
+  const Outcome production =
+      config("PARLEY_DOMAIN=p.example.com POSTGRES_PASSWORD=pw", "docker-compose.production.yml");
+  EXPECT_EQ(production.code, 0) << production.out;
+  for (const char* expected :
+       {"parley-1:", "parley-2:", "proxy:", "db:", "PUBLIC_URL: https://p.example.com",
+        "ALLOWED_HOSTS: p.example.com,localhost,127.0.0.1", "PARLEY_SEND_INSTANCES: '2'",
+        "published: 443"}) {
+    EXPECT_THAT(production.out, HasSubstr(expected));
+  }
+  // Without the domain and the database password it refuses, naming them.
+  const Outcome missing = config("", "docker-compose.production.yml");
+  EXPECT_NE(missing.code, 0);
+  EXPECT_THAT(missing.out, HasSubstr("set POSTGRES_PASSWORD"));
+}
+
+// Item 12: the proxy's Caddyfile is valid for Debian's Caddy.
+TEST_F(DeployCliTest, TheProxysCaddyfileIsValid) {
+  if (!Installed("caddy")) {
+    GTEST_SKIP() << "caddy is not installed (scripts/install-deps.sh --test)";
+  }
+  const Outcome r = Shell("env -i PATH=/usr/bin:/bin HOME='" + dir_.string() +
+                          "' PARLEY_DOMAIN=p.example.com caddy validate --adapter caddyfile "
+                          "--config '" +
+                          (SourceDir() / "deploy/proxy/Caddyfile").string() + "'");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Valid configuration"));
 }
 
 }  // namespace

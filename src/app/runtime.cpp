@@ -79,9 +79,10 @@ Status CheckSchema(store::Store& store) {
                                       ": a newer parley migrated it; run that version (or newer)");
   }
   if (*version < latest) {
-    return Status::FailedPrecondition("the database schema is version " + std::to_string(*version) +
-                                      "; this parley needs " + std::to_string(latest) +
-                                      ": run `parley migrate` first (or `parley serve --migrate`)");
+    return Status::FailedPrecondition(
+        "the database schema is version " + std::to_string(*version) + "; this parley needs " +
+        std::to_string(latest) +
+        ": run `parley migrate` first (or `parley serve` without --no-migrate)");
   }
   return Status::Ok();
 }
@@ -108,6 +109,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   connect.statement_timeout = std::max<Duration>(config.event_timeout, std::chrono::seconds(1));
   // One connection per lane, plus the sender and reads (/readyz, the CLI).
   connect.pool_size = pipeline_options.lanes + 2;
+  connect.call_latency = &rt->registry_.AddHistogramFamily(
+      "parley_db_call_duration_seconds",
+      "Database calls by kind: exec (a query waited for), flush (pipelined queries), begin, "
+      "commit, script (migrations).",
+      {"call"}, metrics::Histogram::LatencyBuckets());
   auto store = store::OpenStore(config.database_url, connect);
   if (!store.ok()) {
     return store.status();

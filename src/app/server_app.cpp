@@ -3,8 +3,10 @@
 #include "admin/auth.hpp"
 #include "admin/web/admin_web.hpp"
 
+#include "app/process_metrics.hpp"
 #include "app/readiness.hpp"
 #include "app/runtime.hpp"
+#include "app/version.hpp"
 #include "common/log.hpp"
 #include "http/http_metrics.hpp"
 #include "http/server.hpp"
@@ -123,10 +125,17 @@ Status ServerApp::Start() {
     const Readiness::Verdict v = p->readiness->Check();
     return http::Response::Text(v.ready ? 200 : 503, v.reason + "\n");
   });
+  // Which build answers, as Prometheus clients export it: a constant 1 with the facts as
+  // labels (join on it to compare versions across instances).
+  rt.registry()
+      .AddGaugeFamily("parley_build_info", "parley's version and compiler; always 1.",
+                      {"version", "compiler"})
+      .WithLabels({kVersion, __VERSION__})
+      .Set(1);
   router.Add("GET", "/metrics", [p](const http::Request&) {
     http::Response r;
     r.content_type = std::string(metrics::Registry::kContentType);
-    r.body = p->runtime->registry().RenderText();
+    r.body = p->runtime->registry().RenderText() + ProcessMetricsText();
     return r;
   });
 

@@ -145,7 +145,10 @@ TEST_P(ServiceTest, CheckinConversationWalksTheFlow) {
                               ":Thanks, Ana! We will ask about your blood sugar every "
                               "morning at 9:00."));
   EXPECT_EQ(MetricValue("parley_inbound_messages_total"), 5);
-  EXPECT_EQ(MetricValue("parley_sessions_started_total"), 1);
+  // Issue 12 item 18: sessions and transitions by flow and state.
+  EXPECT_EQ(MetricValue(R"(parley_sessions_started_total{flow="checkin"})"), 1);
+  EXPECT_EQ(MetricValue(R"(parley_transitions_total{flow="checkin",state="ASK_NAME"})"), 1);
+  EXPECT_EQ(MetricValue(R"(parley_transitions_total{flow="checkin",state="WAITING"})"), 1);
   EXPECT_EQ(MetricValue("parley_unmatched_events_total"), 1);
   EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 0);
 }
@@ -340,7 +343,8 @@ TEST_P(ServiceTest, AKeywordTriggerStartsItsFlowAndConsumesTheMessage) {
   // Another contact's TALLY starts the tally flow.
   EXPECT_THAT(Replies(Sms(kBob, "tally")), ElementsAre("counting"));
   EXPECT_EQ(Session(kBob)->session.flow_id, "tally");
-  EXPECT_EQ(MetricValue("parley_sessions_started_total"), 2);
+  EXPECT_EQ(MetricValue(R"(parley_sessions_started_total{flow="checkin"})"), 1);
+  EXPECT_EQ(MetricValue(R"(parley_sessions_started_total{flow="tally"})"), 1);
 }
 
 TEST_P(ServiceTest, StartFlowOptionGreetsAContactWithNoSession) {
@@ -611,6 +615,10 @@ TEST_P(ServiceTest, ACompletedSessionEndsAndCancelsItsTimers) {
   EXPECT_EQ(session->ended_at, clock_.Now());
   EXPECT_THAT(Timers(id), IsEmpty());
   EXPECT_THAT(Counts(), HasSubstr("timers=0 "));
+  // Issue 12 item 18: where sessions end, and how.
+  EXPECT_EQ(
+      MetricValue(R"(parley_sessions_ended_total{flow="finish",state="DONE",status="completed"})"),
+      1);
 }
 
 TEST_P(ServiceTest, WhatsAppAndSmsOfOneNumberAreTwoContacts) {
