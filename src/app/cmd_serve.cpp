@@ -103,7 +103,7 @@ int Serve(const ServeOptions& o) {
 // first deployment need not hunt for them.
 std::string ServeHelpFooter() {
   std::string text =
-      "Configuration: the environment, then .env (or --env FILE). Keys "
+      "Configuration: the environment, then .env (or --env FILE). The keys\n"
       "(docs/configuration.md says what each means):";
   size_t column = 80;
   for (const std::string& key : ConfigKeys()) {
