@@ -1,4 +1,5 @@
-# parley in a container: builds with the project's own install script, runs `parley serve`.
+# parley in a container: builds with the project's own install script (the build packages
+# only: no test packages), runs `parley serve`.
 FROM debian:12 AS build
 WORKDIR /src
 COPY scripts/install-deps.sh scripts/
@@ -24,6 +25,10 @@ ENV PARLEY_FLOWS=/usr/share/parley/flows \
     PARLEY_LISTEN=0.0.0.0:8000 \
     DATABASE_URL=sqlite:/var/lib/parley/parley.db
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=3s CMD ["sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8000 && printf 'GET /readyz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -q ready <&3"]
+# Healthy when /readyz answers 200 (flows loaded, database writable, schema current): the
+# address from PARLEY_LISTEN, a Host header ALLOWED_HOSTS accepts. No shell involved (dash has
+# no /dev/tcp).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s CMD ["parley", "healthcheck"]
 ENTRYPOINT ["parley"]
-CMD ["serve", "--migrate"]
+# `serve` migrates an empty or older database itself (--no-migrate refuses instead).
+CMD ["serve"]

@@ -1,11 +1,13 @@
 # The two Quick start commands (README) and a few helpers. Every target installs the
-# Debian packages first (scripts/install-deps.sh is quiet when nothing is missing).
-#   make run    build and run `parley serve` (SQLite, the flows in flows/, dry-run channel)
-#   make test   build and run every test: unit, store conformance and end-to-end on SQLite
-#               and a private PostgreSQL cluster, transcripts (ctest), again under
-#               ASan/UBSan, then the flow-loader fuzzer for 60 seconds and the Lua sandbox
-#               and webhook fuzzers for 30 each, the HTTP request fuzzer for 20, the LIMA
-#               unpickler's for 20
+# Debian packages it needs first (scripts/install-deps.sh is quiet when nothing is missing).
+#   make run    build the `parley` binary alone (no tests, no benchmarks; only the build and
+#               runtime packages) and run `parley serve` (SQLite, the flows in flows/, dry-run
+#               channel; an empty database is migrated at start)
+#   make test   install the test packages too, build and run every test: unit, store
+#               conformance and end-to-end on SQLite and a private PostgreSQL cluster,
+#               transcripts (ctest), again under ASan/UBSan, then the flow-loader fuzzer for
+#               60 seconds and the Lua sandbox and webhook fuzzers for 30 each, the HTTP
+#               request fuzzer for 20, the LIMA unpickler's for 20 (about 13 minutes on 2 cores with a warm ccache)
 #   make bench  build in Release and run the benchmarks and the webhook load harness (SQLite
 #               with and without fsync per commit, PostgreSQL with and without fsync), the
 #               timer benchmark on each (a million pending timers; a few minutes) and the
@@ -23,17 +25,28 @@ WEBHOOK_FUZZ_SECONDS ?= 30
 HTTP_FUZZ_SECONDS ?= 20
 PICKLE_FUZZ_SECONDS ?= 20
 
-.PHONY: run test deps build test-unit test-asan fuzz bench clean
+.PHONY: run test deps deps-test build build-parley test-unit test-asan fuzz bench clean
 
 deps:
 	@./scripts/install-deps.sh
 
-build: deps
-	@cmake -S . -B build $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+deps-test:
+	@./scripts/install-deps.sh --test
+
+# The options are given every time: `make run` and `make build` share the build folder, and
+# CMake would otherwise keep whichever was configured last.
+build-parley: deps
+	@cmake -S . -B build $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF \
+	  -DPARLEY_BENCH=OFF >/dev/null
+	@cmake --build build -j $(JOBS) --target parley
+
+build: deps-test
+	@cmake -S . -B build $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=ON \
+	  -DPARLEY_BENCH=ON >/dev/null
 	@cmake --build build -j $(JOBS)
 
-run: build
-	./build/parley serve --migrate
+run: build-parley
+	./build/parley serve
 
 test: test-unit test-asan fuzz
 	@echo "make test: all passed"
@@ -41,14 +54,14 @@ test: test-unit test-asan fuzz
 test-unit: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
-test-asan: deps
+test-asan: deps-test
 	@cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON \
 	  -DPARLEY_BENCH=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
-fuzz: deps
+fuzz: deps-test
 	@cmake -S . -B build-fuzz $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DPARLEY_FUZZ=ON -DPARLEY_TESTS=OFF -DPARLEY_BENCH=OFF \
 	  -DPARLEY_WERROR=OFF >/dev/null
@@ -72,7 +85,7 @@ fuzz: deps
 	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  build-fuzz/corpus-pickle test/fixtures/lima
 
-bench: deps
+bench: deps-test
 	@cmake -S . -B build-release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build-release -j $(JOBS)
 	./build-release/bench/flow_bench --benchmark_repetitions=5 \

@@ -1,4 +1,9 @@
-// parley serve [--listen HOST:PORT] [--env FILE] [--migrate]
+// parley serve [--listen HOST:PORT] [--env FILE] [--no-migrate]
+//
+// Brings the database schema up to date first (an empty database gets every migration; the
+// PostgreSQL migrator holds an advisory lock, so instances starting together take turns)
+// unless --no-migrate, which refuses an older schema instead. A schema newer than this
+// binary knows is refused either way.
 //
 // Runs the server until SIGTERM or SIGINT, then stops gracefully (no new connections,
 // in-flight requests answered, the message in hand delivered) and exits 0. SIGHUP reloads
@@ -25,7 +30,8 @@ constexpr int kMallocTrimThreshold = 32 << 20;
 struct ServeOptions {
   std::string listen;
   std::string env_file;  // --env; empty: .env if present
-  bool migrate = false;
+  bool no_migrate = false;
+  bool migrate = false;  // --migrate: the default now, accepted for older scripts
 };
 
 int Serve(const ServeOptions& o) {
@@ -43,7 +49,7 @@ int Serve(const ServeOptions& o) {
       return kExitUsage;
     }
   }
-  if (o.migrate) {
+  if (!o.no_migrate) {
     if (Status s = MigrateDatabase(config->database_url); !s.ok()) {
       std::cerr << "parley serve: migrate: " << s.message() << "\n";
       return kExitFailure;
@@ -93,6 +99,30 @@ int Serve(const ServeOptions& o) {
   return kExitOk;
 }
 
+// `serve --help` lists the configuration keys (what they mean: docs/configuration.md), so a
+// first deployment need not hunt for them.
+std::string ServeHelpFooter() {
+  std::string text =
+      "Configuration: the environment, then .env (or --env FILE). The keys\n"
+      "(docs/configuration.md says what each means):";
+  size_t column = 80;
+  for (const std::string& key : ConfigKeys()) {
+    if (column + key.size() + 1 > 78) {
+      text += "\n ";
+      column = 1;
+    }
+    text += " " + key;
+    column += key.size() + 1;
+  }
+  text +=
+      "\n\nExamples:\n"
+      "  parley serve                                  # flows/, sqlite:parley.db, 127.0.0.1:8000\n"
+      "  PARLEY_LISTEN=0.0.0.0:8000 parley serve --env prod.env\n"
+      "  DATABASE_URL=postgres://parley@db/parley parley serve --log-level debug\n"
+      "  kill -HUP $(pidof parley)                     # reload the flows folder";
+  return text;
+}
+
 }  // namespace
 
 void AddServeCommand(CLI::App& app, int& exit_code) {
@@ -101,7 +131,10 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--listen", options->listen, "HOST:PORT to listen on (PARLEY_LISTEN)");
   cmd->add_option("--env", options->env_file,
                   "the .env file to read; it must exist (default: .env, if present)");
-  cmd->add_flag("--migrate", options->migrate, "apply database migrations before starting");
+  cmd->add_flag("--no-migrate", options->no_migrate,
+                "refuse an older database schema instead of migrating it (`parley migrate`)");
+  cmd->add_flag("--migrate", options->migrate, "(the default; kept for older scripts)")->group("");
+  cmd->footer(ServeHelpFooter());
   cmd->callback([options, &exit_code] { exit_code = Serve(*options); });
 }
 

@@ -11,6 +11,7 @@
 #include "app/config.hpp"
 #include "app/runtime.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "conversation/address.hpp"
 
 namespace parley::app {
@@ -36,7 +37,12 @@ int StartConversation(const StartOptions& o) {
   SetLogLevel(config->log_level);
   auto address = conversation::ParseAddress(o.phone, config->default_region);
   if (!address.ok()) {
-    std::cerr << "parley start: " << o.phone << ": " << address.status().message() << "\n";
+    // ParseAddress's message masks the number for logs ("bad address '******34': why"); the
+    // user typed it, so the error shows it as typed, with only the why.
+    const std::string& m = address.status().message();
+    const size_t cut = m.find("': ");
+    std::cerr << "parley start: '" << o.phone
+              << "': " << (cut == std::string::npos ? m : m.substr(cut + 3)) << "\n";
     return kExitUsage;
   }
   SystemClock clock;
@@ -46,7 +52,13 @@ int StartConversation(const StartOptions& o) {
   }
   Runtime& rt = **runtime;
   if (rt.flows()->Find(o.flow) == nullptr) {  // before the contact is recorded
-    return fail(Status::NotFound("no flow with id '" + o.flow + "' is loaded"));
+    std::vector<std::string> ids;
+    for (const auto& f : rt.flows()->flows()) {
+      ids.push_back(f->id);
+    }
+    const std::string closest = ClosestMatch(o.flow, ids);
+    return fail(Status::NotFound("no flow with id '" + o.flow + "' is loaded" +
+                                 (closest.empty() ? "" : " (did you mean '" + closest + "'?)")));
   }
   rt.pipeline().Start();  // the sender runs below, once, on this thread
   const std::string key = address->key;

@@ -20,6 +20,7 @@ void AddStartCommand(CLI::App& app, int& exit_code);
 void AddAdminCommand(CLI::App& app, int& exit_code);
 void AddImportLimaCommand(CLI::App& app, int& exit_code);
 void AddScaffoldCommand(CLI::App& app, int& exit_code);
+void AddHealthcheckCommand(CLI::App& app, int& exit_code);
 
 // Runs the CLI; what main() calls.
 int RunCli(int argc, char** argv);

@@ -12,6 +12,7 @@
 #include "app/flow_files.hpp"
 #include "channel/send_rate.hpp"
 #include "common/dotenv.hpp"
+#include "common/strings.hpp"
 #include "conversation/address.hpp"
 #include "flow/text.hpp"
 #include "twilio/inbound_params.hpp"
@@ -467,6 +468,14 @@ Status ApplyListen(Config& config, const std::string& listen, const std::string&
   return Status::Ok();
 }
 
+std::vector<std::string> ConfigKeys() {
+  std::vector<std::string> keys;
+  for (const auto& [key, setter] : Keys()) {
+    keys.push_back(key);
+  }
+  return keys;
+}
+
 Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
                           const std::string& dotenv_path, Dotenv dotenv) {
   std::map<std::string, std::string> values;  // key -> value, .env first, env overrides
@@ -500,7 +509,9 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& env,
     const auto it = Keys().find(key);
     if (it == Keys().end()) {
       if (key.starts_with("PARLEY_")) {
+        const std::string closest = ClosestMatch(key, ConfigKeys());
         return Status::InvalidArgument(origin[key] + "configuration: unknown key " + key +
+                                       (closest.empty() ? "" : " (did you mean " + closest + "?)") +
                                        " (see docs/configuration.md for the PARLEY_* keys)");
       }
       continue;

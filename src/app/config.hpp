@@ -128,6 +128,9 @@ Result<Config> LoadCommandConfig(const std::string& env_flag);
 // The process environment as a map.
 std::map<std::string, std::string> ProcessEnvironment();
 
+// Every key LoadConfig reads, sorted (`serve --help`, "did you mean" for PARLEY_* typos).
+std::vector<std::string> ConfigKeys();
+
 // Applies "host:port" (the --listen flag or PARLEY_LISTEN) to `config`.
 Status ApplyListen(Config& config, const std::string& listen, const std::string& key);
 

@@ -6,6 +6,7 @@
 #include "channel/dryrun/dryrun_channel.hpp"
 #include "channel/twilio/twilio_channel.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "scheduler/timer_notices.hpp"
 
 namespace parley::app {
@@ -78,9 +79,10 @@ Status CheckSchema(store::Store& store) {
                                       ": a newer parley migrated it; run that version (or newer)");
   }
   if (*version < latest) {
-    return Status::FailedPrecondition("the database schema is version " + std::to_string(*version) +
-                                      "; this parley needs " + std::to_string(latest) +
-                                      ": run `parley migrate` first (or `parley serve --migrate`)");
+    return Status::FailedPrecondition(
+        "the database schema is version " + std::to_string(*version) + "; this parley needs " +
+        std::to_string(latest) +
+        ": run `parley migrate` first (or `parley serve` without --no-migrate)");
   }
   return Status::Ok();
 }
@@ -107,6 +109,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   connect.statement_timeout = std::max<Duration>(config.event_timeout, std::chrono::seconds(1));
   // One connection per lane, plus the sender and reads (/readyz, the CLI).
   connect.pool_size = pipeline_options.lanes + 2;
+  connect.call_latency = &rt->registry_.AddHistogramFamily(
+      "parley_db_call_duration_seconds",
+      "Database calls by kind: exec (a query waited for), flush (pipelined queries), begin, "
+      "commit, script (migrations).",
+      {"call"}, metrics::Histogram::LatencyBuckets());
   auto store = store::OpenStore(config.database_url, connect);
   if (!store.ok()) {
     return store.status();
@@ -130,8 +137,14 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
          "(and the server's /readyz answers 503)");
   }
   if (!config.start_flow.empty() && !rt->flows()->Find(config.start_flow)) {
+    std::vector<std::string> ids;
+    for (const auto& f : rt->flows()->flows()) {
+      ids.push_back(f->id);
+    }
+    const std::string closest = ClosestMatch(config.start_flow, ids);
     return Status::InvalidArgument("configuration: PARLEY_START_FLOW: no flow '" +
-                                   config.start_flow + "' in " + config.flows_dir);
+                                   config.start_flow + "' in " + config.flows_dir +
+                                   (closest.empty() ? "" : " (did you mean '" + closest + "'?)"));
   }
 
   auto channel = OpenChannel(config, clock);

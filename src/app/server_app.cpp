@@ -4,8 +4,10 @@
 #include "admin/web/admin_web.hpp"
 
 #include "app/history_pruner.hpp"
+#include "app/process_metrics.hpp"
 #include "app/readiness.hpp"
 #include "app/runtime.hpp"
+#include "app/version.hpp"
 #include "common/log.hpp"
 #include "http/http_metrics.hpp"
 #include "http/server.hpp"
@@ -40,6 +42,21 @@ admin::web::FlowReloadResult AdminReloadResult(const ReloadReport& report) {
     out.errors.push_back("refused: " + report.refused);
   }
   return out;
+}
+
+// Whether `url` names this machine (PUBLIC_URL's default is http://LISTEN): loopback, the
+// unspecified address a container listens on, or localhost.
+bool IsLocalUrl(std::string_view url) {
+  const size_t scheme = url.find("://");
+  std::string_view host = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with('[')) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  return host == "localhost" || host.starts_with("127.") || host == "0.0.0.0" || host == "[::1]" ||
+         host == "[::]";
 }
 
 }  // namespace
@@ -80,6 +97,13 @@ Status ServerApp::Start() {
         "anyone who can reach this server can post messages as any contact");
   } else if (config_.twilio_auth_token.empty()) {
     Warn("TWILIO_AUTH_TOKEN is not set: every webhook will be refused with 403 until it is");
+  } else if (IsLocalUrl(config_.public_url)) {
+    // Twilio signs the URL it calls, which is never a loopback address: each signature would
+    // be checked against the wrong URL and every real webhook refused.
+    Warn("PUBLIC_URL is " + config_.public_url +
+         ", a local address, but TWILIO_AUTH_TOKEN is set: Twilio signs the public URL it "
+         "calls, so every real webhook will fail its signature check (403); set PUBLIC_URL to "
+         "that URL, e.g. https://parley.example.com");
   }
   webhook::InboundOptions inbound_options;
   inbound_options.reply_mode = config_.reply_mode == ReplyMode::kTwiml
@@ -126,10 +150,17 @@ Status ServerApp::Start() {
     const Readiness::Verdict v = p->readiness->Check();
     return http::Response::Text(v.ready ? 200 : 503, v.reason + "\n");
   });
+  // Which build answers, as Prometheus clients export it: a constant 1 with the facts as
+  // labels (join on it to compare versions across instances).
+  rt.registry()
+      .AddGaugeFamily("parley_build_info", "parley's version and compiler; always 1.",
+                      {"version", "compiler"})
+      .WithLabels({kVersion, __VERSION__})
+      .Set(1);
   router.Add("GET", "/metrics", [p](const http::Request&) {
     http::Response r;
     r.content_type = std::string(metrics::Registry::kContentType);
-    r.body = p->runtime->registry().RenderText();
+    r.body = p->runtime->registry().RenderText() + ProcessMetricsText();
     return r;
   });
 

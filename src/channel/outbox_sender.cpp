@@ -201,7 +201,12 @@ std::optional<OutboxSender::Disposition> OutboxSender::Refusal(const store::Outb
     case store::ContactStatus::kActive:
       break;
     case store::ContactStatus::kOptedOut:
-      code = store::kErrorOptedOut;
+      // The answer to a HELP the opted-out contact sent (conversation/service.cpp): queued by
+      // the contact's latest message, where nothing else is queued for an opted-out contact.
+      // What was queued before the opt-out is older than the STOP and stays refused.
+      if (!item.last_inbound_at || item.created_at < *item.last_inbound_at) {
+        code = store::kErrorOptedOut;
+      }
       break;
     case store::ContactStatus::kInvalid:
       code = store::kErrorInvalidAddress;

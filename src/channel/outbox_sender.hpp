@@ -16,7 +16,9 @@
 //   contact's session as STOP does; 21211/21614 invalid address; 63016 WhatsApp window
 //   closed) change the contact and fail its other queued messages, in the finishing
 //   transaction. A message to a contact that is not active, or a
-//   free-form WhatsApp message outside the 24-hour window, is failed without being sent.
+//   free-form WhatsApp message outside the 24-hour window, is failed without being sent —
+//   except, for an opted-out contact, the answer to their latest message (queued no earlier
+//   than it: only the HELP answer is queued for an opted-out contact).
 //
 // Wake() after a commit that queued messages; otherwise the sender polls every
 // `poll_interval` (rows queued by other instances, retries that came due).

@@ -226,6 +226,36 @@ TEST_F(OutboxSenderDeliveryTest, RefusalsOptOutOrInvalidateTheContact) {
   EXPECT_EQ(channel.attempts().size(), 3u);
 }
 
+// Issue 12 item 17: an opted-out contact's HELP is answered (conversation/service.cpp), so the
+// sender sends the answer queued by their latest message; what was queued before the
+// opt-out still fails unsent.
+TEST_F(OutboxSenderDeliveryTest, AnOptedOutContactGetsTheAnswerToTheirLatestMessageOnly) {
+  const std::string ana = "+15551230009";
+  const int64_t id = Queue(ana, {"before STOP"}, clock_.Now() - std::chrono::minutes(1));
+  clock_.Advance(std::chrono::minutes(1));
+  {  // STOP: opted out at their latest message
+    auto tx = store_->Begin().value();
+    store::ContactRecord init;
+    init.address = ana;
+    init.phone = ana;
+    init.channel = "sms";
+    auto contact = tx->LockContact(init).value();
+    contact.status = store::ContactStatus::kOptedOut;
+    contact.last_inbound_at = clock_.Now();
+    ASSERT_TRUE(tx->UpdateContact(contact).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  clock_.Advance(std::chrono::minutes(1));
+  Queue(ana, {"help text"}, clock_.Now());  // HELP, answered in the same event
+  ScriptedChannel channel;
+  OutboxSender sender(*store_, channel, clock_, options_);
+  ASSERT_TRUE(sender.DrainOnce().ok());
+  ASSERT_TRUE(sender.DrainOnce().ok());
+  EXPECT_THAT(Statuses(id), ElementsAre("before STOP=failed/opted_out", "help text=sent"));
+  EXPECT_EQ(channel.attempts().size(), 1u);
+  EXPECT_EQ(ContactStatusOf(id), store::ContactStatus::kOptedOut);
+}
+
 // Item 5: a free-form WhatsApp message more than 24 hours after the contact's last message
 // is not sent; 63016 from Twilio fails the contact's other queued messages.
 TEST_F(OutboxSenderDeliveryTest, WhatsAppOutsideTheWindowIsNotSent) {

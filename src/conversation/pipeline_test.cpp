@@ -579,7 +579,7 @@ TEST_P(PipelineTest, MetricsAreRendered) {
   for (const char* line : {
            "parley_inbound_messages_total 5\n",
            "parley_duplicate_messages_total 1\n",
-           "parley_sessions_started_total 2\n",
+           "parley_sessions_started_total{flow=\"checkin\"} 1\n",
            "parley_opt_outs_total 1\n",
            "parley_flow_errors_total 1\n",
            "parley_pipeline_batch_size_count 6\n",

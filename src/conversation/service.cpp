@@ -80,9 +80,19 @@ struct Service::Counters {
       : inbound(r.AddCounter("parley_inbound_messages_total", "Inbound messages recorded.")),
         duplicates(r.AddCounter("parley_duplicate_messages_total",
                                 "Webhook retries of a MessageSid already recorded.")),
-        transitions(r.AddCounter("parley_transitions_total", "Flow edges taken.")),
+        // Labelled by flow and state: bounded by the states of the flows loaded since start
+        // (flow ids and state names come from the operator's flow files, never from input).
+        transitions(r.AddCounterFamily("parley_transitions_total",
+                                       "Flow edges taken, by flow and the state entered.",
+                                       {"flow", "state"})),
         unmatched(r.AddCounter("parley_unmatched_events_total", "Events no edge matched.")),
-        sessions_started(r.AddCounter("parley_sessions_started_total", "Sessions started.")),
+        sessions_started(r.AddCounterFamily("parley_sessions_started_total",
+                                            "Sessions started, by flow.", {"flow"})),
+        sessions_ended(r.AddCounterFamily(
+            "parley_sessions_ended_total",
+            "Sessions a flow step ended, by flow, the state they ended in and how (completed, "
+            "expired, ended).",
+            {"flow", "state", "status"})),
         opt_outs(r.AddCounter("parley_opt_outs_total", "STOP-family opt-outs.")),
         flow_errors(
             r.AddCounter("parley_flow_errors_total", "Events failed by a flow handler error.")),
@@ -118,9 +128,10 @@ struct Service::Counters {
             {"outcome"})) {}
   metrics::Counter& inbound;
   metrics::Counter& duplicates;
-  metrics::Counter& transitions;
+  metrics::CounterFamily& transitions;
   metrics::Counter& unmatched;
-  metrics::Counter& sessions_started;
+  metrics::CounterFamily& sessions_started;
+  metrics::CounterFamily& sessions_ended;
   metrics::Counter& opt_outs;
   metrics::Counter& flow_errors;
   metrics::Counter& limit_errors;
@@ -328,9 +339,13 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
   session.updated_at = cx.now;
   if (starting) {
     session.started_at = cx.now;
-    counters_->sessions_started.Inc();
+    counters_->sessions_started.WithLabels(flow.id).Inc();
   }
   if (!session.session.active()) {
+    counters_->sessions_ended
+        .WithLabels(
+            {flow.id, session.session.state, flow::SessionStatusName(session.session.status)})
+        .Inc();
     session.ended_at = cx.now;
     if (session.end_reason.empty()) {
       session.end_reason = flow::SessionStatusName(session.session.status);
@@ -362,7 +377,7 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
                            : cx.tx.CancelTimers(session.id, e.name);
             },
             [&](const flow::StateChangeEffect& e) {
-              counters_->transitions.Inc();
+              counters_->transitions.WithLabels({flow.id, e.to}).Inc();
               recorded = true;
               return cx.tx.RecordTransition(
                   MoveRecord(session, e.from, e.edge_index, &flow, cause, cx.now));
@@ -441,7 +456,11 @@ Status Service::Apply(EventContext& cx, const InboundMessage& message) const {
   } else if (compliance == ComplianceKind::kStart) {
     cx.contact.status =
         store::ContactStatus::kActive;  // Twilio itself confirms the opt-in on the carrier side
-  } else if (cx.contact.status == store::ContactStatus::kActive) {
+  } else if (cx.contact.status == store::ContactStatus::kActive ||
+             (compliance == ComplianceKind::kHelp &&
+              cx.contact.status == store::ContactStatus::kOptedOut)) {
+    // HELP is answered for opted-out contacts too (carriers expect it whatever the
+    // subscription); the outbox sender lets that answer through (channel/outbox_sender.hpp).
     if (compliance == ComplianceKind::kHelp) {
       PARLEY_RETURN_IF_ERROR(Deliver(cx, session.value_or(store::SessionRecord{}),
                                      flow::SendEffect{options_.help_text, {}, "", {}}));

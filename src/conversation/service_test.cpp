@@ -145,7 +145,10 @@ TEST_P(ServiceTest, CheckinConversationWalksTheFlow) {
                               ":Thanks, Ana! We will ask about your blood sugar every "
                               "morning at 9:00."));
   EXPECT_EQ(MetricValue("parley_inbound_messages_total"), 5);
-  EXPECT_EQ(MetricValue("parley_sessions_started_total"), 1);
+  // Issue 12 item 18: sessions and transitions by flow and state.
+  EXPECT_EQ(MetricValue(R"(parley_sessions_started_total{flow="checkin"})"), 1);
+  EXPECT_EQ(MetricValue(R"(parley_transitions_total{flow="checkin",state="ASK_NAME"})"), 1);
+  EXPECT_EQ(MetricValue(R"(parley_transitions_total{flow="checkin",state="WAITING"})"), 1);
   EXPECT_EQ(MetricValue("parley_unmatched_events_total"), 1);
   EXPECT_EQ(MetricValue("parley_duplicate_messages_total"), 0);
 }
@@ -253,21 +256,28 @@ TEST_P(ServiceTest, StopEndsTheSessionAndOptsOutStartOptsBackIn) {
   EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
   EXPECT_EQ(MetricValue("parley_opt_outs_total"), 1);
 
-  // Opted out: messages are recorded, nothing reaches a flow, nothing is sent, not even HELP.
+  // Opted out: messages are recorded, nothing reaches a flow, nothing is sent but the answer
+  // to HELP (below).
   const auto outbox_and_after = [this] {
     const std::string counts = Counts();
     return counts.substr(counts.find("outbox="));
   };
   const std::string outbox = outbox_and_after();
-  for (const char* body : {"JOIN", "yes", "HELP", "hello?"}) {
+  for (const char* body : {"JOIN", "yes", "hello?"}) {
     ASSERT_OK_AND_ASSIGN(Outcome outcome, Run(Sms(kAna, body)));
     EXPECT_THAT(outcome.replies, IsEmpty()) << body;
     EXPECT_EQ(outcome.session_state, "") << body;
   }
   EXPECT_EQ(outbox_and_after(), outbox);
   EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));
-  EXPECT_THAT(Log(kAna), ::testing::IsSupersetOf({"in:JOIN", "in:HELP", "in:hello?"}));
+  EXPECT_THAT(Log(kAna), ::testing::IsSupersetOf({"in:JOIN", "in:yes", "in:hello?"}));
   EXPECT_EQ(Log(kAna).back(), "in:hello?");
+  // Issue 12 item 17: HELP is answered for an opted-out contact too (carriers expect it), and
+  // changes nothing else: still opted out, no session.
+  EXPECT_THAT(Replies(Sms(kAna, "HELP")), ElementsAre(kHelpText));
+  EXPECT_EQ(Contact(kAna)->status, store::ContactStatus::kOptedOut);
+  EXPECT_EQ(Session(kAna)->session.status, flow::SessionStatus::kOptedOut);
+  EXPECT_THAT(Counts(), HasSubstr("sessions=1 "));
 
   // START opts back in (Twilio confirms on the carrier side: parley sends nothing).
   ASSERT_OK_AND_ASSIGN(Outcome start, Run(Sms(kAna, "START")));
@@ -333,7 +343,8 @@ TEST_P(ServiceTest, AKeywordTriggerStartsItsFlowAndConsumesTheMessage) {
   // Another contact's TALLY starts the tally flow.
   EXPECT_THAT(Replies(Sms(kBob, "tally")), ElementsAre("counting"));
   EXPECT_EQ(Session(kBob)->session.flow_id, "tally");
-  EXPECT_EQ(MetricValue("parley_sessions_started_total"), 2);
+  EXPECT_EQ(MetricValue(R"(parley_sessions_started_total{flow="checkin"})"), 1);
+  EXPECT_EQ(MetricValue(R"(parley_sessions_started_total{flow="tally"})"), 1);
 }
 
 TEST_P(ServiceTest, StartFlowOptionGreetsAContactWithNoSession) {
@@ -604,6 +615,10 @@ TEST_P(ServiceTest, ACompletedSessionEndsAndCancelsItsTimers) {
   EXPECT_EQ(session->ended_at, clock_.Now());
   EXPECT_THAT(Timers(id), IsEmpty());
   EXPECT_THAT(Counts(), HasSubstr("timers=0 "));
+  // Issue 12 item 18: where sessions end, and how.
+  EXPECT_EQ(
+      MetricValue(R"(parley_sessions_ended_total{flow="finish",state="DONE",status="completed"})"),
+      1);
 }
 
 TEST_P(ServiceTest, WhatsAppAndSmsOfOneNumberAreTwoContacts) {

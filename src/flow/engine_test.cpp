@@ -369,6 +369,10 @@ TEST(Session, RoundTripsThroughJson) {
   EXPECT_FALSE(SessionFromJson(R"({"flow":"x"})").ok());
   EXPECT_FALSE(
       SessionFromJson(R"({"flow":"x","state":"A","vars":{},"step":-1,"status":"active"})").ok());
+  // Issue 12 item 19: a step past what uint64_t holds is refused, not converted (undefined).
+  EXPECT_FALSE(
+      SessionFromJson(R"({"flow":"x","state":"A","vars":{},"step":3.3e125,"status":"active"})")
+          .ok());
 }
 
 }  // namespace

@@ -200,6 +200,19 @@ TEST(Loader, ShapeErrorsAreAllReportedAtOnce) {
   EXPECT_THAT(all, HasSubstr("6:56: error: states[4].colour: unknown key 'colour'"));
 }
 
+// Issue 12 item 19: a "version" far outside int's range is a diagnostic, not an undefined
+// double-to-int conversion (the fuzz and sanitizer builds stop on the latter).
+TEST(Loader, VersionOutsideIntRangeIsAnError) {
+  for (const char* version : {"3.3e125", "-3.3e125", "2147483648", "1.5", "0"}) {
+    const std::string text =
+        std::string(R"({"flow": "x", "version": )") + version + R"(, "states": [{"name": "A"}]})";
+    EXPECT_THAT(Joined(Compile(text)), HasSubstr("version must be a positive integer")) << version;
+  }
+  EXPECT_EQ(
+      Compile(R"({"flow": "x", "version": 2147483647, "states": [{"name": "A"}]})").flow->version,
+      2147483647);
+}
+
 TEST(Loader, EmptyFlowIsAnError) {
   EXPECT_THAT(Joined(Compile("[]")), HasSubstr("error: the flow has no states"));
   EXPECT_THAT(Joined(Compile(R"({"flow": "x"})")), HasSubstr("missing 'states'"));

@@ -61,7 +61,10 @@ Result<Session> SessionFromJson(std::string_view text) {
   if (vars == nullptr || !vars->is_object()) {
     return Status::InvalidArgument("session JSON: 'vars' must be an object");
   }
+  // Range first: converting a double past uint64_t's range is undefined. Steps count events,
+  // so 2^53 (every integer below it exact in a double) is far beyond any real one.
   if (step == nullptr || !step->is_number() || step->as_number() < 0 ||
+      step->as_number() > 9007199254740992.0 ||
       step->as_number() != std::trunc(step->as_number())) {
     return Status::InvalidArgument("session JSON: 'step' must be a non-negative integer");
   }

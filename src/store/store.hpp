@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/metrics.hpp"
 #include "common/status.hpp"
 #include "common/time.hpp"
 #include "flow/session.hpp"
@@ -296,6 +297,10 @@ struct ConnectOptions {
   // commits before a power loss may be lost). PostgreSQL: ignored (the server's fsync and
   // synchronous_commit decide).
   bool sqlite_full_sync = true;
+  // When set, every database call's duration is observed in it by kind of call (one label,
+  // "call": exec, flush, begin, commit, script; store/detail/timed_backend.hpp). It must
+  // outlive the store.
+  metrics::HistogramFamily* call_latency = nullptr;
 };
 
 class Store {

@@ -51,7 +51,9 @@ InboundHandler::InboundHandler(conversation::Pipeline& pipeline, InboundOptions 
                               "Webhooks refused for a missing or wrong X-Twilio-Signature.")),
       bad_requests_(registry.AddCounter("parley_bad_webhooks_total",
                                         "Webhooks refused as malformed (400/415).")),
-      errors_(registry.AddCounter("parley_errors_total", "Webhooks answered 500 or 503.")) {}
+      errors_(registry.AddCounter("parley_inbound_webhooks_failed_total",
+                                  "Inbound message webhooks answered 500 or 503: the message "
+                                  "was not applied (Twilio retries it).")) {}
 
 http::Response InboundHandler::Fail(int status, std::string_view answer,
                                     std::string_view request_id, const std::string& detail) const {

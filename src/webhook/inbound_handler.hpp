@@ -53,7 +53,7 @@ struct InboundOptions {
 class InboundHandler {
  public:
   // Registers parley_signature_failures_total, parley_bad_webhooks_total and
-  // parley_errors_total in `registry`.
+  // parley_inbound_webhooks_failed_total in `registry`.
   InboundHandler(conversation::Pipeline& pipeline, InboundOptions options,
                  metrics::Registry& registry);
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/detail/backend.hpp"
+#include "store/detail/timed_backend.hpp"
 #include "store/postgres/pg_migrations.hpp"
 
 namespace parley::store {
@@ -523,7 +524,8 @@ Result<std::unique_ptr<Store>> OpenPgStore(std::string_view url, const ConnectOp
     return Status::InvalidArgument("postgres URL: " + message);
   }
   PQconninfoFree(parsed);
-  return detail::MakeStore(std::make_unique<PgBackend>(std::move(text), options));
+  return detail::MakeStore(detail::WithCallLatency(
+      std::make_unique<PgBackend>(std::move(text), options), options.call_latency));
 }
 
 }  // namespace parley::store

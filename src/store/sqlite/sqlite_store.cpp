@@ -8,6 +8,7 @@
 #include <string>
 
 #include "store/detail/backend.hpp"
+#include "store/detail/timed_backend.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 
 namespace parley::store {
@@ -285,7 +286,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(std::string_view path,
     return SqliteError(rc, db, "open " + file);
   }
   PARLEY_RETURN_IF_ERROR(conn->Configure(options));
-  return detail::MakeStore(std::make_unique<SqliteBackend>(std::move(conn), options));
+  return detail::MakeStore(detail::WithCallLatency(
+      std::make_unique<SqliteBackend>(std::move(conn), options), options.call_latency));
 }
 
 }  // namespace parley::store
