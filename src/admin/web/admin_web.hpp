@@ -32,6 +32,9 @@ struct WebOptions {
   ApplyEvent apply_event;
   // The ids of the loaded flows, offered by the contact page's "start flow"; may be null.
   std::function<std::vector<std::string>()> flow_ids;
+  // Wakes the broadcast worker (broadcast_worker.hpp) when a broadcast is queued; may be
+  // null (the worker finds it at its next poll).
+  std::function<void()> wake_broadcasts;
 };
 
 // A page behind the guard: the request and who made it.
@@ -48,6 +51,8 @@ class AdminWeb {
   http::Handler Guard(Role need, PageHandler page);
 
  private:
+  // The message log and the broadcast pages (log_pages.hpp).
+  void AddLogAndBroadcastRoutes(http::Router& router);
   http::Response LoginForm(const http::Request& request);
   http::Response LoginSubmit(const http::Request& request);
   http::Response Logout(const http::Request& request, const Principal& who);

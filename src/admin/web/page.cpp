@@ -17,6 +17,8 @@ struct NavItem {
 constexpr NavItem kNav[] = {
     {"/admin", "Dashboard", Role::kViewer},
     {"/admin/contacts", "Contacts", Role::kViewer},
+    {"/admin/messages", "Messages", Role::kViewer},
+    {"/admin/broadcast", "Broadcast", Role::kOperator},
     {"/admin/users", "Users", Role::kAdmin},
     {"/admin/audit", "Audit log", Role::kAdmin},
 };

@@ -263,6 +263,10 @@ textarea { font: inherit; padding: .3rem .5rem; width: 100%; }
 .msg .body { white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg .media { display: block; font-size: .8rem; overflow-wrap: anywhere; }
 .error-code { color: #b00020; }
+tr.failed td { background: #b0002014; }
+td.body { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 30rem; }
+form.broadcast { display: grid; gap: .5rem; max-width: 40rem; }
+select { font: inherit; padding: .3rem .5rem; }
 .notice { font-weight: 600; }
 @media (max-width: 40rem) { .logout { margin-left: 0; } main { padding: .5rem; } }
 )css";
