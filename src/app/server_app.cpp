@@ -2,6 +2,7 @@
 
 #include "admin/auth.hpp"
 #include "admin/web/admin_web.hpp"
+#include "admin/web/broadcast_worker.hpp"
 
 #include "app/history_pruner.hpp"
 #include "app/process_metrics.hpp"
@@ -69,6 +70,8 @@ struct ServerApp::Parts {
   std::unique_ptr<Readiness> readiness;
   std::unique_ptr<admin::Auth> admin_auth;
   std::unique_ptr<admin::web::AdminWeb> admin_web;
+  // Works off the admin's broadcasts through the pipeline (docs/admin.md, "Broadcast").
+  std::unique_ptr<admin::web::BroadcastWorker> broadcasts;
   std::unique_ptr<http::Server> admin_server;  // PARLEY_ADMIN_LISTEN only
   std::unique_ptr<http::Server> server;
   std::unique_ptr<HistoryPruner> history_pruner;  // PARLEY_HISTORY_DAYS
@@ -186,6 +189,15 @@ Status ServerApp::Start() {
   };
   web_options.flows = [&rt] { return rt.flows(); };
   web_options.reload_flows = [&rt] { return AdminReloadResult(rt.ReloadFlows()); };
+  admin::web::BroadcastWorkerOptions broadcast_options;
+  broadcast_options.error_log = [](std::string_view m) { Log(LogLevel::kError, m); };
+  parts->broadcasts = std::make_unique<admin::web::BroadcastWorker>(
+      rt.store(), clock_,
+      [&rt](conversation::Event event, conversation::Pipeline::Done done) {
+        return rt.pipeline().Submit(std::move(event), std::move(done));
+      },
+      broadcast_options);
+  web_options.wake_broadcasts = [worker = parts->broadcasts.get()] { worker->Wake(); };
   parts->admin_web =
       std::make_unique<admin::web::AdminWeb>(rt.store(), *parts->admin_auth, clock_, web_options);
   http::Router admin_router;
@@ -210,13 +222,16 @@ Status ServerApp::Start() {
     parts->admin_server = std::make_unique<http::Server>(admin_options, std::move(admin_router));
   }
   rt.Start();
+  parts->broadcasts->Start();  // after the pipeline: it submits events
   if (Status s = parts->server->Start(); !s.ok()) {
+    parts->broadcasts->Stop();
     rt.Stop();
     return s;
   }
   if (parts->admin_server) {
     if (Status s = parts->admin_server->Start(); !s.ok()) {
       parts->server->Stop();
+      parts->broadcasts->Stop();
       rt.Stop();
       return {s.code(), "PARLEY_ADMIN_LISTEN: " + s.message()};
     }
@@ -253,7 +268,8 @@ void ServerApp::Stop() {
     parts_->admin_server->Stop();
   }
   parts_->history_pruner.reset();
-  parts_->server->Stop();  // in-flight webhooks are answered: the pipeline still runs
+  parts_->server->Stop();      // in-flight webhooks are answered: the pipeline still runs
+  parts_->broadcasts->Stop();  // its chunk in hand is answered too; the rest stays queued
   parts_->runtime->Stop();
   parts_.reset();
 }

@@ -87,7 +87,8 @@ struct AdminAction {
     kOptIn,        // status "active" again (an opted-out or invalid contact)
     kSendMessage,  // `body`, queued in the outbox (no session: a one-off, not the flow's)
     kEditContact,  // `name` and `fields_json` (a JSON object of strings) replace the stored
-    kStartFlow,    // `flow_id`, as StartFlow
+    kStartFlow,    // `flow_id`, as StartFlow; a non-empty `name` and the members of
+                   // `fields_json` are written to the contact first (a broadcast's columns)
   };
   Kind kind = Kind::kEndSession;
   std::string body;

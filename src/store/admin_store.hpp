@@ -68,6 +68,57 @@ struct FlowSessionCount {
   int64_t active = 0;
 };
 
+// The message log's filters (/admin/messages); empty strings and unset times match all.
+struct MessageLogFilter {
+  std::string direction;           // "inbound" | "outbound"
+  std::string status;              // a MessageStatusName ("failed", ...)
+  std::string error_code;          // Twilio's, e.g. "30007"
+  std::optional<TimePoint> from;   // created at or after
+  std::optional<TimePoint> until;  // created before
+  int64_t before_id = 0;           // keyset: messages with id < before_id (0: the newest)
+  int limit = 50;
+};
+
+// What a broadcast's preview needs to know of a contact that exists already.
+struct ContactStanding {
+  std::string address;
+  std::string status;  // ContactStatusName
+  bool in_session = false;
+};
+
+// A broadcast (docs/admin.md, "Broadcast"): a flow started for many contacts, worked off in
+// the background. queued = total - started - failed.
+struct BroadcastRecord {
+  int64_t id = 0;  // 0 until created
+  std::string flow_id;
+  std::string created_by;  // the operator's email
+  TimePoint created_at{};
+  std::string status = "running";  // "running" | "done"
+  int64_t total = 0;
+  int64_t started = 0;
+  int64_t failed = 0;
+  std::optional<TimePoint> finished_at;
+};
+
+// One contact of a broadcast. `flow_id` and `created_by` are filled by a claim.
+struct BroadcastRecipient {
+  int64_t id = 0;
+  int64_t broadcast_id = 0;
+  std::string address;  // the contact's key ("+1555...", "whatsapp:+1555...")
+  std::string name;     // empty: the contact's name is kept
+  std::string fields_json = "{}";
+  std::string flow_id;
+  std::string created_by;
+};
+
+// What became of a claimed recipient.
+struct BroadcastResult {
+  int64_t recipient_id = 0;
+  int64_t broadcast_id = 0;
+  bool started = false;
+  std::string error;  // why it failed (the core's refusal), empty when started
+};
+
 // One recorded transition of a session (schema v8; docs/admin.md, "History"): an edge taken,
 // a start, or an end where the session was. Written by conversation::Service in the event's
 // transaction (Transaction::RecordTransition).
@@ -157,6 +208,32 @@ class AdminStore {
                                                              int limit) = 0;
   // Its sessions (the active one included), newest first, at most `limit`.
   virtual Result<std::vector<SessionRecord>> ContactSessions(int64_t contact_id, int limit) = 0;
+
+  // The message log, newest first (by id), through an index chosen by the filter: a status
+  // or error code leads with its own index (v9), else the primary key is walked.
+  virtual Result<std::vector<MessageRecord>> MessageLog(const MessageLogFilter& filter) = 0;
+
+  // Broadcasts. The contacts among `addresses` that exist, with their status and whether
+  // they are in an active session (one statement; addresses not found are new contacts).
+  virtual Result<std::vector<ContactStanding>> ContactStandings(
+      const std::vector<std::string>& addresses) = 0;
+  // Creates the broadcast (sets its id; total = recipients.size()) with its recipients,
+  // queued, and the audit line, in one transaction.
+  virtual Status CreateBroadcast(BroadcastRecord& broadcast,
+                                 const std::vector<BroadcastRecipient>& recipients,
+                                 const AuditRecord& audit) = 0;
+  // Broadcast `id`, or the latest `limit` when id is 0; newest first.
+  virtual Result<std::vector<BroadcastRecord>> Broadcasts(int64_t id, int limit) = 0;
+  // Leases up to `limit` queued recipients (oldest first; also claimed ones whose lease
+  // ended before `now`) until `lease_until`. Instances on one database claim disjoint rows.
+  virtual Result<std::vector<BroadcastRecipient>> ClaimBroadcastRecipients(TimePoint now,
+                                                                           TimePoint lease_until,
+                                                                           int limit) = 0;
+  // Records results of claimed recipients and adds them to their broadcasts' counts (a
+  // broadcast whose count reaches its total is "done" at `now`), in one transaction. A
+  // recipient no longer claimed (finished by another instance) is not counted twice.
+  virtual Status FinishBroadcastRecipients(const std::vector<BroadcastResult>& results,
+                                           TimePoint now) = 0;
   // Its recorded transitions with from <= at <= to, oldest first (ties in the order they were
   // recorded), at most `limit` (a range of transitions_by_contact).
   virtual Result<std::vector<TransitionRecord>> ContactTransitions(int64_t contact_id,

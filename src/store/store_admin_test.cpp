@@ -341,3 +341,99 @@ TEST_P(StoreTest, UpgradesAVersionFourDatabaseToTheAdminSchema) {
 }
 
 }  // namespace parley::store::testing
+
+namespace parley::store::testing {
+
+// Issue 11: the message log's statements (one per leading index, v9) on both dialects:
+// each filter, the time range and the keyset, newest first.
+TEST_P(StoreTest, TheMessageLogFiltersNewestFirst) {
+  ASSERT_OK(RawExec(
+      "INSERT INTO contacts (address, channel, phone, created_at) "
+      "VALUES ('+15551230301', 'sms', '+15551230301', 0);"
+      "INSERT INTO messages (contact_id, direction, from_addr, to_addr, body, status, "
+      "error_code, created_at) VALUES "
+      "(1, 'inbound', '+15551230301', '+15005550006', 'a', 'received', '', 1000),"
+      "(1, 'outbound', '+15005550006', '+15551230301', 'b', 'failed', '30007', 2000),"
+      "(1, 'outbound', '+15005550006', '+15551230301', 'c', 'delivered', '', 3000),"
+      "(1, 'outbound', '+15005550006', '+15551230301', 'd', 'undelivered', '30003', 4000);"));
+  const auto bodies = [&](MessageLogFilter f) {
+    auto log = store_->admin().MessageLog(f);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    std::string out;
+    for (const MessageRecord& m : log.value_or({})) out += m.body;
+    return out;
+  };
+  const auto filter = [](std::string direction, std::string status, std::string error,
+                         std::optional<int64_t> from = {}, std::optional<int64_t> until = {}) {
+    MessageLogFilter f;
+    f.direction = std::move(direction);
+    f.status = std::move(status);
+    f.error_code = std::move(error);
+    if (from) f.from = FromUnixMillis(*from);
+    if (until) f.until = FromUnixMillis(*until);
+    return f;
+  };
+  EXPECT_EQ(bodies({}), "dcba");
+  EXPECT_EQ(bodies(filter("inbound", "", "")), "a");
+  EXPECT_EQ(bodies(filter("outbound", "failed", "")), "b");
+  EXPECT_EQ(bodies(filter("", "", "30003")), "d");
+  EXPECT_EQ(bodies(filter("", "delivered", "30003")), "");
+  EXPECT_EQ(bodies(filter("", "", "", 2000, 4000)), "cb");
+  MessageLogFilter page;
+  page.limit = 2;
+  EXPECT_EQ(bodies(page), "dc");
+  ASSERT_OK_AND_ASSIGN(auto first, store_->admin().MessageLog(page));
+  page.before_id = first.back().id;
+  EXPECT_EQ(bodies(page), "ba");
+}
+
+// Issue 11: a database of the admin's first release (v7, with messages) upgrades in place
+// to the message log's indexes and the broadcast tables (v9).
+TEST_P(StoreTest, UpgradesAVersionSevenDatabaseToBroadcasts) {
+  if (postgres()) {
+    std::string error;
+    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v7"));
+  } else {
+    url_ = "sqlite:" + sqlite_dir_ + "/v7.db";
+  }
+  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
+  std::string script;
+  for (const auto& m : migrations) {
+    if (m.version <= 7) {
+      script += std::string(m.sql) + ";";
+      script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                std::to_string(m.version) + ", 0);";
+    }
+  }
+  ASSERT_OK(RawExec(script +
+                    "INSERT INTO contacts (address, channel, phone, created_at) "
+                    "VALUES ('+15551230300', 'sms', '+15551230300', 0);"
+                    "INSERT INTO messages (contact_id, direction, from_addr, to_addr, body, "
+                    "status, error_code, created_at) VALUES (1, 'outbound', '+15005550006', "
+                    "'+15551230300', 'kept', 'failed', '30007', 0);"));
+  ASSERT_OK_AND_ASSIGN(auto store, Open());
+  ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
+  EXPECT_EQ(before, 7);
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());
+  EXPECT_EQ(after, store->LatestSchemaVersion());
+  EXPECT_GE(after, 9);
+  MessageLogFilter by_error;
+  by_error.error_code = "30007";
+  ASSERT_OK_AND_ASSIGN(auto failed, store->admin().MessageLog(by_error));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].body, "kept");
+  BroadcastRecord b;
+  b.flow_id = "finish";
+  b.created_by = "ana@example.org";
+  BroadcastRecipient r;
+  r.address = "+15551230300";
+  ASSERT_OK(store->admin().CreateBroadcast(b, {r}, Audit("broadcast_created")));
+  ASSERT_OK_AND_ASSIGN(auto claimed, store->admin().ClaimBroadcastRecipients(
+                                         FromUnixMillis(0), FromUnixMillis(1000), 10));
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].flow_id, "finish");
+  EXPECT_EQ(claimed[0].broadcast_id, b.id);
+}
+
+}  // namespace parley::store::testing

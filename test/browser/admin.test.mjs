@@ -8,8 +8,10 @@
 // number, the contact search finds a contact, its page shows its transcript and a one-off
 // message sent from it, the flows list and a flow's page (its graph), a reload of a broken
 // flow file shows its error while the old revision keeps answering webhooks (the transcript
-// shows its reply and the transition), a POST without the CSRF token gets 403, logout ends
-// the session. Screenshots of each page go to OUTPUT_DIR (one at a phone's width).
+// shows its reply and the transition), the message log shows the messages and filters by
+// direction, a 10-number broadcast is previewed, queued and reaches 10 started, a POST
+// without the CSRF token gets 403, logout ends the session. Screenshots of each page go to
+// OUTPUT_DIR (one at a phone's width).
 // Exit 0: passed; 77: skipped (no chromium); anything else: failed. Bounded to 60 s.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -202,6 +204,37 @@ try {
   assert.equal(forged.status(), 403);
   await page.goto(`${base}/admin`);
   assert.equal(new URL(page.url()).pathname, '/admin');  // still logged in
+
+  // The message log: the seeded messages and the one-off message, linked to their contacts.
+  await page.getByRole('link', { name: 'Messages' }).click();
+  await page.waitForURL(`${base}/admin/messages`);
+  assert.match(await page.locator('main').textContent(), /Your appointment is at 10:00 <Tuesday>/);
+  await page.getByLabel('Direction').selectOption('inbound');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/direction=inbound/);
+  assert.doesNotMatch(await page.locator('main').textContent(), /Your appointment/);
+  await shot('messages');
+
+  // A 10-number broadcast: preview (nothing queued), confirm, progress reaches 10 started.
+  await page.getByRole('link', { name: 'Broadcast' }).click();
+  await page.waitForURL(`${base}/admin/broadcast`);
+  const numbers = Array.from({ length: 10 }, (_, i) => `+1555123050${i},Person ${i}`);
+  await page.getByLabel('Contacts').fill(['phone,name', ...numbers, 'not a number'].join('\n'));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.waitForURL(`${base}/admin/broadcast/preview`);
+  assert.equal(await page.locator('#count-start').textContent(), '10');
+  assert.equal(await page.locator('#count-invalid').textContent(), '1');
+  await shot('broadcast-preview');
+  await page.getByRole('button', { name: 'Queue the broadcast' }).click();
+  await page.waitForURL(/\/admin\/broadcasts\/\d+$/);
+  for (let i = 0; i < 50; i++) {  // the job works in the background: reload, as a person would
+    if (await page.locator('#count-started').textContent() === '10') break;
+    await new Promise((r) => setTimeout(r, 200));
+    await page.reload();
+  }
+  assert.equal(await page.locator('#count-started').textContent(), '10');
+  assert.equal(await page.locator('#count-queued').textContent(), '0');
+  await shot('broadcast-progress');
 
   // At a phone's width the dashboard still renders (checked by eye in the screenshot).
   await page.setViewportSize({ width: 390, height: 844 });

@@ -2,6 +2,8 @@
 
 #include "admin/secure_random.hpp"
 #include "admin/web/cookies.hpp"
+#include "admin/web/log_pages.hpp"
+#include "admin/web/multipart.hpp"
 #include "admin/web/page.hpp"
 #include "admin/web/pages.hpp"
 #include "admin/web/templates.hpp"
@@ -16,8 +18,14 @@ std::string SessionToken(const http::Request& request) {
   return CookieValue(request.Header("Cookie"), kSessionCookie).value_or("");
 }
 
-// A form body's field, or "" (also for a body that does not decode).
+// A form body's field, or "" (also for a body that does not decode). A multipart body (the
+// broadcast's upload) is read as such.
 std::string FormField(const http::Request& request, std::string_view name) {
+  if (auto boundary = MultipartBoundary(request.Header("Content-Type"))) {
+    auto parts = ParseMultipart(request.body, *boundary);
+    const FormPart* part = parts.ok() ? FindPart(*parts, name) : nullptr;
+    return part != nullptr ? part->body : std::string();
+  }
   auto form = twilio::DecodeForm(request.body);
   return form.ok() ? std::string(form->Get(name)) : std::string();
 }
@@ -137,6 +145,7 @@ void AdminWeb::AddRoutes(http::Router& router) {
                auto page = FlowPage(store_, clock_, flows.get(), r, p, &result);
                return page.ok() ? std::move(*page) : Failure(page.status(), &p);
              }));
+  AddLogAndBroadcastRoutes(router);
   router.Add("GET", "/admin/users",
              Guard(Role::kAdmin, [this](const http::Request& r, const Principal& p) {
                auto page = UsersPage(store_, r, p);
@@ -146,6 +155,30 @@ void AdminWeb::AddRoutes(http::Router& router) {
              Guard(Role::kAdmin, [this](const http::Request& r, const Principal& p) {
                auto page = AuditPage(store_, r, p);
                return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
+}
+
+void AdminWeb::AddLogAndBroadcastRoutes(http::Router& router) {
+  const auto page = [this](Role need, auto body) {
+    return Guard(need, [this, body](const http::Request& r, const Principal& p) {
+      Result<http::Response> answer = body(r, p);
+      return answer.ok() ? std::move(*answer) : Failure(answer.status(), &p);
+    });
+  };
+  const BroadcastContext cx{options_.flow_ids, options_.wake_broadcasts, &clock_};
+  router.Add("GET", "/admin/messages",
+             page(Role::kViewer, [this](auto& r, auto& p) { return MessagesPage(store_, r, p); }));
+  router.Add("GET", "/admin/broadcast", page(Role::kOperator, [this, cx](auto& r, auto& p) {
+               return BroadcastFormPage(store_, cx, r, p);
+             }));
+  router.Add("POST", "/admin/broadcast/preview",
+             page(Role::kOperator,
+                  [this, cx](auto& r, auto& p) { return BroadcastPreview(store_, cx, r, p); }));
+  router.Add("POST", "/admin/broadcast", page(Role::kOperator, [this, cx](auto& r, auto& p) {
+               return BroadcastConfirm(store_, cx, r, p);
+             }));
+  router.Add("GET", "/admin/broadcasts/{id}", page(Role::kViewer, [this](auto& r, auto& p) {
+               return BroadcastProgressPage(store_, r, p);
              }));
 }
 

@@ -50,6 +50,9 @@ struct WebOptions {
   std::function<std::shared_ptr<const conversation::FlowCatalog>()> flows;
   // Reloads the flows folder (app::Runtime::ReloadFlows); null: the reload answers 503.
   std::function<FlowReloadResult()> reload_flows;
+  // Wakes the broadcast worker (broadcast_worker.hpp) when a broadcast is queued; may be
+  // null (the worker finds it at its next poll).
+  std::function<void()> wake_broadcasts;
 };
 
 // A page behind the guard: the request and who made it.
@@ -66,6 +69,8 @@ class AdminWeb {
   http::Handler Guard(Role need, PageHandler page);
 
  private:
+  // The message log and the broadcast pages (log_pages.hpp).
+  void AddLogAndBroadcastRoutes(http::Router& router);
   http::Response LoginForm(const http::Request& request);
   http::Response LoginSubmit(const http::Request& request);
   http::Response Logout(const http::Request& request, const Principal& who);

@@ -15,8 +15,12 @@ struct NavItem {
 
 // Pages a role cannot open are not offered (the guard refuses them anyway).
 constexpr NavItem kNav[] = {
-    {"/admin", "Dashboard", Role::kViewer},      {"/admin/contacts", "Contacts", Role::kViewer},
-    {"/admin/flows", "Flows", Role::kViewer},    {"/admin/users", "Users", Role::kAdmin},
+    {"/admin", "Dashboard", Role::kViewer},
+    {"/admin/contacts", "Contacts", Role::kViewer},
+    {"/admin/flows", "Flows", Role::kViewer},
+    {"/admin/messages", "Messages", Role::kViewer},
+    {"/admin/broadcast", "Broadcast", Role::kOperator},
+    {"/admin/users", "Users", Role::kAdmin},
     {"/admin/audit", "Audit log", Role::kAdmin},
 };
 

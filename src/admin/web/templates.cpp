@@ -343,6 +343,10 @@ textarea { font: inherit; padding: .3rem .5rem; width: 100%; }
 .reload.failed { border-left: 4px solid #b00020; padding-left: .5rem; }
 .tag { font-size: .75rem; border: 1px solid #8888; border-radius: .3rem; padding: 0 .25rem; }
 ol.edges { margin: 0; padding-left: 1.2rem; }
+tr.failed td { background: #b0002014; }
+td.body { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 30rem; }
+form.broadcast { display: grid; gap: .5rem; max-width: 40rem; }
+select { font: inherit; padding: .3rem .5rem; }
 .notice { font-weight: 600; }
 @media (max-width: 40rem) { .logout { margin-left: 0; } main { padding: .5rem; } }
 )css";

@@ -1,7 +1,11 @@
 // The admin's queries (store/admin_store.hpp), once for both dialects over backend.hpp.
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
+
+#include "common/json.hpp"
 
 #include "store/detail/backend.hpp"
 #include "store/detail/records.hpp"
@@ -293,6 +297,123 @@ class AdminStoreImpl final : public AdminStore {
       return c.Exec(Q::kPruneTransitions, {before, limit}, {}, &removed);
     }));
     return removed;
+  }
+
+  Result<std::vector<MessageRecord>> MessageLog(const MessageLogFilter& f) override {
+    const Q q = !f.error_code.empty() ? Q::kMessageLogByError
+                : !f.status.empty()   ? Q::kMessageLogByStatus
+                                      : Q::kMessageLog;
+    const int64_t from = f.from ? ToUnixMillis(*f.from) : std::numeric_limits<int64_t>::min();
+    const int64_t until = f.until ? ToUnixMillis(*f.until) : std::numeric_limits<int64_t>::max();
+    std::vector<MessageRecord> out;
+    PARLEY_RETURN_IF_ERROR(
+        Read(q, {f.direction, f.status, f.error_code, from, until, f.before_id, f.limit},
+             DecodeAppend(out, MessageFromRow)));
+    return out;
+  }
+
+  Result<std::vector<ContactStanding>> ContactStandings(
+      const std::vector<std::string>& addresses) override {
+    std::vector<ContactStanding> out;
+    // Bounded statements: a few hundred addresses each.
+    constexpr size_t kChunk = 500;
+    for (size_t i = 0; i < addresses.size(); i += kChunk) {
+      json::Array chunk;
+      for (size_t j = i; j < std::min(addresses.size(), i + kChunk); ++j) {
+        chunk.emplace_back(addresses[j]);
+      }
+      PARLEY_RETURN_IF_ERROR(
+          Read(Q::kContactStandings, {json::Serialize(json::Value(chunk))}, [&](const Row& row) {
+            out.push_back({std::string(row.Text(0)), std::string(row.Text(1)), row.Int(2) != 0});
+            return Status::Ok();
+          }));
+    }
+    return out;
+  }
+
+  Status CreateBroadcast(BroadcastRecord& b, const std::vector<BroadcastRecipient>& recipients,
+                         const AuditRecord& audit) override {
+    b.total = static_cast<int64_t>(recipients.size());
+    return InTransaction([&](Conn& c) {
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kInsertBroadcast,
+                                    {b.flow_id, b.created_by, b.created_at, b.status, b.total},
+                                    [&](const Row& row) {
+                                      b.id = row.Int(0);
+                                      return Status::Ok();
+                                    }));
+      for (const BroadcastRecipient& r : recipients) {
+        PARLEY_RETURN_IF_ERROR(
+            c.Exec(Q::kInsertBroadcastRecipient, {b.id, r.address, r.name, r.fields_json}));
+      }
+      AuditRecord line = audit;
+      line.target = "broadcast " + std::to_string(b.id);
+      return InsertAudit(c, line);
+    });
+  }
+
+  Result<std::vector<BroadcastRecord>> Broadcasts(int64_t id, int limit) override {
+    std::vector<BroadcastRecord> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kBroadcasts, {id, limit}, [&](const Row& row) {
+      BroadcastRecord b;
+      b.id = row.Int(0);
+      b.flow_id = row.Text(1);
+      b.created_by = row.Text(2);
+      b.created_at = row.Time(3);
+      b.status = row.Text(4);
+      b.total = row.Int(5);
+      b.started = row.Int(6);
+      b.failed = row.Int(7);
+      if (!row.IsNull(8)) {
+        b.finished_at = row.Time(8);
+      }
+      out.push_back(std::move(b));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<BroadcastRecipient>> ClaimBroadcastRecipients(TimePoint now,
+                                                                   TimePoint lease_until,
+                                                                   int limit) override {
+    std::vector<BroadcastRecipient> out;
+    PARLEY_RETURN_IF_ERROR(InTransaction([&](Conn& c) {
+      return c.Exec(Q::kClaimBroadcastRecipients, {now, lease_until, limit}, [&](const Row& row) {
+        BroadcastRecipient r;
+        r.id = row.Int(0);
+        r.broadcast_id = row.Int(1);
+        r.address = row.Text(2);
+        r.name = row.Text(3);
+        r.fields_json = row.Text(4);
+        r.flow_id = row.Text(5);
+        r.created_by = row.Text(6);
+        out.push_back(std::move(r));
+        return Status::Ok();
+      });
+    }));
+    // RETURNING's order is not the statement's ORDER BY: start them in list order.
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
+  }
+
+  Status FinishBroadcastRecipients(const std::vector<BroadcastResult>& results,
+                                   TimePoint now) override {
+    return InTransaction([&](Conn& c) {
+      std::map<int64_t, std::pair<int64_t, int64_t>> counts;  // broadcast: started, failed
+      for (const BroadcastResult& r : results) {
+        int64_t changed = 0;
+        PARLEY_RETURN_IF_ERROR(c.Exec(Q::kFinishBroadcastRecipient,
+                                      {r.recipient_id, r.started ? "started" : "failed", r.error},
+                                      {}, &changed));
+        if (changed > 0) {
+          auto& [started, failed] = counts[r.broadcast_id];
+          ++(r.started ? started : failed);
+        }
+      }
+      for (const auto& [id, n] : counts) {
+        PARLEY_RETURN_IF_ERROR(c.Exec(Q::kCountBroadcastResults, {id, n.first, n.second, now}));
+      }
+      return Status::Ok();
+    });
   }
 
  private:

@@ -23,6 +23,22 @@ namespace {
   "id, contact_id, session_id, direction, provider_sid, from_addr, to_addr, body, media, " \
   "status, error_code, created_at, reply_to, content_sid, content_variables"
 #define PARLEY_ADMIN_USER_COLUMNS "id, email, role, password_hash, disabled, created_at"
+#define PARLEY_BROADCAST_COLUMNS \
+  "id, flow_id, created_by, created_at, status, total, started, failed, finished_at"
+#define PARLEY_CLAIMED_RECIPIENT                                          \
+  "RETURNING id, broadcast_id, address, name, fields, "                   \
+  "(SELECT flow_id FROM broadcasts WHERE broadcasts.id = broadcast_id), " \
+  "(SELECT created_by FROM broadcasts WHERE broadcasts.id = broadcast_id)"
+// The message log's statement, led by `lead` (the indexed condition); `cast` types the
+// optional parameters for PostgreSQL ("::text", then "::bigint"; SQLite: "", "").
+#define PARLEY_MESSAGE_LOG(lead, cast, icast)                                   \
+  "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE " lead " AND ($1" cast \
+  " = '' "                                                                      \
+  "OR direction = $1) AND ($2" cast " = '' OR status = $2) AND ($3" cast        \
+  " = '' OR "                                                                   \
+  "error_code = $3) AND created_at >= $4 AND created_at < $5 AND ($6" icast     \
+  " = 0 OR id < $6) "                                                           \
+  "ORDER BY id DESC LIMIT $7"
 #define PARLEY_TRANSITION_COLUMNS                                                          \
   "id, session_id, contact_id, flow_id, flow_revision, from_state, to_state, edge_index, " \
   "edge_label, event, moved, ended, at"
@@ -364,6 +380,58 @@ constexpr Entry kEntries[] = {
      "SELECT " PARLEY_SESSION_COLUMNS
      " FROM sessions WHERE contact_id = $1 ORDER BY id DESC LIMIT $2",
      ""},
+    // The message log: $1 direction, $2 status, $3 error code ('' for any), $4 <= created_at
+    // < $5, $6 before this id (0: from the newest), $7 limit. Newest first, keyset on id.
+    {Q::kMessageLog, "MessageLog", PARLEY_MESSAGE_LOG("1 = 1", "", ""),
+     PARLEY_MESSAGE_LOG("1 = 1", "::text", "::bigint")},
+    {Q::kMessageLogByStatus, "MessageLogByStatus", PARLEY_MESSAGE_LOG("status = $2", "", ""),
+     PARLEY_MESSAGE_LOG("status = $2", "::text", "::bigint")},
+    {Q::kMessageLogByError, "MessageLogByError",
+     PARLEY_MESSAGE_LOG("error_code = $3 AND error_code <> ''", "", ""),
+     PARLEY_MESSAGE_LOG("error_code = $3 AND error_code <> ''", "::text", "::bigint")},
+    {Q::kContactStandings, "ContactStandings",
+     "SELECT address, status, EXISTS (SELECT 1 FROM sessions WHERE sessions.contact_id = "
+     "contacts.id AND sessions.status = 'active') FROM contacts "
+     "WHERE address IN (SELECT value FROM json_each($1))",
+     "SELECT address, status, EXISTS (SELECT 1 FROM sessions WHERE sessions.contact_id = "
+     "contacts.id AND sessions.status = 'active') FROM contacts "
+     "WHERE address IN (SELECT json_array_elements_text($1::json))"},
+    {Q::kInsertBroadcast, "InsertBroadcast",
+     "INSERT INTO broadcasts (flow_id, created_by, created_at, status, total) "
+     "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+     ""},
+    {Q::kInsertBroadcastRecipient, "InsertBroadcastRecipient",
+     "INSERT INTO broadcast_recipients (broadcast_id, address, name, fields) "
+     "VALUES ($1, $2, $3, $4)",
+     ""},
+    {Q::kBroadcasts, "Broadcasts",
+     "SELECT " PARLEY_BROADCAST_COLUMNS " FROM broadcasts WHERE $1 = 0 OR id = $1 "
+     "ORDER BY id DESC LIMIT $2",
+     "SELECT " PARLEY_BROADCAST_COLUMNS " FROM broadcasts WHERE $1::bigint = 0 OR id = $1 "
+     "ORDER BY id DESC LIMIT $2"},
+    // The partial index broadcast_recipients_pending holds exactly the candidates: queued,
+    // or claimed by an instance whose lease ran out (it stopped mid-chunk).
+    {Q::kClaimBroadcastRecipients, "ClaimBroadcastRecipients",
+     "UPDATE broadcast_recipients SET status = 'claimed', lease_until = $2 WHERE id IN ("
+     "SELECT id FROM broadcast_recipients WHERE status IN ('queued', 'claimed') AND "
+     "(status = 'queued' OR lease_until <= $1) ORDER BY id LIMIT $3) " PARLEY_CLAIMED_RECIPIENT,
+     "UPDATE broadcast_recipients SET status = 'claimed', lease_until = $2 WHERE id IN ("
+     "SELECT id FROM broadcast_recipients WHERE status IN ('queued', 'claimed') AND "
+     "(status = 'queued' OR lease_until <= $1) ORDER BY id LIMIT $3 "
+     "FOR UPDATE SKIP LOCKED) " PARLEY_CLAIMED_RECIPIENT},
+    {Q::kFinishBroadcastRecipient, "FinishBroadcastRecipient",
+     "UPDATE broadcast_recipients SET status = $2, error = $3, lease_until = NULL "
+     "WHERE id = $1 AND status = 'claimed'",
+     ""},
+    {Q::kCountBroadcastResults, "CountBroadcastResults",
+     "UPDATE broadcasts SET started = started + $2, failed = failed + $3, "
+     "status = CASE WHEN started + failed + $2 + $3 >= total THEN 'done' ELSE 'running' END, "
+     "finished_at = CASE WHEN started + failed + $2 + $3 >= total THEN $4 ELSE NULL END "
+     "WHERE id = $1",
+     "UPDATE broadcasts SET started = started + $2::bigint, failed = failed + $3::bigint, "
+     "status = CASE WHEN started + failed + $2 + $3 >= total THEN 'done' ELSE 'running' END, "
+     "finished_at = CASE WHEN started + failed + $2 + $3 >= total THEN $4::bigint ELSE NULL END "
+     "WHERE id = $1"},
     {Q::kInsertTransition, "InsertTransition",
      "INSERT INTO transitions (session_id, contact_id, flow_id, flow_revision, from_state, "
      "to_state, edge_index, edge_label, event, moved, ended, at) "
@@ -407,6 +475,9 @@ static_assert(InOrder(), "kEntries must follow the order of enum Q");
 #undef PARLEY_MESSAGE_COLUMNS
 #undef PARLEY_MESSAGE_INSERT
 #undef PARLEY_ADMIN_USER_COLUMNS
+#undef PARLEY_BROADCAST_COLUMNS
+#undef PARLEY_CLAIMED_RECIPIENT
+#undef PARLEY_MESSAGE_LOG
 #undef PARLEY_TRANSITION_COLUMNS
 #undef PARLEY_OUTBOUND_INSERT
 #undef PARLEY_CLAIM_RETURNING

@@ -87,6 +87,18 @@ enum class Q : int {
   kActiveSessionStates,  // $1 flow id: (state, count) of its active sessions
   kContactMessages,      // a contact's messages, newest first, keyset on id
   kContactSessions,      // a contact's sessions, newest first
+  // The admin's message log (v9): one statement per leading index.
+  kMessageLog,          // by id (the primary key)
+  kMessageLogByStatus,  // messages_by_status
+  kMessageLogByError,   // messages_by_error
+  // Broadcasts (v9).
+  kContactStandings,  // $1 JSON array of addresses: (address, status, has an active session)
+  kInsertBroadcast,
+  kInsertBroadcastRecipient,
+  kBroadcasts,                // $1 id (0: all), newest first, $2 limit
+  kClaimBroadcastRecipients,  // $1 now, $2 lease end, $3 limit
+  kFinishBroadcastRecipient,  // $1 id, $2 status, $3 error: only a claimed row
+  kCountBroadcastResults,     // $1 broadcast, $2 started, $3 failed, $4 now
   // History (schema v8).
   kInsertTransition,
   kContactTransitions,  // $1 contact, $2..$3 time range, $4 limit

@@ -198,8 +198,41 @@ CREATE INDEX sessions_active_by_state ON sessions (flow_id, state) WHERE status 
 DROP INDEX sessions_active_by_flow;
 )sql";
 
+// v9: the admin's message log filters
+// (status, error code; newest first by id) and broadcasts (docs/admin.md, "Broadcast"): one
+// row per broadcast with its counts, and its recipients, the queue the background job works
+// off in chunks (a claim leases rows, so an instance that stops leaves them to another).
+constexpr std::string_view kV9 = R"sql(
+CREATE INDEX messages_by_status ON messages (status, id);
+CREATE INDEX messages_by_error ON messages (error_code, id) WHERE error_code <> '';
+CREATE TABLE broadcasts (
+  id INTEGER PRIMARY KEY,
+  flow_id TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done')),
+  total INTEGER NOT NULL,
+  started INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER
+);
+CREATE TABLE broadcast_recipients (
+  id INTEGER PRIMARY KEY,
+  broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+  address TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  fields TEXT NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL DEFAULT 'queued'
+    CHECK (status IN ('queued', 'claimed', 'started', 'failed')),
+  lease_until INTEGER,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX broadcast_recipients_pending ON broadcast_recipients (id)
+  WHERE status IN ('queued', 'claimed');
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}};
+                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}};
 
 }  // namespace
 
