@@ -207,8 +207,13 @@ Status SeedAdmin(std::string_view url, const AdminSeed& seed,
     // would gather them on a database this size.
     PARLEY_RETURN_IF_ERROR(exec(
         "SELECT setval(pg_get_serial_sequence('contacts', 'id'), (SELECT max(id) FROM contacts));"
-        "SELECT setval(pg_get_serial_sequence('messages', 'id'), (SELECT max(id) FROM messages));"
-        "VACUUM ANALYZE contacts; VACUUM ANALYZE messages; VACUUM ANALYZE sessions;"));
+        "SELECT setval(pg_get_serial_sequence('messages', 'id'), (SELECT max(id) FROM "
+        "messages));"));
+    // One statement each: VACUUM cannot run in the implicit transaction of a script.
+    for (const char* table : {"contacts", "messages", "sessions"}) {
+      PARLEY_RETURN_IF_ERROR(exec(std::string("VACUUM ANALYZE ") + table));
+    }
+    progress("vacuumed and analyzed");
   }
   return Status::Ok();
 }

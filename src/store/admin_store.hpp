@@ -113,10 +113,6 @@ class AdminStore {
   // The contact list, newest first, keyset-paginated: contacts with id < before_id (0: from
   // the newest), at most `limit`. `pattern`, when not empty, is a LIKE pattern (backslash
   // escapes) that the address, phone or name must match; names match case-insensitively.
-  // Indexed (migration 10) when the pattern is "%text%" with no wildcard inside and text of
-  // three characters or more: SQLite's FTS5 trigram table, PostgreSQL's pg_trgm indexes
-  // (when the extension could be created). Shorter or other patterns scan newest first,
-  // which stops early when many contacts match.
   virtual Result<std::vector<ContactRecord>> ListContacts(std::string_view pattern,
                                                           int64_t before_id, int limit) = 0;
 
