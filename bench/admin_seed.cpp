@@ -213,7 +213,7 @@ Status SeedAdmin(std::string_view url, const AdminSeed& seed,
     for (const char* table : {"contacts", "messages", "sessions"}) {
       PARLEY_RETURN_IF_ERROR(exec(std::string("VACUUM ANALYZE ") + table));
     }
-    progress("vacuumed and analyzed");
+    progress("statistics (VACUUM ANALYZE)");
   }
   return Status::Ok();
 }
