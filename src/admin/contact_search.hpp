@@ -13,7 +13,9 @@ inline constexpr size_t kMaxSearchLength = 100;
 // "" for an empty search. A search that looks like a phone number ("+1 (555) 123-4567",
 // "5551234") matches addresses and phones containing its digits; anything else matches
 // the text anywhere in the address, phone or name. LIKE's wildcards (%, _) and the escape
-// character (\) in the search are matched literally.
+// character (\) in the search are matched literally. Text (or digits) of three characters
+// or more is found through the trigram index of schema version 10 (docs/admin.md);
+// shorter searches scan the contacts newest first.
 std::string ContactSearchPattern(std::string_view search);
 
 }  // namespace parley::admin

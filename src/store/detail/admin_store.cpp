@@ -1,7 +1,9 @@
 // The admin's queries (store/admin_store.hpp), once for both dialects over backend.hpp.
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -56,6 +58,53 @@ TransitionRecord TransitionFromRow(const Row& row) {
   t.ended = row.Text(11);
   t.at = row.Time(12);
   return t;
+}
+
+// The keyset bound of the list queries: "before 0" is "from the newest". A bound rather
+// than "$2 = 0 OR id < $2" lets both dialects range-scan the key (and FTS5 its rowids).
+int64_t Before(int64_t before_id) {
+  return before_id > 0 ? before_id : std::numeric_limits<int64_t>::max();
+}
+
+// The text of a "%text%" pattern (no wildcard inside, backslash escapes undone) when the
+// trigram index can find it: three characters or more (a trigram index holds nothing
+// shorter). Otherwise none, and the search scans.
+std::optional<std::string> IndexableText(std::string_view pattern) {
+  if (pattern.size() < 2 || pattern.front() != '%') {
+    return std::nullopt;
+  }
+  std::string text;
+  for (size_t i = 1; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      text += pattern[++i];
+    } else if (c == '%' && i + 1 == pattern.size()) {
+      size_t chars = 0;  // UTF-8 characters: the bytes that do not continue one
+      for (char b : text) {
+        chars += (static_cast<unsigned char>(b) & 0xC0) != 0x80 ? 1 : 0;
+      }
+      return chars >= 3 ? std::optional(std::move(text)) : std::nullopt;
+    } else if (c == '%' || c == '_' || c == '\\') {
+      return std::nullopt;
+    } else {
+      text += c;
+    }
+  }
+  return std::nullopt;
+}
+
+// An FTS5 string: the text as one phrase, its double quotes doubled. With the trigram
+// tokenizer a phrase matches wherever the text occurs, as LIKE '%text%' does.
+std::string FtsPhrase(std::string_view text) {
+  std::string phrase = "\"";
+  for (char c : text) {
+    phrase += c;
+    if (c == '"') {
+      phrase += '"';
+    }
+  }
+  phrase += '"';
+  return phrase;
 }
 
 Status InsertAudit(Conn& c, const AuditRecord& a) {
@@ -217,15 +266,31 @@ class AdminStoreImpl final : public AdminStore {
   Result<std::vector<ContactRecord>> ListContacts(std::string_view pattern, int64_t before_id,
                                                   int limit) override {
     std::vector<ContactRecord> out;
+    const int64_t before = Before(before_id);
+    if (pattern.empty()) {
+      PARLEY_RETURN_IF_ERROR(
+          Read(Q::kListContacts, {before, limit}, DecodeAppend(out, ContactFromRow)));
+      return out;
+    }
+    // SQLite's planner cannot use an index for LIKE '%text%': the FTS5 trigram table of
+    // migration 10 finds the text. PostgreSQL's planner picks the pg_trgm indexes itself.
+    if (backend_.dialect() == "sqlite") {
+      if (const std::optional<std::string> text = IndexableText(pattern)) {
+        PARLEY_RETURN_IF_ERROR(Read(Q::kSearchContactsByText,
+                                    {FtsPhrase(*text), pattern, before, limit},
+                                    DecodeAppend(out, ContactFromRow)));
+        return out;
+      }
+    }
     PARLEY_RETURN_IF_ERROR(
-        Read(Q::kListContacts, {pattern, before_id, limit}, DecodeAppend(out, ContactFromRow)));
+        Read(Q::kSearchContacts, {pattern, before, limit}, DecodeAppend(out, ContactFromRow)));
     return out;
   }
 
   Result<std::vector<MessageRecord>> ContactMessages(int64_t contact_id, int64_t before_id,
                                                      int limit) override {
     std::vector<MessageRecord> out;
-    PARLEY_RETURN_IF_ERROR(Read(Q::kContactMessages, {contact_id, before_id, limit},
+    PARLEY_RETURN_IF_ERROR(Read(Q::kContactMessages, {contact_id, Before(before_id), limit},
                                 DecodeAppend(out, MessageFromRow)));
     return out;
   }

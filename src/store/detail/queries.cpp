@@ -358,23 +358,40 @@ constexpr Entry kEntries[] = {
     // $1 LIKE pattern ('' for all), $2 before this id (0: from the newest), $3 limit.
     // SQLite's LIKE ignores ASCII case; PostgreSQL needs ILIKE for the name.
     {Q::kListContacts, "ListContacts",
-     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2 = 0 OR id < $2) AND "
-     "($1 = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id < $1 ORDER BY id DESC LIMIT $2", ""},
+    // Newest first along the primary key, filtered: stops early when many contacts match.
+    {Q::kSearchContacts, "SearchContacts",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id < $2 AND "
+     "(address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
      "name LIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3",
-     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE ($2::bigint = 0 OR id < $2) AND "
-     "($1::text = '' OR address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE id < $2 AND "
+     "(address LIKE $1 ESCAPE '\\' OR phone LIKE $1 ESCAPE '\\' OR "
      "name ILIKE $1 ESCAPE '\\') ORDER BY id DESC LIMIT $3"},
+    // FTS5 yields the rowids holding the phrase (case-folded: a superset of what LIKE
+    // matches) newest first and consumes ORDER BY rowid DESC, so LIMIT stops the walk early
+    // for common text; LIKE on the contact's row keeps the exact meaning of kSearchContacts.
+    // PostgreSQL has no such table: its form, equal in meaning, only keeps every query
+    // preparable on both dialects (the store sends kSearchContacts there).
+    {Q::kSearchContactsByText, "SearchContactsByText",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts_search JOIN contacts ON contacts.id = "
+     "contacts_search.rowid WHERE contacts_search MATCH $1 AND contacts_search.rowid < $3 AND "
+     "(address LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\' OR "
+     "name LIKE $2 ESCAPE '\\') ORDER BY contacts_search.rowid DESC LIMIT $4",
+     "SELECT " PARLEY_CONTACT_COLUMNS " FROM contacts WHERE $1::text IS NOT NULL AND id < $3 "
+     "AND (address LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\' OR "
+     "name ILIKE $2 ESCAPE '\\') ORDER BY id DESC LIMIT $4"},
     // An index-only range of sessions_active_by_state (v8).
     {Q::kActiveSessionStates, "ActiveSessionStates",
      "SELECT state, count(*) FROM sessions WHERE flow_id = $1 AND status = 'active' "
      "GROUP BY state ORDER BY state",
      ""},
-    // A range of messages_by_contact (contact_id, id).
+    // A range of messages_by_contact (contact_id, id), walked backwards from $2 (the store
+    // passes INT64_MAX for "from the newest"): $3 index entries and their rows, however
+    // long the transcript.
     {Q::kContactMessages, "ContactMessages",
      "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 AND "
-     "($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
-     "SELECT " PARLEY_MESSAGE_COLUMNS " FROM messages WHERE contact_id = $1 AND "
-     "($2::bigint = 0 OR id < $2) ORDER BY id DESC LIMIT $3"},
+     "id < $2 ORDER BY id DESC LIMIT $3",
+     ""},
     // A range of sessions_by_contact (contact_id, id).
     {Q::kContactSessions, "ContactSessions",
      "SELECT " PARLEY_SESSION_COLUMNS
@@ -485,6 +502,8 @@ static_assert(InOrder(), "kEntries must follow the order of enum Q");
 }  // namespace
 
 std::string_view QueryName(Q q) { return kEntries[static_cast<std::size_t>(q)].name; }
+
+bool PlannedPerCall(Q q) { return q == Q::kSearchContacts || q == Q::kSearchContactsByText; }
 
 std::string_view QuerySql(Dialect d, Q q) {
   const Entry& e = kEntries[static_cast<std::size_t>(q)];

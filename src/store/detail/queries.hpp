@@ -83,10 +83,14 @@ enum class Q : int {
   kAuditLog,
   kCountMessagesSince,
   kActiveSessionsByFlow,
-  kListContacts,
-  kActiveSessionStates,  // $1 flow id: (state, count) of its active sessions
-  kContactMessages,      // a contact's messages, newest first, keyset on id
-  kContactSessions,      // a contact's sessions, newest first
+  kListContacts,          // $1 before id (INT64_MAX: from the newest), $2 limit
+  kSearchContacts,        // $1 LIKE pattern, $2 before id, $3 limit: scans by id (PostgreSQL:
+                          // the planner may use the pg_trgm indexes of migration 10)
+  kSearchContactsByText,  // SQLite: $1 FTS5 phrase, $2 LIKE pattern, $3 before id, $4 limit:
+                          // the trigram index (contacts_search) walked newest first
+  kActiveSessionStates,   // $1 flow id: (state, count) of its active sessions
+  kContactMessages,       // a contact's messages, newest first, keyset on id
+  kContactSessions,       // a contact's sessions, newest first
   // The admin's message log (v9): one statement per leading index.
   kMessageLog,          // by id (the primary key)
   kMessageLogByStatus,  // messages_by_status
@@ -112,6 +116,11 @@ inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
 // "InsertInbound", for error messages.
 std::string_view QueryName(Q q);
 std::string_view QuerySql(Dialect d, Q q);
+// Whether PostgreSQL must plan `q` for each call's values instead of preparing it once. A
+// prepared statement may switch to a generic plan after five calls; for the contact search
+// that plan is a scan (the best plan depends on how many contacts the text matches: the
+// trigram indexes for rare text, the primary key newest first for common text).
+bool PlannedPerCall(Q q);
 
 // Column lists shared by the SELECTs and RETURNINGs above, decoded by records.cpp.
 inline constexpr int kContactColumns = 12;

@@ -213,8 +213,31 @@ CREATE INDEX broadcast_recipients_pending ON broadcast_recipients (id)
   WHERE status IN ('queued', 'claimed');
 )sql";
 
+// Version 10: the contact search indexes (admin contact list; docs/admin.md): pg_trgm GIN
+// indexes, which serve LIKE/ILIKE '%text%' for text of three characters or more. pg_trgm
+// is a trusted extension (PostgreSQL 13+): the database's owner, or any role with CREATE on
+// it, may create it without superuser. Where it cannot be created (a managed database
+// without the right, a server without contrib) the migration still succeeds with a warning
+// and search scans the contacts table; docs/admin.md says how to add the indexes later.
+constexpr std::string_view kV10 = R"sql(
+DO $$
+BEGIN
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
+    RAISE WARNING 'parley: pg_trgm unavailable (%); contact search will scan contacts', SQLERRM;
+    RETURN;
+  END;
+  CREATE INDEX contacts_address_trgm ON contacts USING gin (address gin_trgm_ops);
+  CREATE INDEX contacts_phone_trgm ON contacts USING gin (phone gin_trgm_ops);
+  CREATE INDEX contacts_name_trgm ON contacts USING gin (name gin_trgm_ops);
+END
+$$;
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}};
+                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8},
+                                     {9, kV9}, {10, kV10}};
 
 }  // namespace
 

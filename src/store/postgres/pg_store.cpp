@@ -273,7 +273,8 @@ class PgConn final : public Conn {
     const auto index = static_cast<std::size_t>(q);
     char name[16];
     Name(q, name);
-    if (!prepared_[index]) {
+    const bool planned_per_call = detail::PlannedPerCall(q);
+    if (!planned_per_call && !prepared_[index]) {
       const std::string sql(detail::QuerySql(detail::Dialect::kPostgres, q));
       if (PQsendPrepare(conn_, name, sql.c_str(), 0, nullptr) != 1) {
         return Broken(detail::QueryName(q));
@@ -308,6 +309,14 @@ class PgConn final : public Conn {
       ++n;
     }
     // libpq copies the values into its output buffer here.
+    if (planned_per_call) {
+      // The unnamed statement: planned for these values, never from the plan cache.
+      const std::string sql(detail::QuerySql(detail::Dialect::kPostgres, q));
+      if (PQsendQueryParams(conn_, sql.c_str(), n, nullptr, values, lengths, formats, 0) != 1) {
+        return Broken(detail::QueryName(q));
+      }
+      return Status::Ok();
+    }
     if (PQsendQueryPrepared(conn_, name, n, values, lengths, formats, 0) != 1) {
       return Broken(detail::QueryName(q));
     }

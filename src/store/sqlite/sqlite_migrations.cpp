@@ -231,8 +231,38 @@ CREATE INDEX broadcast_recipients_pending ON broadcast_recipients (id)
   WHERE status IN ('queued', 'claimed');
 )sql";
 
+// Version 10: the contact search index (admin contact list; docs/admin.md). A contentless
+// FTS5 table with the trigram tokenizer over each contact's address, phone and name, kept in
+// step by triggers (an update only when one of the three changes: UpdateContact rewrites the
+// name on every event) and filled from the contacts already there. Contentless: the contacts
+// table holds the text; the index answers only which rowids hold a substring.
+constexpr std::string_view kV10 = R"sql(
+CREATE VIRTUAL TABLE contacts_search USING fts5(
+  search_address, search_phone, search_name, content = '', tokenize = 'trigram');
+CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+  INSERT INTO contacts_search (rowid, search_address, search_phone, search_name)
+    VALUES (new.id, new.address, new.phone, new.name);
+END;
+CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+  INSERT INTO contacts_search (contacts_search, rowid, search_address, search_phone, search_name)
+    VALUES ('delete', old.id, old.address, old.phone, old.name);
+END;
+CREATE TRIGGER contacts_search_update AFTER UPDATE OF id, address, phone, name ON contacts
+  WHEN old.id IS NOT new.id OR old.address IS NOT new.address OR old.phone IS NOT new.phone
+    OR old.name IS NOT new.name
+BEGIN
+  INSERT INTO contacts_search (contacts_search, rowid, search_address, search_phone, search_name)
+    VALUES ('delete', old.id, old.address, old.phone, old.name);
+  INSERT INTO contacts_search (rowid, search_address, search_phone, search_name)
+    VALUES (new.id, new.address, new.phone, new.name);
+END;
+INSERT INTO contacts_search (rowid, search_address, search_phone, search_name)
+  SELECT id, address, phone, name FROM contacts;
+)sql";
+
 constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}};
+                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8},
+                                     {9, kV9}, {10, kV10}};
 
 }  // namespace
 
