@@ -63,6 +63,19 @@ struct MessageCounts {
   int64_t outbound = 0;
 };
 
+// One hour (UTC) of messages, for the dashboard's chart.
+struct HourlyMessages {
+  TimePoint hour{};  // the hour's start
+  int64_t inbound = 0;
+  int64_t outbound = 0;
+};
+
+// Outbound messages in one status (MessageStatusName), for the delivery rate.
+struct StatusCount {
+  std::string status;
+  int64_t count = 0;
+};
+
 struct FlowSessionCount {
   std::string flow_id;
   int64_t active = 0;
@@ -193,6 +206,10 @@ class AdminStore {
 
   // The dashboard: messages created at or after `since`, by direction (an index range).
   virtual Result<MessageCounts> CountMessagesSince(TimePoint since) = 0;
+  // Messages per hour since `since`, oldest first; hours without messages are left out.
+  virtual Result<std::vector<HourlyMessages>> MessagesPerHour(TimePoint since) = 0;
+  // Outbound messages since `since` by status, in no particular order.
+  virtual Result<std::vector<StatusCount>> OutboundStatusesSince(TimePoint since) = 0;
   // Active sessions per flow, by flow id (a partial index of the active sessions).
   virtual Result<std::vector<FlowSessionCount>> ActiveSessionsByFlow() = 0;
 

@@ -204,6 +204,16 @@ TEST_P(StoreTest, AdminDashboardCounts) {
   EXPECT_EQ(flows[0].active, 1);
   EXPECT_EQ(flows[1].flow_id, "survey");
   EXPECT_EQ(flows[1].active, 1);
+  // The chart's hours and the delivery rate's statuses: the 30-hour-old message is outside.
+  ASSERT_OK_AND_ASSIGN(auto per_hour, store_->admin().MessagesPerHour(kT0 - hours(24)));
+  ASSERT_EQ(per_hour.size(), 1u);
+  EXPECT_EQ(per_hour[0].hour, std::chrono::floor<hours>(kT0));
+  EXPECT_EQ(per_hour[0].inbound, 3);
+  EXPECT_EQ(per_hour[0].outbound, 1);
+  ASSERT_OK_AND_ASSIGN(auto statuses, store_->admin().OutboundStatusesSince(kT0 - hours(24)));
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_EQ(statuses[0].status, "queued");
+  EXPECT_EQ(statuses[0].count, 1);
 }
 
 // Issue 11: the contact list, newest first, keyset-paginated, searched by number or name

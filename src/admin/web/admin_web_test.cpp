@@ -209,6 +209,22 @@ TEST_F(AdminWebTest, DashboardShowsTodaysNumbers) {
       m.created_at = kT0 - std::chrono::hours(i < 3 ? 0 : 48);  // 3 today
       ASSERT_OK(txn->InsertInbound(m).status());
     }
+    // Issue 11 (dashboard): outbound messages of the last 24 hours by status — 3 delivered,
+    // 1 failed, 1 still queued — and one older than a day, which counts for nothing.
+    const std::vector<std::pair<store::MessageStatus, int>> outbound = {
+        {store::MessageStatus::kDelivered, 0}, {store::MessageStatus::kDelivered, 1},
+        {store::MessageStatus::kDelivered, 2}, {store::MessageStatus::kFailed, 2},
+        {store::MessageStatus::kQueued, 0},    {store::MessageStatus::kFailed, 30}};
+    for (const auto& [status, hours_ago] : outbound) {
+      store::MessageRecord m;
+      m.contact_id = c.id;
+      m.from = "+15005550006";
+      m.to = c.address;
+      m.body = "reply";
+      m.status = status;
+      m.created_at = kT0 - std::chrono::hours(hours_ago);
+      ASSERT_OK(txn->RecordOutbound(m));
+    }
     store::SessionRecord s;
     s.contact_id = c.id;
     s.flow_revision = "r1";
@@ -221,8 +237,27 @@ TEST_F(AdminWebTest, DashboardShowsTodaysNumbers) {
   const ClientResponse r = Get("/admin", Login("ana@example.org"));
   EXPECT_EQ(r.status, 200);
   EXPECT_THAT(r.body, HasSubstr("<dd id=\"messages-in\">3</dd>"));
-  EXPECT_THAT(r.body, HasSubstr("<dd id=\"messages-out\">0</dd>"));
+  EXPECT_THAT(r.body, HasSubstr("<dd id=\"messages-out\">5</dd>"));  // not the one of yesterday
   EXPECT_THAT(r.body, HasSubstr("<td>checkin&lt;b&gt;</td><td class=\"num\">1</td>"));
+  // Delivered of the settled ones (3 of 4), failures linked from "needs attention", and a
+  // chart of the last 24 hours: 3 inbound and 2 outbound in kT0's hour, drawn to scale.
+  EXPECT_THAT(r.body, HasSubstr("<dd id=\"delivery-rate\">75.0%</dd>"));
+  EXPECT_THAT(r.body, HasSubstr("<dd id=\"delivery-failed\">1</dd>"));
+  EXPECT_THAT(r.body, HasSubstr("<dd id=\"delivery-pending\">1</dd>"));
+  EXPECT_THAT(r.body, HasSubstr("href=\"/admin/messages?status=failed\""));
+  const std::string hour = FormatUtc(kT0).substr(11, 2) + ":00 UTC";
+  EXPECT_THAT(r.body, HasSubstr("<title>" + hour + ": 3 in</title>"));
+  EXPECT_THAT(r.body, HasSubstr("<title>" + hour + ": 2 out</title>"));
+  EXPECT_THAT(r.body, HasSubstr("height=\"80\"><title>" + hour + ": 3 in"));  // the peak
+  EXPECT_THAT(r.body, Not(HasSubstr("style=")));  // the CSP allows no inline style
+}
+
+TEST_F(AdminWebTest, DashboardWithoutSettledMessagesShowsNoRate) {
+  User("ana@example.org", Role::kViewer);
+  const ClientResponse r = Get("/admin", Login("ana@example.org"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("<dd id=\"delivery-rate\">\u2014</dd>"));
+  EXPECT_THAT(r.body, Not(HasSubstr("id=\"attention\"")));
 }
 
 TEST_F(AdminWebTest, ContactsSearchPaginateAndEscape) {

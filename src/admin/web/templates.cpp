@@ -55,6 +55,20 @@ const std::string_view kDashboard = R"html(<h1>Dashboard</h1>
 <div><dt>Outbound</dt><dd id="messages-out">{{outbound}}</dd></div>
 </dl>
 </section>
+<section aria-labelledby="delivery">
+<h2 id="delivery">Delivery, last 24 hours</h2>
+<dl class="numbers">
+<div><dt>Delivered</dt><dd id="delivery-rate">{{rate}}</dd></div>
+<div><dt>Failed</dt><dd id="delivery-failed">{{failed}}</dd></div>
+<div><dt>Undelivered</dt><dd id="delivery-undelivered">{{undelivered}}</dd></div>
+<div><dt>On the way</dt><dd id="delivery-pending">{{pending}}</dd></div>
+</dl>
+{{#attention}}<p class="error" id="attention">Needs attention: <a href="/admin/messages?status=failed">failed messages</a>,
+<a href="/admin/messages?status=undelivered">undelivered messages</a>.</p>{{/attention}}
+<figure class="chart-box">{{{chart}}}
+<figcaption>Messages per hour, last 24 hours (UTC): <span class="key-in">inbound</span>,
+<span class="key-out">outbound</span>.</figcaption></figure>
+</section>
 <section aria-labelledby="active">
 <h2 id="active">Active sessions per flow</h2>
 {{#has_flows}}
@@ -348,6 +362,12 @@ td.body { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 30rem; }
 form.broadcast { display: grid; gap: .5rem; max-width: 40rem; }
 select { font: inherit; padding: .3rem .5rem; }
 .notice { font-weight: 600; }
+svg.chart { width: 100%; max-width: 40rem; height: auto; }
+svg.chart .in, .key-in::before { fill: #7a8899; background: #7a8899; }
+svg.chart .out, .key-out::before { fill: var(--accent); background: var(--accent); }
+.key-in::before, .key-out::before { content: ""; display: inline-block; width: .7em; height: .7em;
+  margin-right: .25em; }
+svg.chart text { font-size: 9px; fill: currentColor; }
 @media (max-width: 40rem) { .logout { margin-left: 0; } main { padding: .5rem; } }
 )css";
 

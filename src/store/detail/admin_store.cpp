@@ -254,6 +254,31 @@ class AdminStoreImpl final : public AdminStore {
     return counts;
   }
 
+  Result<std::vector<HourlyMessages>> MessagesPerHour(TimePoint since) override {
+    std::map<int64_t, HourlyMessages> hours;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kMessagesPerHour, {since}, [&](const Row& row) {
+      HourlyMessages& h = hours[row.Int(0)];
+      h.hour = FromUnixMillis(row.Int(0) * 3'600'000);
+      (row.Text(1) == "inbound" ? h.inbound : h.outbound) += row.Int(2);
+      return Status::Ok();
+    }));
+    std::vector<HourlyMessages> out;
+    out.reserve(hours.size());
+    for (auto& [hour, h] : hours) {
+      out.push_back(h);
+    }
+    return out;
+  }
+
+  Result<std::vector<StatusCount>> OutboundStatusesSince(TimePoint since) override {
+    std::vector<StatusCount> out;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kOutboundStatusesSince, {since}, [&](const Row& row) {
+      out.push_back({std::string(row.Text(0)), row.Int(1)});
+      return Status::Ok();
+    }));
+    return out;
+  }
+
   Result<std::vector<FlowSessionCount>> ActiveSessionsByFlow() override {
     std::vector<FlowSessionCount> out;
     PARLEY_RETURN_IF_ERROR(Read(Q::kActiveSessionsByFlow, {}, [&](const Row& row) {

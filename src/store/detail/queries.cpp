@@ -474,6 +474,15 @@ constexpr Entry kEntries[] = {
      "DELETE FROM transitions WHERE id IN "
      "(SELECT id FROM transitions WHERE at < $1 ORDER BY at LIMIT $2)",
      ""},
+    // Both one range of messages_by_time (a day's messages at most, on the dashboard).
+    {Q::kMessagesPerHour, "MessagesPerHour",
+     "SELECT created_at / 3600000, direction, count(*) FROM messages WHERE created_at >= $1 "
+     "GROUP BY created_at / 3600000, direction",
+     ""},
+    {Q::kOutboundStatusesSince, "OutboundStatusesSince",
+     "SELECT status, count(*) FROM messages WHERE created_at >= $1 AND direction = 'outbound' "
+     "GROUP BY status",
+     ""},
 };
 static_assert(std::size(kEntries) == kQueryCount, "one entry per query");
 

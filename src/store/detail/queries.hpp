@@ -109,6 +109,9 @@ enum class Q : int {
   kFlowStateMoves,      // $1 flow, $2 since: (from, to, moved, ended?, count) groups
   kFlowRevisions,       // $1 flow: (revision, loaded_at), latest first
   kPruneTransitions,    // $1 before, $2 limit
+  // The dashboard (messages_by_time, v7).
+  kMessagesPerHour,        // $1 since: (hour = created_at / 3600000, direction, count)
+  kOutboundStatusesSince,  // $1 since: (status, count) of outbound messages
   kCount,
 };
 inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Q::kCount);
