@@ -632,7 +632,8 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
   if (cx.event.reply_mode != ReplyMode::kQueued) {
     return Status::InvalidArgument("a timer event has no inline answer: its replies are queued");
   }
-  auto taken = cx.tx.TakeTimer({timer.session_id, timer.name, timer.due, timer.step, timer.keep}, cx.contact.id);
+  auto taken = cx.tx.TakeTimer({timer.session_id, timer.name, timer.due, timer.step, timer.keep},
+                               cx.contact.id);
   if (!taken.ok()) {
     return taken.status();
   }

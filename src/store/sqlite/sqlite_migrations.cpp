@@ -260,9 +260,8 @@ INSERT INTO contacts_search (rowid, search_address, search_phone, search_name)
   SELECT id, address, phone, name FROM contacts;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},
-                                     {5, kV5}, {6, kV6}, {7, kV7}, {8, kV8},
-                                     {9, kV9}, {10, kV10}};
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
+                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}};
 
 }  // namespace
 
