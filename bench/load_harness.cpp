@@ -29,6 +29,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -376,6 +378,66 @@ double MetricValue(const std::string& metrics, const std::string& name) {
                                  : std::strtod(metrics.c_str() + at + name.size() + 2, nullptr);
 }
 
+// Every `name{label="value"} number` line of `metrics`: value -> number.
+std::map<std::string, double> LabelledValues(const std::string& metrics, const std::string& name,
+                                             const std::string& label) {
+  std::map<std::string, double> out;
+  const std::string prefix = "\n" + name + "{" + label + "=\"";
+  for (size_t at = metrics.find(prefix); at != std::string::npos;
+       at = metrics.find(prefix, at + 1)) {
+    const size_t value_at = at + prefix.size();
+    const size_t quote = metrics.find('"', value_at);
+    const size_t space = metrics.find("} ", quote);
+    if (quote == std::string::npos || space == std::string::npos) {
+      break;
+    }
+    out[metrics.substr(value_at, quote - value_at)] =
+        std::strtod(metrics.c_str() + space + 2, nullptr);
+  }
+  return out;
+}
+
+// What a message cost the database in the full run, statement by statement: the server's
+// per-query counters divided by the messages it took (docs/operations.md, metrics).
+void PrintQueryCosts(const std::string& metrics) {
+  const double messages = MetricValue(metrics, "parley_inbound_messages_total");
+  if (messages <= 0) {
+    return;
+  }
+  const auto calls = LabelledValues(metrics, "parley_db_queries_total", "query");
+  auto nanos = LabelledValues(metrics, "parley_db_query_nanoseconds_total", "query");
+  for (const char* kind : {"begin", "commit"}) {
+    const std::string h = std::string("parley_db_call_duration_seconds");
+    const auto sums = LabelledValues(metrics, h + "_sum", "call");
+    const auto counts = LabelledValues(metrics, h + "_count", "call");
+    if (sums.contains(kind) && counts.contains(kind)) {
+      nanos[std::string("(") + kind + ")"] = sums.at(kind) * 1e9;
+    }
+  }
+  std::vector<std::pair<double, std::string>> rows;
+  double total = 0;
+  for (const auto& [query, ns] : nanos) {
+    rows.emplace_back(ns / messages / 1000, query);
+    total += ns / messages / 1000;
+  }
+  std::sort(rows.rbegin(), rows.rend());
+  std::printf("\ndatabase time per message, full run (wall, all threads; %.0f messages):\n\n",
+              messages);
+  std::printf("| %-28s | %10s | %9s | %9s |\n", "statement", "us/message", "calls/msg", "us/call");
+  std::printf("|%s|%s|%s|%s|\n", std::string(30, '-').c_str(), std::string(12, '-').c_str(),
+              std::string(11, '-').c_str(), std::string(11, '-').c_str());
+  for (const auto& [us, query] : rows) {
+    if (us < 0.5) {
+      continue;
+    }
+    const auto c = calls.find(query);
+    const double per_message = c != calls.end() ? c->second / messages : 0;
+    std::printf("| %-28s | %10.1f | %9.2f | %9.1f |\n", query.c_str(), us, per_message,
+                per_message > 0 ? us / per_message : 0.0);
+  }
+  std::printf("| %-28s | %10.1f | %9s | %9s |\n", "total", total, "", "");
+}
+
 long RssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -470,6 +532,7 @@ int Run(const Options& o) {
     std::printf("pipeline, full run: %.0f batches, %.1f events per batch on average\n", batches,
                 batched / batches);
   }
+  PrintQueryCosts(metrics);
   cluster.reset();
   fs::remove_all(dir);
   return 0;

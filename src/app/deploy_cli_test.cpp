@@ -250,6 +250,7 @@ TEST_F(DeployCliTest, MetricsShowTheProcessTheBuildAndTheDatabase) {
         "\nprocess_threads ", "\nparley_build_info{version=\"0.1.0\",compiler=\"",
         "\nparley_db_call_duration_seconds_count{call=\"commit\"} ",
         "\nparley_db_call_duration_seconds_bucket{call=\"exec\",le=\"+Inf\"} ",
+        "\nparley_db_queries_total{query=\"", "\nparley_db_query_nanoseconds_total{query=\"",
         "\nparley_inbound_webhooks_failed_total 0\n"}) {
     EXPECT_THAT(answer.body, HasSubstr(line));
   }

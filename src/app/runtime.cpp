@@ -114,6 +114,13 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
       "Database calls by kind: exec (a query waited for), flush (pipelined queries), begin, "
       "commit, script (migrations).",
       {"call"}, metrics::Histogram::LatencyBuckets());
+  connect.query_calls = &rt->registry_.AddCounterFamily(
+      "parley_db_queries_total", "Statements run, by query name.", {"query"});
+  connect.query_nanoseconds = &rt->registry_.AddCounterFamily(
+      "parley_db_query_nanoseconds_total",
+      "Wall time in statements, by query name (PostgreSQL's pipelined statements count in "
+      "their flush instead).",
+      {"query"});
   auto store = store::OpenStore(config.database_url, connect);
   if (!store.ok()) {
     return store.status();

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -84,7 +85,8 @@ struct Pipeline::Impl {
                                          "Events applied per database transaction.",
                                          BatchSizeBuckets())),
         batch_seconds(registry.AddHistogram("parley_pipeline_batch_duration_seconds",
-                                            "Time to apply and commit one batch.",
+                                            "Time to apply and commit one batch (until its "
+                                            "commit is visible; the fsync may follow).",
                                             metrics::Histogram::LatencyBuckets())),
         rejected(registry.AddCounter("parley_pipeline_rejected_total",
                                      "Events refused because a lane's queue stayed full.")),
@@ -110,9 +112,29 @@ struct Pipeline::Impl {
                                                  std::chrono::milliseconds(100));
   }
 
+  // A batch whose commit is visible and which waits to be durable: its events are answered
+  // then (on the store's syncer thread, or at once on a store whose commit is durable).
+  struct Finished {
+    std::vector<Item> items;
+    std::vector<Outcome> outcomes;  // per event: what it produced
+    std::vector<Status> refused;    // per event: why it was refused on its own
+    bool queued = false;
+    std::optional<TimePoint> timer_set;  // the earliest timer the batch set
+    SteadyTime started_at;
+    std::atomic<bool> timed{false};  // batch_seconds observed (by the lane or the answer)
+  };
+
   void RunLane(Lane& lane);
   void Expire(Item& item);
   void RunBatch(std::vector<Item>& items);
+  void Finish(Finished& batch, const Status& batch_status);
+  // The batch's duration, observed once: when its commit is visible, or when it is answered
+  // if that comes first (a store whose commit is durable answers inside the commit).
+  void ObserveDuration(Finished& batch) {
+    if (!batch.timed.exchange(true)) {
+      batch_seconds.ObserveDuration(std::chrono::steady_clock::now() - batch.started_at);
+    }
+  }
   void RunWatchdog();
   void Watch(const Item& item);
 
@@ -129,6 +151,11 @@ struct Pipeline::Impl {
   std::function<void()> on_queued;
   std::function<void(TimePoint)> on_timer_set;
   size_t lane_capacity = 1;
+  // Batches committed and not yet answered: Stop waits for them, since their answers use
+  // this object.
+  std::mutex finishing_mu;
+  std::condition_variable finishing_cv;
+  int finishing = 0;
   std::vector<std::unique_ptr<Lane>> lanes;
 
   std::mutex state_mu;  // serializes Start and Stop
@@ -235,16 +262,17 @@ void Pipeline::Impl::RunLane(Lane& lane) {
 }
 
 void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
-  const auto started_at = std::chrono::steady_clock::now();
   const TimePoint now = clock.Now();
   batch_size.Observe(static_cast<double>(items.size()));
-  // Per event: what it produced, or why it was refused on its own (rolled back alone).
-  std::vector<Outcome> outcomes(items.size());
-  std::vector<Status> refused(items.size());
-  bool queued = false;
-  std::optional<TimePoint> timer_set;  // the earliest timer the batch set
+  auto finished = std::make_shared<Finished>();
+  finished->started_at = std::chrono::steady_clock::now();
+  finished->outcomes.resize(items.size());
+  finished->refused.resize(items.size());
+  std::vector<Outcome>& outcomes = finished->outcomes;
+  std::vector<Status>& refused = finished->refused;
 
   Status batch_status;
+  bool committing = false;  // the commit is visible: Finish runs when it is durable
   auto batch = store.BeginBatch();
   if (!batch.ok()) {
     batch_status = batch.status();
@@ -280,49 +308,79 @@ void Pipeline::Impl::RunBatch(std::vector<Item>& items) {
           refused[i] = s;
           continue;
         }
-        queued = queued || applied->queued;
+        finished->queued = finished->queued || applied->queued;
         if (applied->timer_set) {
-          timer_set = std::min(timer_set.value_or(*applied->timer_set), *applied->timer_set);
+          finished->timer_set =
+              std::min(finished->timer_set.value_or(*applied->timer_set), *applied->timer_set);
         }
       }
       outcomes[i] = std::move(applied->outcome);
     }
+    finished->items = std::move(items);
     // When every event of the batch has been answered 503 (the budget ran out while the
     // batch ran), nobody waits for its writes: roll them back. Otherwise the commit goes on,
     // and an event answered 503 during it may be durable after all; Twilio's retry of it is
     // then a duplicate MessageSid (docs/architecture.md, "Event budget").
-    const bool anyone_waits = std::any_of(items.begin(), items.end(),
+    const bool anyone_waits = std::any_of(finished->items.begin(), finished->items.end(),
                                           [](const Item& item) { return !item.answer->given(); });
-    batch_status = anyone_waits ? (*batch)->Commit() : Status::Ok();
+    if (anyone_waits) {
+      {
+        std::lock_guard lock(finishing_mu);
+        ++finishing;
+      }
+      // The connection (SQLite: the write lock) goes back as soon as the commit is visible:
+      // the next batch runs while this one's fsync does (docs/architecture.md, "Durability
+      // on SQLite"). Its events are answered once it is durable.
+      batch_status = (*batch)->CommitVisible([this, finished](Status durable) {
+        ObserveDuration(*finished);
+        Finish(*finished, durable);
+        std::lock_guard lock(finishing_mu);
+        --finishing;
+        finishing_cv.notify_all();
+      });
+      committing = batch_status.ok();
+      if (!committing) {
+        std::lock_guard lock(finishing_mu);
+        --finishing;
+        finishing_cv.notify_all();
+      }
+    }
+  } else {
+    finished->items = std::move(items);
   }
   if (batch.ok()) {
-    batch->reset();  // uncommitted: rolled back. The connection (SQLite: the write lock)
-                     // goes back before the answers.
+    batch->reset();  // uncommitted: rolled back.
   }
+  ObserveDuration(*finished);
+  if (!committing) {
+    Finish(*finished, batch_status);
+  }
+}
+
+void Pipeline::Impl::Finish(Finished& batch, const Status& batch_status) {
   if (!batch_status.ok()) {
     failed_batches.Inc();
     if (options.log) {
-      options.log("pipeline: a batch of " + std::to_string(items.size()) +
+      options.log("pipeline: a batch of " + std::to_string(batch.items.size()) +
                   " event(s) failed: " + batch_status.ToString());
     }
   } else {
-    if (queued && on_queued) {
+    if (batch.queued && on_queued) {
       on_queued();
     }
-    if (timer_set && on_timer_set) {
-      on_timer_set(*timer_set);
+    if (batch.timer_set && on_timer_set) {
+      on_timer_set(*batch.timer_set);
     }
   }
-  batch_seconds.ObserveDuration(std::chrono::steady_clock::now() - started_at);
-  for (size_t i = 0; i < items.size(); ++i) {
+  for (size_t i = 0; i < batch.items.size(); ++i) {
     // An event refused on its own keeps that answer (an unknown flow stays NotFound even
     // when the batch failed too); the others are durable, or failed with their batch.
-    if (!refused[i].ok()) {
-      items[i].answer->Give(std::move(refused[i]));
+    if (!batch.refused[i].ok()) {
+      batch.items[i].answer->Give(std::move(batch.refused[i]));
     } else if (!batch_status.ok()) {
-      items[i].answer->Give(batch_status);
+      batch.items[i].answer->Give(batch_status);
     } else {
-      items[i].answer->Give(std::move(outcomes[i]));
+      batch.items[i].answer->Give(std::move(batch.outcomes[i]));
     }
   }
 }
@@ -410,6 +468,10 @@ void Pipeline::Stop() {
     if (lane->thread.joinable()) {
       lane->thread.join();
     }
+  }
+  {
+    std::unique_lock lock(impl.finishing_mu);
+    impl.finishing_cv.wait(lock, [&] { return impl.finishing == 0; });
   }
   // The watchdog last: events still running while the lanes finish keep their budget.
   {

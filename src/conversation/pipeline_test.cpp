@@ -166,6 +166,49 @@ TEST_P(PipelineTest, AFailedBatchCommitFailsEveryEventOfTheBatchAndWritesNothing
   EXPECT_EQ(retry.session_state, "OPTIN");
 }
 
+// A 200 means durable: an event is answered only once its batch is, while the lane goes on
+// with the next batch (SQLite: the WAL's fsync runs beside it; docs/architecture.md,
+// "Durability on SQLite").
+TEST_P(PipelineTest, AnEventIsAnsweredOnlyOnceItsBatchIsDurable) {
+  StartFaulty();
+  faulty_->Block(StoreOp::kBatchDurable);
+  Results results;
+  ASSERT_OK(pipeline_->Submit(Sms(kAna, "JOIN"), results.For(0)));
+  ASSERT_TRUE(faulty_->WaitBlocked(StoreOp::kBatchDurable, 1, kWait));
+  // Committed and visible, not yet answered.
+  EXPECT_TRUE(Contact(kAna).has_value());
+  EXPECT_EQ(results.size(), 0u);
+  if (!postgres()) {
+    // SQLite reports durability on its syncer's thread: the lane takes the next batch
+    // meanwhile, and it too is committed before either is answered.
+    ASSERT_OK(pipeline_->Submit(Sms(kBob, "JOIN"), results.For(1)));
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (!Contact(kBob).has_value() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_TRUE(Contact(kBob).has_value());
+    EXPECT_EQ(results.size(), 0u);
+  }
+  faulty_->Unblock(StoreOp::kBatchDurable);
+  ASSERT_TRUE(results.Wait(postgres() ? 1 : 2));
+  ASSERT_OK(results.at(0));
+  EXPECT_EQ(results.order().front(), 0);
+}
+
+// A batch whose writes could not be made durable (a failed fsync) fails its events: Twilio
+// retries them, and the retry is recognised as a duplicate if the writes survived after all.
+TEST_P(PipelineTest, ABatchThatCannotBeMadeDurableFailsItsEvents) {
+  StartFaulty();
+  faulty_->FailNth(StoreOp::kBatchDurable, 1, Status::Unavailable("fsync failed"));
+  const Event join = Sms(kAna, "JOIN");
+  auto failed = Run(join);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(Metrics(), HasSubstr("parley_pipeline_failed_batches_total 1\n"));
+  ASSERT_OK_AND_ASSIGN(Outcome retry, Run(join));
+  EXPECT_TRUE(retry.duplicate);
+}
+
 TEST_P(PipelineTest, AFailedStatementRollsBackOnlyItsEvent) {
   StartFaulty();
   Results results;

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -281,6 +282,18 @@ class Batch {
   virtual Result<std::unique_ptr<Transaction>> BeginEvent() = 0;
   // Commits the batch; the writes of every committed event are durable when it returns.
   virtual Status Commit() = 0;
+  // Commits the batch and gives its connection back (SQLite: the write lock), perhaps before
+  // its writes are durable, so the next batch need not wait for this one's fsync. When the
+  // commit succeeds, `on_durable` runs exactly once — before this returns or later, on
+  // another thread, in commit order across batches — with Ok once the writes are durable, or
+  // the error that kept them from it; when it fails (the returned error) it never runs.
+  virtual Status CommitVisible(std::function<void(Status)> on_durable) {
+    Status s = Commit();
+    if (s.ok()) {
+      on_durable(Status::Ok());
+    }
+    return s;
+  }
 };
 
 struct ConnectOptions {
@@ -301,6 +314,13 @@ struct ConnectOptions {
   // "call": exec, flush, begin, commit, script; store/detail/timed_backend.hpp). It must
   // outlive the store.
   metrics::HistogramFamily* call_latency = nullptr;
+  // When set (both or neither), every statement is counted by query name (one label,
+  // "query": the names in store/detail/queries.cpp) with the wall time spent in it, in
+  // nanoseconds: which statements an event costs (docs/benchmarks.md, "Where the time goes").
+  // A pipelined PostgreSQL statement only queues, so it is counted without time (its time is
+  // in the flush). They must outlive the store.
+  metrics::CounterFamily* query_calls = nullptr;
+  metrics::CounterFamily* query_nanoseconds = nullptr;
 };
 
 class Store {

@@ -30,6 +30,8 @@ const char* StoreOpName(StoreOp op) {
       return "BeginEvent";
     case StoreOp::kBatchCommit:
       return "BatchCommit";
+    case StoreOp::kBatchDurable:
+      return "BatchDurable";
     case StoreOp::kLockContact:
       return "LockContact";
     case StoreOp::kLockContactById:
@@ -206,6 +208,16 @@ class FaultyBatch final : public store::Batch, private Aborter {
   Status Commit() override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kBatchCommit));
     return Track(target_->Commit());
+  }
+  // The durability report goes through kBatchDurable, on whatever thread the target reports
+  // it: a block there holds the report (the commit is visible meanwhile), a fault replaces it.
+  Status CommitVisible(std::function<void(Status)> on_durable) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kBatchCommit));
+    FaultyStore& store = store_;
+    return Track(target_->CommitVisible([&store, on_durable = std::move(on_durable)](Status s) {
+      Status injected = store.Enter(StoreOp::kBatchDurable);
+      on_durable(injected.ok() ? std::move(s) : std::move(injected));
+    }));
   }
 
  private:

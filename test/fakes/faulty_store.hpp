@@ -50,6 +50,7 @@ enum class StoreOp {
   kLockContacts,
   kBeginEvent,
   kBatchCommit,
+  kBatchDurable,  // a batch committed with CommitVisible reported durable (held or failed)
   // Transaction statements (a standalone transaction's, or an event's in a batch)
   kLockContact,
   kLockContactById,

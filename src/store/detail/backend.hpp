@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -132,6 +133,18 @@ class Conn {
   // Opens a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken now).
   virtual Status Begin(Durability durability = Durability::kFull) = 0;
   virtual Status Commit() = 0;
+  // Commits like Commit, but may return once the writes are visible and before they are
+  // durable (SQLite: the WAL's fsync runs on the syncer's thread, store/sqlite/wal_syncer.hpp).
+  // When the commit succeeds, `on_durable` runs exactly once — before this returns or later,
+  // on another thread — with Ok once the writes survive a power loss (as Begin's durability
+  // asked), or the error that kept them from it. When the commit fails it never runs.
+  virtual Status CommitVisible(std::function<void(Status)> on_durable) {
+    Status s = Commit();
+    if (s.ok()) {
+      on_durable(Status::Ok());
+    }
+    return s;
+  }
   // Rolls back an open transaction, if any. Best effort: a connection that cannot roll
   // back is discarded by its backend on release.
   virtual void Rollback() = 0;
@@ -164,6 +177,10 @@ class Backend {
   // Run inside each migration transaction before the version is read: serializes
   // migrators across processes (PostgreSQL: an advisory lock). Empty when BEGIN suffices.
   virtual std::string_view migration_lock_sql() const = 0;
+  // Returns once every transaction committed before the call is durable (SQLite: its WAL
+  // synced), or the error that keeps them from it. Backends whose Commit is durable on
+  // return have nothing to wait for.
+  virtual Status AwaitDurable() { return Status::Ok(); }
 
  protected:
   friend struct ConnReleaser;

@@ -176,6 +176,12 @@ class StoreImpl final : public Store {
     PARLEY_RETURN_IF_ERROR(InBookkeepingTransaction([&](Conn& c) {
       return c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, DecodeAppend(items, OutboxFromRow));
     }));
+    // A message goes out only once the event that wrote it is durable (SQLite commits are
+    // visible before their fsync): a power loss must not leave a sent reply to an event
+    // that is gone and will be retried.
+    if (!items.empty()) {
+      PARLEY_RETURN_IF_ERROR(backend_->AwaitDurable());
+    }
     std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
       return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
     });

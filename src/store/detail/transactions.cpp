@@ -543,6 +543,16 @@ class BatchImpl final : public Batch, private BatchState {
     return Status::Ok();
   }
 
+  Status CommitVisible(std::function<void(Status)> on_durable) override {
+    PARLEY_RETURN_IF_ERROR(Usable());
+    if (event_open_) {
+      return Status::FailedPrecondition("the batch's last event has not ended");
+    }
+    PARLEY_RETURN_IF_ERROR(Track(conn_->CommitVisible(std::move(on_durable))));
+    conn_.reset();
+    return Status::Ok();
+  }
+
  private:
   const ContactRecord* Locked(std::string_view address) const override {
     auto it = locked_.find(address);

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "store/detail/backend.hpp"
 #include "store/detail/timed_backend.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
+#include "store/sqlite/wal_syncer.hpp"
 
 namespace parley::store {
 namespace {
@@ -73,6 +76,7 @@ class SqliteConn final : public Conn {
  public:
   explicit SqliteConn(sqlite3* db) : db_(db) {}
   ~SqliteConn() override {
+    syncer_.reset();  // the last commits synced and reported first
     for (sqlite3_stmt* st : stmts_) {
       sqlite3_finalize(st);
     }
@@ -161,30 +165,34 @@ class SqliteConn final : public Conn {
   // One transaction at a time (the backend's lock). Batching many events into one commit is
   // the event pipeline's job (Store::BeginBatch: one BEGIN ... COMMIT, events in savepoints).
   Status Begin(Durability durability) override {
-    if (durability == Durability::kRelaxed && full_sync_) {
-      PARLEY_RETURN_IF_ERROR(ExecScript("PRAGMA synchronous = NORMAL"));
-      relaxed_ = true;
-    }
-    Status s = Run(Q::kBegin, {});
-    if (!s.ok()) {
-      EndRelaxed();
-    }
-    return s;
+    durable_ = durability == Durability::kFull;
+    return Run(Q::kBegin, {});
   }
   Status Commit() override {
-    Status s = Run(Q::kCommit, {});
-    if (!s.ok()) {
-      Rollback();
+    PARLEY_RETURN_IF_ERROR(CommitNow());
+    if (syncer_ && durable_) {
+      return syncer_->WaitDurable(syncer_->Committed());
     }
-    EndRelaxed();
-    return s;
+    return Status::Ok();
+  }
+  Status CommitVisible(std::function<void(Status)> on_durable) override {
+    PARLEY_RETURN_IF_ERROR(CommitNow());
+    if (syncer_ && durable_) {
+      syncer_->OnDurable(syncer_->Committed(), std::move(on_durable));
+    } else {
+      on_durable(Status::Ok());
+    }
+    return Status::Ok();
   }
   void Rollback() override {
     if (sqlite3_get_autocommit(db_) == 0) {
       (void)Run(Q::kRollback, {});
     }
-    EndRelaxed();
   }
+
+  // Null unless commits are made durable by the syncer (synchronous=FULL asked of a WAL
+  // database).
+  detail::WalSyncer* syncer() const { return syncer_.get(); }
 
   // The connection's lock: one user at a time, in this process.
   Status Lock(Duration timeout) {
@@ -199,17 +207,27 @@ class SqliteConn final : public Conn {
   sqlite3* db() const { return db_; }
 
   Status Configure(const ConnectOptions& options) {
-    full_sync_ = options.sqlite_full_sync;
     sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
     sqlite3_extended_result_codes(db_, 1);
-    // WAL: readers never block the writer. synchronous=FULL (the default): every commit
-    // fsyncs the WAL, so a 200 survives a power loss; the pipeline's batches pay one fsync for
-    // many events. NORMAL skips that fsync (durable against process crashes only).
-    // SQLite checkpoints inline, in the commit that crosses 1000 WAL pages. (A checkpoint on
-    // a thread of its own was tried: cheaper on average, but it stalled writers for over
-    // 100 ms now and then, which put the webhook p99 above 100 ms at 1,000 messages/s.)
-    return ExecScript(std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = ") +
-                      (options.sqlite_full_sync ? "FULL" : "NORMAL") +
+    // WAL: readers never block the writer. SQLite checkpoints inline, in the commit that
+    // crosses 1000 WAL pages. (A checkpoint on a thread of its own was tried: cheaper on
+    // average, but it stalled writers for over 100 ms now and then, which put the webhook
+    // p99 above 100 ms at 1,000 messages/s.)
+    std::string mode;
+    PARLEY_RETURN_IF_ERROR(PragmaText("PRAGMA journal_mode = WAL", &mode));
+    // Durable commits (the default, PARLEY_SQLITE_SYNC=full) on a WAL database: the
+    // connection runs synchronous=NORMAL (a commit writes the WAL without an fsync) and the
+    // syncer fsyncs the WAL for many commits at once, off the writer's path
+    // (store/sqlite/wal_syncer.hpp). A database without a WAL (in memory) keeps
+    // synchronous=FULL when asked; `normal` skips the fsync altogether (durable against a
+    // process crash only).
+    const bool wal = mode == "wal";
+    if (options.sqlite_full_sync && wal) {
+      const char* wal_path = sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
+      syncer_ = std::make_unique<detail::WalSyncer>(wal_path != nullptr ? wal_path : "");
+    }
+    return ExecScript(std::string("PRAGMA synchronous = ") +
+                      (options.sqlite_full_sync && !wal ? "FULL" : "NORMAL") +
                       "; PRAGMA foreign_keys = ON;");
   }
 
@@ -233,18 +251,33 @@ class SqliteConn final : public Conn {
   sqlite3* db_;
   std::array<sqlite3_stmt*, detail::kQueryCount> stmts_{};
 
-  // A relaxed transaction's commit skips the WAL fsync; the next full commit's fsync covers
-  // its pages too (the WAL is written in order).
-  void EndRelaxed() {
-    if (relaxed_) {
-      relaxed_ = false;
-      (void)ExecScript("PRAGMA synchronous = FULL");
+  Status CommitNow() {
+    Status s = Run(Q::kCommit, {});
+    if (!s.ok()) {
+      Rollback();
     }
+    return s;
+  }
+
+  // Runs a pragma and reads its one text result.
+  Status PragmaText(const char* sql, std::string* out) {
+    sqlite3_stmt* st = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(st);
+      if (rc == SQLITE_ROW) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        *out = text != nullptr ? text : "";
+        rc = SQLITE_OK;
+      }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK || rc == SQLITE_DONE ? Status::Ok() : SqliteError(rc, db_, sql);
   }
 
   std::timed_mutex mu_;
-  bool full_sync_ = true;
-  bool relaxed_ = false;  // synchronous=NORMAL until this transaction ends
+  std::unique_ptr<detail::WalSyncer> syncer_;
+  bool durable_ = true;  // the open transaction asked for Durability::kFull
 };
 
 class SqliteBackend final : public detail::Backend {
@@ -263,6 +296,10 @@ class SqliteBackend final : public detail::Backend {
     return detail::SqliteMigrations();
   }
   std::string_view migration_lock_sql() const override { return {}; }
+  Status AwaitDurable() override {
+    detail::WalSyncer* syncer = conn_->syncer();
+    return syncer != nullptr ? syncer->WaitDurable(syncer->LastCommitted()) : Status::Ok();
+  }
 
  protected:
   void Release(Conn* /*conn*/) override { conn_->Unlock(); }
@@ -286,8 +323,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(std::string_view path,
     return SqliteError(rc, db, "open " + file);
   }
   PARLEY_RETURN_IF_ERROR(conn->Configure(options));
-  return detail::MakeStore(detail::WithCallLatency(
-      std::make_unique<SqliteBackend>(std::move(conn), options), options.call_latency));
+  return detail::MakeStore(
+      detail::WithCallMetrics(std::make_unique<SqliteBackend>(std::move(conn), options), options));
 }
 
 }  // namespace parley::store
