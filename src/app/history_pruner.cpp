@@ -11,7 +11,7 @@ Result<int64_t> PruneHistory(store::AdminStore& store, TimePoint now,
   if (options.days <= 0) {
     return int64_t{0};
   }
-  const TimePoint before = now - std::chrono::days(options.days);
+  const TimePoint before = RetentionCut(now, options.days);
   int64_t total = 0;
   for (int i = 0; i < options.max_batches; ++i) {
     auto removed = store.PruneTransitions(before, options.batch);
@@ -26,7 +26,17 @@ Result<int64_t> PruneHistory(store::AdminStore& store, TimePoint now,
       std::this_thread::sleep_for(options.pause);  // let events take the write lock
     }
   }
+  // The flow page's rollup of those days goes with them (a few rows per state and day).
+  auto rollup = store.PruneRollup(before);
+  if (!rollup.ok()) {
+    return rollup.status();
+  }
   return total;
+}
+
+TimePoint RetentionCut(TimePoint now, int days) {
+  const TimePoint cut = now - std::chrono::days(days);
+  return std::chrono::floor<std::chrono::days>(cut);
 }
 
 HistoryPruner::HistoryPruner(store::AdminStore& store, const Clock& clock,
