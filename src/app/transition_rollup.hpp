@@ -40,7 +40,7 @@ struct TransitionRollupOptions {
 };
 
 struct RollupPass {
-  int steps = 0;       // transactions that added transitions
+  int steps = 0;       // steps (transactions) that moved the watermark
   bool raced = false;  // another instance moved the watermark first (it goes on)
   TimePoint watermark{};
 };
