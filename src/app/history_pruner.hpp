@@ -31,7 +31,8 @@ struct HistoryPrunerOptions {
 TimePoint RetentionCut(TimePoint now, int days);
 
 // One pass at `now`: removes transitions older than RetentionCut(now, days), batch by batch,
-// then the rollup's rows of those days; answers how many transitions. An error stops the
+// then, if it removed them all, the rollup's rows of those days; answers how many
+// transitions. An error stops the
 // pass (the next pass retries).
 Result<int64_t> PruneHistory(store::AdminStore& store, TimePoint now,
                              const HistoryPrunerOptions& options);
