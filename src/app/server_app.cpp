@@ -8,6 +8,7 @@
 #include "app/process_metrics.hpp"
 #include "app/readiness.hpp"
 #include "app/runtime.hpp"
+#include "app/transition_rollup.hpp"
 #include "app/version.hpp"
 #include "common/log.hpp"
 #include "http/http_metrics.hpp"
@@ -75,6 +76,7 @@ struct ServerApp::Parts {
   std::unique_ptr<http::Server> admin_server;  // PARLEY_ADMIN_LISTEN only
   std::unique_ptr<http::Server> server;
   std::unique_ptr<HistoryPruner> history_pruner;  // PARLEY_HISTORY_DAYS
+  std::unique_ptr<TransitionRollup> rollup;       // the flow page's numbers
 };
 
 ServerApp::ServerApp(Config config, const Clock& clock)
@@ -239,6 +241,7 @@ Status ServerApp::Start() {
   HistoryPrunerOptions history;
   history.days = config_.history_days;
   parts->history_pruner = std::make_unique<HistoryPruner>(rt.store().admin(), clock_, history);
+  parts->rollup = std::make_unique<TransitionRollup>(rt.store().admin(), clock_);
   parts_ = std::move(parts);
   Info("listening on " + config_.listen_host + ":" + std::to_string(port()) +
        "; Twilio webhook: " + config_.public_url + "/twilio/messages");
@@ -268,6 +271,7 @@ void ServerApp::Stop() {
     parts_->admin_server->Stop();
   }
   parts_->history_pruner.reset();
+  parts_->rollup.reset();
   parts_->server->Stop();      // in-flight webhooks are answered: the pipeline still runs
   parts_->broadcasts->Stop();  // its chunk in hand is answered too; the rest stays queued
   parts_->runtime->Stop();

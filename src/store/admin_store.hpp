@@ -161,6 +161,14 @@ struct StateStats {
   int64_t ended = 0;    // sessions that ended there
 };
 
+// One step of the rollup job (AdminStore::RollUpTransitions).
+struct RollupStep {
+  TimePoint watermark{};   // after the step
+  bool advanced = false;   // this step moved the watermark (and added what lay before it)
+  bool caught_up = false;  // the watermark is at `until` (or past it)
+  bool raced = false;      // another instance moved the watermark first: nothing was added
+};
+
 // A revision of a flow as the flows table knows it (FlowRecord without its source).
 struct FlowRevisionRecord {
   std::string revision;
@@ -258,9 +266,13 @@ class AdminStore {
                                                                    int limit) = 0;
 
   // A flow's page. Entered, left and ended per state of flow `flow_id` for transitions at or
-  // after `since`, by state name (states with none are not listed): one range of the
-  // covering index transitions_by_flow, so its cost grows with the period's transitions,
-  // never with the whole history.
+  // after `since`, by state name (states with none are not listed): exactly what a scan of
+  // those transitions counts, whatever the rollup's watermark. The whole UTC days from
+  // `since` on are read from the rollup (schema v11: states × days rows) below its
+  // watermark, the rest from transitions_by_flow: the part day before the first midnight
+  // and the transitions since the watermark (minutes of them while the rollup job runs). So
+  // with `since` at a UTC midnight (the page's periods) the cost no longer grows with the
+  // period's transitions.
   virtual Result<std::vector<StateStats>> FlowStateStats(std::string_view flow_id,
                                                          TimePoint since) = 0;
   // The revisions of the flow the flows table holds, the latest loaded first.
@@ -270,6 +282,20 @@ class AdminStore {
   // `before`, oldest first, in one short transaction; answers how many. The caller repeats
   // while it removes `limit`, so no single statement holds the database for long.
   virtual Result<int64_t> PruneTransitions(TimePoint before, int limit) = 0;
+
+  // The flow page's rollup (schema v11; app/transition_rollup.hpp, docs/admin.md "The
+  // numbers of a flow"). One step, in one transaction: adds the transitions recorded from
+  // the watermark up to `until` (at most `max_span` of them past the first one found: an
+  // empty stretch of time is skipped whole) to the per flow, state and UTC day counts, and
+  // moves the watermark there. The watermark moves only from the value this step read, so
+  // instances sharing a database never add a transition twice: a step that lost the race
+  // adds nothing (`raced`). The caller repeats while a step is not `caught_up`.
+  virtual Result<RollupStep> RollUpTransitions(TimePoint until, Duration max_span) = 0;
+  // Transitions before this are in the rollup.
+  virtual Result<TimePoint> RollupWatermark() = 0;
+  // Removes the rollup's rows of the UTC days that ended at or before `before` (retention,
+  // with the transitions); answers how many.
+  virtual Result<int64_t> PruneRollup(TimePoint before) = 0;
 };
 
 }  // namespace parley::store

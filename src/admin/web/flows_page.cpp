@@ -45,8 +45,16 @@ int DaysParam(const http::Request& request) {
 
 std::string ShortRevision(std::string_view revision) { return std::string(revision.substr(0, 12)); }
 
+// The period is whole UTC days (the rollup's days, app/transition_rollup.hpp): today and
+// the days - 1 before.
 std::string PeriodText(int days) {
-  return days == 1 ? "the last day" : "the last " + std::to_string(days) + " days";
+  return days == 1   ? "today"
+         : days == 2 ? "today and the day before"
+                     : "today and the " + std::to_string(days - 1) + " days before";
+}
+
+TimePoint PeriodStart(TimePoint now, int days) {
+  return std::chrono::floor<std::chrono::days>(now) - std::chrono::days(days - 1);
 }
 
 }  // namespace
@@ -90,9 +98,10 @@ Result<http::Response> FlowPage(store::Store& store, const Clock& clock,
     return ErrorPage(404, "No such flow is loaded.", &who);
   }
   const int days = DaysParam(request);
-  const TimePoint since = clock.Now() - std::chrono::days(days);
+  const TimePoint since = PeriodStart(clock.Now(), days);
 
-  // The numbers: live sessions per state (an index-only count), and the period's moves.
+  // The numbers: live sessions per state (an index-only count), and the period's moves (the
+  // rollup's rows of its days and the transitions not yet rolled up: AdminStore).
   auto live = store.ActiveSessionStates(flow->id);
   if (!live.ok()) {
     return live.status();

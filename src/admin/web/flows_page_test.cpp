@@ -81,7 +81,7 @@ TEST_F(FlowsPageTest, ListAndFlowPageShowLiveAndPeriodNumbersPerState) {
   EXPECT_THAT(page.body, HasSubstr(">in 1 \u00b7 out 0 \u00b7 end 1</text>"));      // DONE
   EXPECT_THAT(page.body, HasSubstr("<td>1</td>\n<td>2</td><td>1</td><td>0</td>"));  // ASK row
   EXPECT_THAT(page.body, HasSubstr("any text → DONE"));
-  EXPECT_THAT(page.body, HasSubstr("States (the last 7 days)"));
+  EXPECT_THAT(page.body, HasSubstr("States (today and the 6 days before, UTC)"));
   EXPECT_THAT(page.body, Not(HasSubstr("style=")));  // the CSP allows no inline style
   EXPECT_THAT(page.body, Not(HasSubstr("Reload the flows folder")));  // a viewer's page
 
@@ -94,6 +94,23 @@ TEST_F(FlowsPageTest, ListAndFlowPageShowLiveAndPeriodNumbersPerState) {
   EXPECT_THAT(later.body, HasSubstr(">now 1</text>"));
   EXPECT_THAT(later.body, HasSubstr("<option value=\"1\" selected>"));
   EXPECT_EQ(Get("/admin/flows/nope", again).status, 404);
+}
+
+// Issue 11: the period is whole UTC days (the rollup's days): just after midnight, "today"
+// holds none of yesterday evening's moves, and "today and the day before" holds them all.
+TEST_F(FlowsPageTest, ThePeriodIsWholeUtcDays) {
+  User("vi@example.org", Role::kViewer);
+  clock_.Set(std::chrono::floor<std::chrono::days>(kT0) + std::chrono::hours(23));
+  Start(kAna);                            // 23:00 UTC
+  clock_.Advance(std::chrono::hours(2));  // 01:00 the next day
+  const std::string cookie = Login("vi@example.org");
+  const ClientResponse today = Get("/admin/flows/finish?days=1", cookie);
+  ASSERT_EQ(today.status, 200);
+  EXPECT_THAT(today.body, HasSubstr("States (today, UTC)"));
+  EXPECT_THAT(today.body, HasSubstr("<td>1</td>\n<td>0</td><td>0</td><td>0</td>"));  // ASK
+  const ClientResponse two = Get("/admin/flows/finish?days=2", cookie);
+  EXPECT_THAT(two.body, HasSubstr("States (today and the day before, UTC)"));
+  EXPECT_THAT(two.body, HasSubstr("<td>1</td>\n<td>1</td><td>0</td><td>0</td>"));  // ASK
 }
 
 // Issue 11: a viewer (and an operator) cannot reload; the guard refuses before the reload.

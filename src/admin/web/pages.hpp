@@ -48,10 +48,10 @@ Result<http::Response> FlowsPage(store::Store& store, const conversation::FlowCa
 inline constexpr int kFlowPeriodDays = 7;
 inline constexpr int kMaxFlowPeriodDays = 365;
 // /admin/flows/{id}?days=N: the flow's graph annotated per state with the sessions there now
-// and those that entered, left and ended there in the last N days (kFlowPeriodDays by
-// default), the same as a table, its warnings, the revisions the database has seen, and for
-// admins the reload button. `reload`, when given, is shown at the top (the answer to the
-// reload button; 422 when it has errors). An unknown flow is a 404 page.
+// and those that entered, left and ended there today and the N - 1 UTC days before
+// (kFlowPeriodDays by default), the same as a table, its warnings, the revisions the database has
+// seen, and for admins the reload button. `reload`, when given, is shown at the top (the answer to
+// the reload button; 422 when it has errors). An unknown flow is a 404 page.
 Result<http::Response> FlowPage(store::Store& store, const Clock& clock,
                                 const conversation::FlowCatalog* catalog,
                                 const http::Request& request, const Principal& who,

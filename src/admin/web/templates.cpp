@@ -237,13 +237,13 @@ const std::string_view kFlow = R"html(<h1>Flow {{id}}</h1>
 {{#has_changes}}<ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul>{{/has_changes}}
 </section>{{/reload}}
 <form method="get" action="{{path}}" class="period">
-<label for="days">Entered, left and ended in the last</label>
+<label for="days">Entered, left and ended in whole UTC days:</label>
 <select id="days" name="days">{{#periods}}<option value="{{days}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periods}}</select>
 <button type="submit">Show</button>
 </form>
 <div class="graph">{{{svg}}}</div>
 <section aria-labelledby="per-state">
-<h2 id="per-state">States ({{period}})</h2>
+<h2 id="per-state">States ({{period}}, UTC)</h2>
 <table>
 <thead><tr><th scope="col">State</th><th scope="col">Now</th><th scope="col">Entered</th>
 <th scope="col">Left</th><th scope="col">Ended</th><th scope="col">Edges (file order)</th></tr></thead>

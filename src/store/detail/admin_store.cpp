@@ -60,6 +60,11 @@ TransitionRecord TransitionFromRow(const Row& row) {
   return t;
 }
 
+// The rollup's days (schema v11): UTC days, numbered as the SQL does (at / 86400000; times
+// are after 1970, so truncation and floor agree there).
+constexpr int64_t kDayMillis = 86'400'000;
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
 // The keyset bound of the list queries: "before 0" is "from the newest". A bound rather
 // than "$2 = 0 OR id < $2" lets both dialects range-scan the key (and FTS5 its rowids).
 int64_t Before(int64_t before_id) {
@@ -340,35 +345,24 @@ class AdminStoreImpl final : public AdminStore {
 
   Result<std::vector<StateStats>> FlowStateStats(std::string_view flow_id,
                                                  TimePoint since) override {
-    std::map<std::string, StateStats, std::less<>> by_state;
-    const auto at = [&](std::string_view state) -> StateStats& {
-      auto it = by_state.find(state);
-      if (it == by_state.end()) {
-        it = by_state.emplace(std::string(state), StateStats{std::string(state)}).first;
-      }
-      return it->second;
-    };
-    // Rows are (from, to, moved, ended, count) groups: one per edge used, not per state.
-    PARLEY_RETURN_IF_ERROR(Read(Q::kFlowStateMoves, {flow_id, since}, [&](const Row& row) {
-      const std::string_view from = row.Text(0);
-      const std::string_view to = row.Text(1);
-      const int64_t n = row.Int(4);
-      if (row.Int(2) != 0) {
-        at(to).entered += n;
-        if (!from.empty()) {
-          at(from).left += n;
-        }
-      }
-      if (row.Int(3) != 0) {
-        at(to).ended += n;
-      }
-      return Status::Ok();
-    }));
+    // The first UTC midnight at or after `since`: whole days from there come from the rollup.
+    const int64_t since_ms = ToUnixMillis(since);
+    const int64_t first_day = FloorDiv(since_ms + kDayMillis - 1, kDayMillis);
     std::vector<StateStats> out;
-    out.reserve(by_state.size());
-    for (auto& [state, stats] : by_state) {
-      out.push_back(std::move(stats));
-    }
+    PARLEY_RETURN_IF_ERROR(Read(Q::kFlowStateStats,
+                                {flow_id, since_ms, first_day * kDayMillis, first_day},
+                                [&](const Row& row) {
+                                  StateStats s{std::string(row.Text(0))};
+                                  s.entered = row.Int(1);
+                                  s.left = row.Int(2);
+                                  s.ended = row.Int(3);
+                                  if (s.entered != 0 || s.left != 0 || s.ended != 0) {
+                                    out.push_back(std::move(s));
+                                  }
+                                  return Status::Ok();
+                                }));
+    std::sort(out.begin(), out.end(),
+              [](const StateStats& a, const StateStats& b) { return a.state < b.state; });
     return out;
   }
 
@@ -385,6 +379,60 @@ class AdminStoreImpl final : public AdminStore {
     int64_t removed = 0;
     PARLEY_RETURN_IF_ERROR(InTransaction([&](Conn& c) {
       return c.Exec(Q::kPruneTransitions, {before, limit}, {}, &removed);
+    }));
+    return removed;
+  }
+
+  Result<RollupStep> RollUpTransitions(TimePoint until, Duration max_span) override {
+    RollupStep step;
+    PARLEY_RETURN_IF_ERROR(InTransaction([&](Conn& c) {
+      int64_t from = 0;
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kRollupWatermark, {}, [&](const Row& row) {
+        from = row.Int(0);
+        return Status::Ok();
+      }));
+      const int64_t end = ToUnixMillis(until);
+      step.watermark = FromUnixMillis(from);
+      if (end <= from) {
+        step.caught_up = true;
+        return Status::Ok();
+      }
+      // Time with no transitions is skipped whole: a span counts from the first one.
+      std::optional<int64_t> first;
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kFirstTransitionSince, {from}, [&](const Row& row) {
+        first = row.Int(0);
+        return Status::Ok();
+      }));
+      const int64_t span = std::max<int64_t>(1, max_span / std::chrono::milliseconds(1));
+      const int64_t to = !first || *first >= end - span ? end : *first + span;
+      int64_t moved = 0;
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kAdvanceRollupWatermark, {from, to}, {}, &moved));
+      if (moved == 0) {
+        step.raced = true;
+        return Status::Ok();
+      }
+      PARLEY_RETURN_IF_ERROR(c.Exec(Q::kRollUpTransitions, {from, to}));
+      step.watermark = FromUnixMillis(to);
+      step.advanced = true;
+      step.caught_up = to >= end;
+      return Status::Ok();
+    }));
+    return step;
+  }
+
+  Result<TimePoint> RollupWatermark() override {
+    int64_t at = 0;
+    PARLEY_RETURN_IF_ERROR(Read(Q::kRollupWatermark, {}, [&](const Row& row) {
+      at = row.Int(0);
+      return Status::Ok();
+    }));
+    return FromUnixMillis(at);
+  }
+
+  Result<int64_t> PruneRollup(TimePoint before) override {
+    int64_t removed = 0;
+    PARLEY_RETURN_IF_ERROR(InTransaction([&](Conn& c) {
+      return c.Exec(Q::kPruneRollup, {FloorDiv(ToUnixMillis(before), kDayMillis)}, {}, &removed);
     }));
     return removed;
   }

@@ -459,14 +459,41 @@ constexpr Entry kEntries[] = {
      "SELECT " PARLEY_TRANSITION_COLUMNS " FROM transitions WHERE contact_id = $1 AND "
      "at >= $2 AND at <= $3 ORDER BY at, id LIMIT $4",
      ""},
-    // One range of the covering index transitions_by_flow (flow_id, at, from_state, to_state,
-    // moved, ended): an index-only scan of the period, grouped by edge rather than by state,
-    // so one pass gives entered, left and ended.
-    {Q::kFlowStateMoves, "FlowStateMoves",
-     "SELECT from_state, to_state, moved, CASE WHEN ended = '' THEN 0 ELSE 1 END, count(*) "
-     "FROM transitions WHERE flow_id = $1 AND at >= $2 "
-     "GROUP BY from_state, to_state, moved, CASE WHEN ended = '' THEN 0 ELSE 1 END",
-     ""},
+    // The flow page's numbers (docs/admin.md, "The numbers of a flow"): the rollup's rows
+    // of the days from $4 on (each holds only transitions before the watermark), plus two
+    // ranges of the covering index transitions_by_flow: [$2, $3), the part day before the
+    // first whole day, and from the later of $3 and the watermark on. Together exactly the
+    // transitions at or after $2, whatever the watermark; one statement, so one snapshot
+    // (the rollup job cannot commit between the rollup's rows and the watermark).
+    {Q::kFlowStateStats, "FlowStateStats",
+     "WITH tail AS ("
+     "SELECT from_state, to_state, moved, ended FROM transitions "
+     "WHERE flow_id = $1 AND at >= $2 AND at < $3 "
+     "UNION ALL SELECT from_state, to_state, moved, ended FROM transitions "
+     "WHERE flow_id = $1 AND at >= max($3, coalesce((SELECT rolled_up_to FROM "
+     "transition_rollup_watermark WHERE id = 1), 0))), "
+     "moves AS (SELECT from_state AS f, to_state AS s, "
+     "CASE WHEN moved <> 0 THEN 1 ELSE 0 END AS m, CASE WHEN ended <> '' THEN 1 ELSE 0 END AS x, "
+     "count(*) AS n FROM tail GROUP BY 1, 2, 3, 4) "
+     "SELECT state, sum(e), sum(l), sum(x) FROM ("
+     "SELECT state, entered_count AS e, left_count AS l, ended_count AS x "
+     "FROM transition_rollup WHERE flow_id = $1 AND day >= $4 "
+     "UNION ALL SELECT s, m * n, 0, x * n FROM moves "
+     "UNION ALL SELECT f, 0, n, 0 FROM moves WHERE m = 1 AND f <> '') AS u GROUP BY state",
+     "WITH tail AS ("
+     "SELECT from_state, to_state, moved, ended FROM transitions "
+     "WHERE flow_id = $1 AND at >= $2::bigint AND at < $3::bigint "
+     "UNION ALL SELECT from_state, to_state, moved, ended FROM transitions "
+     "WHERE flow_id = $1 AND at >= GREATEST($3::bigint, coalesce((SELECT rolled_up_to FROM "
+     "transition_rollup_watermark WHERE id = 1), 0))), "
+     "moves AS (SELECT from_state AS f, to_state AS s, "
+     "CASE WHEN moved <> 0 THEN 1 ELSE 0 END AS m, CASE WHEN ended <> '' THEN 1 ELSE 0 END AS x, "
+     "count(*) AS n FROM tail GROUP BY 1, 2, 3, 4) "
+     "SELECT state, sum(e)::bigint, sum(l)::bigint, sum(x)::bigint FROM ("
+     "SELECT state, entered_count AS e, left_count AS l, ended_count AS x "
+     "FROM transition_rollup WHERE flow_id = $1 AND day >= $4::bigint "
+     "UNION ALL SELECT s, m * n, 0, x * n FROM moves "
+     "UNION ALL SELECT f, 0, n, 0 FROM moves WHERE m = 1 AND f <> '') AS u GROUP BY state"},
     {Q::kFlowRevisions, "FlowRevisions",
      "SELECT revision, loaded_at FROM flows WHERE id = $1 ORDER BY loaded_at DESC, revision", ""},
     // Oldest first by transitions_by_time; bounded so one statement stays short.
@@ -474,6 +501,46 @@ constexpr Entry kEntries[] = {
      "DELETE FROM transitions WHERE id IN "
      "(SELECT id FROM transitions WHERE at < $1 ORDER BY at LIMIT $2)",
      ""},
+    // The rollup job (app/transition_rollup.hpp). It reads the watermark, then moves it
+    // only from the value it read (compare and set): of two instances racing, the second's
+    // UPDATE waits for the first's row lock and then changes no row, so it adds nothing.
+    {Q::kRollupWatermark, "RollupWatermark",
+     "SELECT rolled_up_to FROM transition_rollup_watermark WHERE id = 1", ""},
+    {Q::kFirstTransitionSince, "FirstTransitionSince",
+     "SELECT at FROM transitions WHERE at >= $1 ORDER BY at LIMIT 1", ""},
+    {Q::kAdvanceRollupWatermark, "AdvanceRollupWatermark",
+     "UPDATE transition_rollup_watermark SET rolled_up_to = $2 "
+     "WHERE id = 1 AND rolled_up_to = $1",
+     ""},
+    // A range of transitions_by_time, per state as the page counts (entered and ended by
+    // to_state, left by from_state), added to the day's rows.
+    {Q::kRollUpTransitions, "RollUpTransitions",
+     "INSERT INTO transition_rollup (flow_id, day, state, entered_count, left_count, ended_count) "
+     "SELECT flow_id, day, state, sum(e), sum(l), sum(x) FROM ("
+     "SELECT flow_id, at / 86400000 AS day, to_state AS state, "
+     "CASE WHEN moved <> 0 THEN 1 ELSE 0 END AS e, 0 AS l, "
+     "CASE WHEN ended <> '' THEN 1 ELSE 0 END AS x FROM transitions WHERE at >= $1 AND at < $2 "
+     "UNION ALL SELECT flow_id, at / 86400000, from_state, 0, 1, 0 FROM transitions "
+     "WHERE at >= $1 AND at < $2 AND moved <> 0 AND from_state <> '') AS moves "
+     "WHERE true GROUP BY flow_id, day, state "
+     "ON CONFLICT (flow_id, day, state) DO UPDATE SET "
+     "entered_count = transition_rollup.entered_count + excluded.entered_count, "
+     "left_count = transition_rollup.left_count + excluded.left_count, "
+     "ended_count = transition_rollup.ended_count + excluded.ended_count",
+     "INSERT INTO transition_rollup (flow_id, day, state, entered_count, left_count, ended_count) "
+     "SELECT flow_id, day, state, sum(e), sum(l), sum(x) FROM ("
+     "SELECT flow_id, at / 86400000 AS day, to_state AS state, "
+     "CASE WHEN moved <> 0 THEN 1 ELSE 0 END AS e, 0 AS l, "
+     "CASE WHEN ended <> '' THEN 1 ELSE 0 END AS x FROM transitions "
+     "WHERE at >= $1::bigint AND at < $2::bigint "
+     "UNION ALL SELECT flow_id, at / 86400000, from_state, 0, 1, 0 FROM transitions "
+     "WHERE at >= $1::bigint AND at < $2::bigint AND moved <> 0 AND from_state <> '') AS moves "
+     "GROUP BY flow_id, day, state "
+     "ON CONFLICT (flow_id, day, state) DO UPDATE SET "
+     "entered_count = transition_rollup.entered_count + excluded.entered_count, "
+     "left_count = transition_rollup.left_count + excluded.left_count, "
+     "ended_count = transition_rollup.ended_count + excluded.ended_count"},
+    {Q::kPruneRollup, "PruneRollup", "DELETE FROM transition_rollup WHERE day < $1", ""},
     // Both one range of messages_by_time (a day's messages at most, on the dashboard).
     {Q::kMessagesPerHour, "MessagesPerHour",
      "SELECT created_at / 3600000, direction, count(*) FROM messages WHERE created_at >= $1 "

@@ -106,9 +106,16 @@ enum class Q : int {
   // History (schema v8).
   kInsertTransition,
   kContactTransitions,  // $1 contact, $2..$3 time range, $4 limit
-  kFlowStateMoves,      // $1 flow, $2 since: (from, to, moved, ended?, count) groups
+  kFlowStateStats,      // $1 flow, $2 since, $3 the first midnight at or after it, $4 its day:
+                        // (state, entered, left, ended), the rollup's days and the rest (v11)
   kFlowRevisions,       // $1 flow: (revision, loaded_at), latest first
   kPruneTransitions,    // $1 before, $2 limit
+  // The flow page's rollup (schema v11; app/transition_rollup.hpp).
+  kRollupWatermark,         // (rolled_up_to)
+  kFirstTransitionSince,    // $1 at: the first transition's time at or after it, if any
+  kAdvanceRollupWatermark,  // $1 the watermark read, $2 the new one: 0 rows if it moved
+  kRollUpTransitions,       // $1..$2: adds the transitions with $1 <= at < $2
+  kPruneRollup,             // $1 day: removes the rollup's rows of earlier days
   // The dashboard (messages_by_time, v7).
   kMessagesPerHour,        // $1 since: (hour = created_at / 3600000, direction, count)
   kOutboundStatusesSince,  // $1 since: (status, count) of outbound messages

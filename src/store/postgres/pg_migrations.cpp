@@ -235,8 +235,38 @@ END
 $$;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
-                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}};
+// Version 11: see sqlite_migrations.cpp.
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE transition_rollup (
+  flow_id TEXT NOT NULL,
+  day BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  entered_count BIGINT NOT NULL,
+  left_count BIGINT NOT NULL,
+  ended_count BIGINT NOT NULL,
+  PRIMARY KEY (flow_id, day, state)
+);
+CREATE TABLE transition_rollup_watermark (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rolled_up_to BIGINT NOT NULL
+);
+INSERT INTO transition_rollup_watermark (id, rolled_up_to)
+  SELECT 1, coalesce(max(at) - 120000, 0) FROM transitions;
+INSERT INTO transition_rollup (flow_id, day, state, entered_count, left_count, ended_count)
+  SELECT flow_id, day, state, sum(e), sum(l), sum(x) FROM (
+    SELECT flow_id, at / 86400000 AS day, to_state AS state,
+           CASE WHEN moved <> 0 THEN 1 ELSE 0 END AS e, 0 AS l,
+           CASE WHEN ended <> '' THEN 1 ELSE 0 END AS x
+      FROM transitions WHERE at < (SELECT rolled_up_to FROM transition_rollup_watermark)
+    UNION ALL
+    SELECT flow_id, at / 86400000, from_state, 0, 1, 0
+      FROM transitions WHERE at < (SELECT rolled_up_to FROM transition_rollup_watermark)
+        AND moved <> 0 AND from_state <> ''
+  ) AS moves GROUP BY flow_id, day, state;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},   {5, kV5},  {6, kV6},
+                                     {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}, {11, kV11}};
 
 }  // namespace
 

@@ -260,8 +260,42 @@ INSERT INTO contacts_search (rowid, search_address, search_phone, search_name)
   SELECT id, address, phone, name FROM contacts;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
-                                     {6, kV6}, {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}};
+// Version 11: the flow page's rollup (docs/admin.md, "The numbers of a flow"): entered, left
+// and ended per flow, state and UTC day (day = at / 86400000), for the transitions recorded
+// before the watermark `rolled_up_to`. Written only by the rollup job (app/transition_rollup.hpp),
+// never in an event's transaction. The upgrade fills it from the transitions already there, up
+// to two minutes before the latest one (what might still be in flight, as the job's lag).
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE transition_rollup (
+  flow_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  entered_count INTEGER NOT NULL,
+  left_count INTEGER NOT NULL,
+  ended_count INTEGER NOT NULL,
+  PRIMARY KEY (flow_id, day, state)
+) WITHOUT ROWID;
+CREATE TABLE transition_rollup_watermark (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rolled_up_to INTEGER NOT NULL
+);
+INSERT INTO transition_rollup_watermark (id, rolled_up_to)
+  SELECT 1, coalesce(max(at) - 120000, 0) FROM transitions;
+INSERT INTO transition_rollup (flow_id, day, state, entered_count, left_count, ended_count)
+  SELECT flow_id, day, state, sum(e), sum(l), sum(x) FROM (
+    SELECT flow_id, at / 86400000 AS day, to_state AS state,
+           CASE WHEN moved <> 0 THEN 1 ELSE 0 END AS e, 0 AS l,
+           CASE WHEN ended <> '' THEN 1 ELSE 0 END AS x
+      FROM transitions WHERE at < (SELECT rolled_up_to FROM transition_rollup_watermark)
+    UNION ALL
+    SELECT flow_id, at / 86400000, from_state, 0, 1, 0
+      FROM transitions WHERE at < (SELECT rolled_up_to FROM transition_rollup_watermark)
+        AND moved <> 0 AND from_state <> ''
+  ) GROUP BY flow_id, day, state;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4},   {5, kV5},  {6, kV6},
+                                     {7, kV7}, {8, kV8}, {9, kV9}, {10, kV10}, {11, kV11}};
 
 }  // namespace
 
