@@ -8,6 +8,8 @@
 #               transcripts (ctest), again under ASan/UBSan, then the flow-loader fuzzer for
 #               60 seconds and the Lua sandbox and webhook fuzzers for 30 each, the HTTP
 #               request fuzzer for 20, the LIMA unpickler's for 20 (about 13 minutes on 2 cores with a warm ccache)
+#   make screenshots  regenerate the admin's screenshots in docs/images/ (docs/admin.md) from
+#               the browser test, compressed (scripts/screenshots.sh)
 #   make bench  build in Release and run the benchmarks and the webhook load harness (SQLite
 #               with and without fsync per commit, PostgreSQL with and without fsync), the
 #               timer benchmark on each (a million pending timers; a few minutes) and the
@@ -25,7 +27,7 @@ WEBHOOK_FUZZ_SECONDS ?= 30
 HTTP_FUZZ_SECONDS ?= 20
 PICKLE_FUZZ_SECONDS ?= 20
 
-.PHONY: run test deps deps-test build build-parley test-unit test-asan fuzz bench clean
+.PHONY: run test deps deps-test build build-parley test-unit test-asan fuzz bench screenshots clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -97,6 +99,9 @@ bench: deps-test
 	./build-release/bench/parley_timer_bench --db sqlite
 	./build-release/bench/parley_timer_bench --db postgres
 	./build-release/bench/send_bench
+
+screenshots: deps-test build-parley
+	./scripts/screenshots.sh build/parley
 
 clean:
 	rm -rf build build-asan build-fuzz build-release

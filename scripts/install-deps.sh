@@ -6,6 +6,7 @@
 #   install-deps.sh --test   that, plus what only the tests need (`make test`, .ci/run):
 #                            clang's fuzzer runtime, GoogleTest, Google Benchmark, the
 #                            PostgreSQL server, chromium and the browser tests' npm packages,
+#                            pngquant (`make screenshots`),
 #                            docker-compose and Caddy (the deployment files' checks)
 set -euo pipefail
 
@@ -45,6 +46,8 @@ test_packages=(
   # the admin's browser tests drive Debian's chromium with playwright-core (npm,
   # test/browser/package-lock.json)
   chromium
+  # `make screenshots`: compresses the admin's screenshots for docs/images/
+  pngquant
   # the deployment files' checks: `docker-compose config`, `caddy validate`
   docker-compose caddy
 )

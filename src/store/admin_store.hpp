@@ -117,11 +117,16 @@ struct BroadcastRecord {
 struct BroadcastRecipient {
   int64_t id = 0;
   int64_t broadcast_id = 0;
-  std::string address;  // the contact's key ("+1555...", "whatsapp:+1555...")
+  std::string address;  // the contact's key ("+1555...", "whatsapp:+1555..."); for a line
+                        // that failed at creation, the number as the list wrote it
   std::string name;     // empty: the contact's name is kept
   std::string fields_json = "{}";
   std::string flow_id;
   std::string created_by;
+  // Why it failed (BroadcastFailures; given to CreateBroadcast: failed from the start, e.g.
+  // an invalid line or a contact opted out); empty for one to start.
+  std::string error;
+  int64_t contact_id = 0;  // BroadcastFailures: the contact with this address, 0 when none
 };
 
 // What became of a claimed recipient.
@@ -242,13 +247,20 @@ class AdminStore {
   // they are in an active session (one statement; addresses not found are new contacts).
   virtual Result<std::vector<ContactStanding>> ContactStandings(
       const std::vector<std::string>& addresses) = 0;
-  // Creates the broadcast (sets its id; total = recipients.size()) with its recipients,
-  // queued, and the audit line, in one transaction.
+  // Creates the broadcast (sets its id; total = recipients.size()) with its recipients and
+  // the audit line, in one transaction. A recipient with an `error` is recorded as failed
+  // (counted in `failed` at once), the others queued.
   virtual Status CreateBroadcast(BroadcastRecord& broadcast,
                                  const std::vector<BroadcastRecipient>& recipients,
                                  const AuditRecord& audit) = 0;
   // Broadcast `id`, or the latest `limit` when id is 0; newest first.
   virtual Result<std::vector<BroadcastRecord>> Broadcasts(int64_t id, int limit) = 0;
+  // Up to `limit` failed recipients of broadcast `broadcast_id` with an id above `after_id`
+  // (keyset pagination), in list order, each with its error and its contact's id (a range
+  // of broadcast_recipients_failed, v12).
+  virtual Result<std::vector<BroadcastRecipient>> BroadcastFailures(int64_t broadcast_id,
+                                                                    int64_t after_id,
+                                                                    int limit) = 0;
   // Leases up to `limit` queued recipients (oldest first; also claimed ones whose lease
   // ended before `now`) until `lease_until`. Instances on one database claim disjoint rows.
   virtual Result<std::vector<BroadcastRecipient>> ClaimBroadcastRecipients(TimePoint now,

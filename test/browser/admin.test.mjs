@@ -6,10 +6,12 @@
 // with `parley admin create-user`, seeds messages through the Twilio webhook, then in
 // Chromium: a wrong password is refused, the right one logs in, the dashboard shows the seeded
 // number, the contact search finds a contact, its page shows its transcript and a one-off
-// message sent from it, the flows list and a flow's page (its graph), a reload of a broken
+// message sent from it, a webhook's message appears on the open page without a reload (the
+// live transcript), the flows list and a flow's page (its graph), a reload of a broken
 // flow file shows its error while the old revision keeps answering webhooks (the transcript
 // shows its reply and the transition), the message log shows the messages and filters by
-// direction, a 10-number broadcast is previewed, queued and reaches 10 started, a POST
+// direction, a 10-number broadcast with an invalid line is previewed, queued, reaches 10
+// started and lists the invalid line as its failed recipient (also as CSV), a POST
 // without the CSRF token gets 403, logout ends the session. Screenshots of each page go to
 // OUTPUT_DIR (one at a phone's width).
 // Exit 0: passed; 77: skipped (no chromium); anything else: failed. Bounded to 60 s.
@@ -107,7 +109,7 @@ try {
   await webhook(base, '+15551230002', 3);
 
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const shot = (name) => page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
 
@@ -160,6 +162,18 @@ try {
   assert.match(await transcript.last().getAttribute('class'), /outbound/);
   await shot('contact');
 
+  // Live transcript: a webhook arrives while the page is open; its message appears without
+  // a reload (the script served as /admin/static/transcript.js polls; the CSP holds).
+  await page.goto(page.url().replace(/\?done=send$/, ''));
+  await page.evaluate(() => { window.parleyNotReloaded = true; });
+  const shown = await transcript.count();
+  await webhook(base, '+15551230002', 4, 'Arrived while you were looking');
+  await page.locator('#transcript-list li', { hasText: 'Arrived while you were looking' })
+    .waitFor({ timeout: 10_000 });
+  assert.equal(await page.evaluate(() => window.parleyNotReloaded), true, 'the page reloaded');
+  assert.equal(await transcript.count(), shown + 1);
+  assert.match(await transcript.last().getAttribute('class'), /inbound/);
+
   // The users and audit pages (admin role) show the user and the failed login.
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.waitForURL(`${base}/admin/audit`);
@@ -196,6 +210,7 @@ try {
   await shot('contact-transitions');
   await page.goto(`${base}/admin/flows/checkin`);
   assert.match(await page.locator('svg.flow-graph').textContent(), /now 1/);
+  await shot('flow-numbers');
 
   // A POST with the session's cookie but without its CSRF token is refused.
   const forged = await context.request.post(`${base}/admin/logout`, {
@@ -234,12 +249,22 @@ try {
   }
   assert.equal(await page.locator('#count-started').textContent(), '10');
   assert.equal(await page.locator('#count-queued').textContent(), '0');
+  // The invalid line is the broadcast's one failed recipient, with why; also as CSV.
+  assert.equal(await page.locator('#count-failed').textContent(), '1');
+  const failures = page.locator('table.failures tbody tr');
+  assert.equal(await failures.count(), 1);
+  assert.match(await failures.first().textContent(), /not a number.*line 12: not a phone number/);
+  const csv = await context.request.get(`${base}${new URL(page.url()).pathname}/failed.csv`);
+  assert.equal(csv.status(), 200);
+  assert.equal(await csv.text(), 'number,name,reason\r\nnot a number,,line 12: not a phone number\r\n');
   await shot('broadcast-progress');
 
   // At a phone's width the dashboard still renders (checked by eye in the screenshot).
+  await page.goto(`${base}/admin`);
+  await shot('dashboard-later');  // with the broadcast's sessions and messages
   await page.setViewportSize({ width: 390, height: 844 });
   await shot('dashboard-phone');
-  await page.setViewportSize({ width: 1200, height: 800 });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Logout ends the session: the old cookie no longer opens the admin.
   await page.getByRole('button', { name: 'Log out' }).click();

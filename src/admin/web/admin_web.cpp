@@ -1,7 +1,9 @@
 #include "admin/web/admin_web.hpp"
 
 #include "admin/secure_random.hpp"
+#include "admin/web/broadcast_failures.hpp"
 #include "admin/web/cookies.hpp"
+#include "admin/web/live_transcript.hpp"
 #include "admin/web/log_pages.hpp"
 #include "admin/web/multipart.hpp"
 #include "admin/web/page.hpp"
@@ -73,6 +75,15 @@ void AdminWeb::AddRoutes(http::Router& router) {
     r.headers.emplace_back("Cache-Control", "max-age=3600");
     return r;
   });
+  // The contact page's live transcript (live_transcript.hpp): a file, as the CSP requires.
+  router.Add("GET", "/admin/static/transcript.js", [](const http::Request&) {
+    http::Response r;
+    r.content_type = "text/javascript; charset=utf-8";
+    r.body = std::string(kTranscriptScript);
+    AddSecurityHeaders(r, /*cacheable=*/true);
+    r.headers.emplace_back("Cache-Control", "max-age=3600");
+    return r;
+  });
   router.Add("GET", "/admin/login", [this](const http::Request& r) { return LoginForm(r); });
   router.Add("POST", "/admin/login", [this](const http::Request& r) { return LoginSubmit(r); });
   router.Add("POST", "/admin/logout",
@@ -94,6 +105,11 @@ void AdminWeb::AddRoutes(http::Router& router) {
                const auto flows =
                    options_.flow_ids ? options_.flow_ids() : std::vector<std::string>();
                auto page = ContactPage(store_, clock_, r, p, flows);
+               return page.ok() ? std::move(*page) : Failure(page.status(), &p);
+             }));
+  router.Add("GET", "/admin/contacts/{id}/transcript.json",
+             Guard(Role::kViewer, [this](const http::Request& r, const Principal& p) {
+               auto page = TranscriptUpdates(store_, r, p);
                return page.ok() ? std::move(*page) : Failure(page.status(), &p);
              }));
   router.Add("POST", "/admin/contacts/{id}/{action}",
@@ -180,6 +196,9 @@ void AdminWeb::AddLogAndBroadcastRoutes(http::Router& router) {
   router.Add("GET", "/admin/broadcasts/{id}", page(Role::kViewer, [this](auto& r, auto& p) {
                return BroadcastProgressPage(store_, r, p);
              }));
+  router.Add(
+      "GET", "/admin/broadcasts/{id}/failed.csv",
+      page(Role::kViewer, [this](auto& r, auto& p) { return BroadcastFailuresCsv(store_, r, p); }));
 }
 
 http::Response AdminWeb::LoginPage(int status, const std::string& csrf, std::string_view email,

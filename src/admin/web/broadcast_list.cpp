@@ -19,6 +19,19 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
+// At most `max` bytes of valid UTF-8 `s`, cut before a character that would not fit, as
+// text every store keeps (no U+0000).
+std::string Cut(std::string_view s, size_t max) {
+  if (s.size() > max) {
+    size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    s = s.substr(0, end);
+  }
+  return ToStorableText(s);
+}
+
 bool HasDigit(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
@@ -136,7 +149,14 @@ Result<BroadcastList> ParseBroadcastList(std::string_view text, std::string_view
   for (size_t r = first; r < rows.size(); ++r) {
     const CsvRecord& row = rows[r];
     const auto invalid = [&](std::string reason) {
-      list.invalid.push_back({row.line, std::move(reason)});
+      std::string name;
+      for (size_t i = 1; i < row.cells.size() && i < columns.size(); ++i) {
+        if (columns[i] == "name") {
+          name = Cut(Trim(row.cells[i]), kInvalidTextBytes);
+        }
+      }
+      list.invalid.push_back(
+          {row.line, std::move(reason), Cut(Trim(row.cells[0]), kInvalidTextBytes), name});
     };
     const std::string number = Trim(row.cells[0]);
     if (number.empty()) {

@@ -36,7 +36,14 @@ struct BroadcastEntry {
 struct InvalidLine {
   size_t line = 0;
   std::string reason;  // for the operator
+  // The line's number cell and name as written (trimmed, cut to kInvalidTextBytes, storable
+  // text), kept with the broadcast's failures so the operator can fix and send them again.
+  std::string number;
+  std::string name;
 };
+
+// The most bytes of an invalid line's number or name that are kept.
+inline constexpr size_t kInvalidTextBytes = 200;
 
 struct BroadcastList {
   std::vector<BroadcastEntry> valid;

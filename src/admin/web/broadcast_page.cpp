@@ -1,8 +1,10 @@
 // The broadcast pages (log_pages.hpp): the form, the preview, the confirmation and the
 // progress of one broadcast. The work itself is broadcast_worker.hpp's.
 #include <algorithm>
-#include <set>
+#include <map>
+#include <utility>
 
+#include "admin/web/broadcast_failures.hpp"
 #include "admin/web/broadcast_list.hpp"
 #include "admin/web/contact_form.hpp"
 #include "admin/web/log_pages.hpp"
@@ -56,16 +58,18 @@ Result<BroadcastForm> ReadForm(const http::Request& request) {
   return f;
 }
 
-// The list as the store sees it: which of the valid entries start, and the counts.
+// The list as the store sees it: which of the valid entries start, why the others do not,
+// and the counts.
 struct Plan {
   BroadcastList list;
-  std::vector<size_t> start;  // indexes of list.valid
+  std::vector<size_t> start;                         // indexes of list.valid
+  std::vector<std::pair<size_t, std::string>> skip;  // indexes of list.valid, and why
   int64_t not_active = 0;
   int64_t in_session = 0;
 };
 
 Result<Plan> MakePlan(store::Store& store, BroadcastList list, bool restart) {
-  Plan plan{std::move(list), {}, 0, 0};
+  Plan plan{std::move(list), {}, {}, 0, 0};
   std::vector<std::string> addresses;
   addresses.reserve(plan.list.valid.size());
   for (const BroadcastEntry& e : plan.list.valid) {
@@ -75,20 +79,23 @@ Result<Plan> MakePlan(store::Store& store, BroadcastList list, bool restart) {
   if (!standings.ok()) {
     return standings.status();
   }
-  std::set<std::string> skip;
+  std::map<std::string, std::string> skip;  // address: why
   for (const store::ContactStanding& s : *standings) {
     if (s.status != "active") {
       ++plan.not_active;
-      skip.insert(s.address);
+      skip[s.address] =
+          "the contact is " + std::string(s.status == "opted_out" ? "opted out" : s.status);
     } else if (s.in_session) {
       ++plan.in_session;
       if (!restart) {
-        skip.insert(s.address);
+        skip[s.address] = "already in a session (Also restart was not ticked)";
       }
     }
   }
   for (size_t i = 0; i < plan.list.valid.size(); ++i) {
-    if (!skip.contains(plan.list.valid[i].address)) {
+    if (auto it = skip.find(plan.list.valid[i].address); it != skip.end()) {
+      plan.skip.emplace_back(i, it->second);
+    } else {
       plan.start.push_back(i);
     }
   }
@@ -229,14 +236,37 @@ Result<http::Response> BroadcastConfirm(store::Store& store, const BroadcastCont
     return FormPage(store, cx, who, 409, form->flow, form->list,
                     "No contact of the list can start the flow.");
   }
-  std::vector<store::BroadcastRecipient> recipients;
-  recipients.reserve(plan->start.size());
-  for (const size_t i : plan->start) {
-    const BroadcastEntry* e = &plan->list.valid[i];
+  // Every line of the list is a recipient, in list order: those that cannot start are
+  // failed from the start, with the reason, so the broadcast's page lists them
+  // (broadcast_failures.hpp).
+  std::vector<std::pair<size_t, store::BroadcastRecipient>> lines;  // line, recipient
+  lines.reserve(plan->list.valid.size() + plan->list.invalid.size());
+  const auto add = [&](const BroadcastEntry& e, std::string error) {
     store::BroadcastRecipient r;
-    r.address = e->address;
-    r.name = e->name;
-    r.fields_json = e->fields_json;
+    r.address = e.address;
+    r.name = e.name;
+    r.fields_json = e.fields_json;
+    r.error = std::move(error);
+    lines.emplace_back(e.line, std::move(r));
+  };
+  for (const size_t i : plan->start) {
+    add(plan->list.valid[i], "");
+  }
+  for (const auto& [i, why] : plan->skip) {
+    add(plan->list.valid[i], why);
+  }
+  for (const InvalidLine& bad : plan->list.invalid) {
+    store::BroadcastRecipient r;
+    r.address = bad.number;
+    r.name = bad.name;
+    r.error = "line " + std::to_string(bad.line) + ": " + bad.reason;
+    lines.emplace_back(bad.line, std::move(r));
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<store::BroadcastRecipient> recipients;
+  recipients.reserve(lines.size());
+  for (auto& [line, r] : lines) {
     recipients.push_back(std::move(r));
   }
   const TimePoint now = cx.clock != nullptr ? cx.clock->Now() : SystemClock().Now();
@@ -248,7 +278,7 @@ Result<http::Response> BroadcastConfirm(store::Store& store, const BroadcastCont
   audit.at = now;
   audit.actor = who.email;
   audit.action = "broadcast_created";
-  audit.detail = form->flow + ": " + std::to_string(recipients.size()) + " contacts";
+  audit.detail = form->flow + ": " + std::to_string(plan->start.size()) + " contacts";
   audit.remote = ClientAddress(request);
   PARLEY_RETURN_IF_ERROR(store.admin().CreateBroadcast(broadcast, recipients, audit));
   if (cx.wake_worker) {
@@ -282,6 +312,7 @@ Result<http::Response> BroadcastProgressPage(store::Store& store, const http::Re
   d.set("started", std::to_string(b.started));
   d.set("failed", std::to_string(b.failed));
   d.set("total", std::to_string(b.total));
+  PARLEY_RETURN_IF_ERROR(AddBroadcastFailures(store, request, b, d));
   return Html(200, Layout("Broadcast #" + std::to_string(b.id),
                           Render(templates::kBroadcastProgress, d), &who, "/admin/broadcast"));
 }

@@ -3,11 +3,13 @@
 // why, opted out, already in a session) with nothing written, a CSV uploaded as
 // multipart/form-data, the operator role and CSRF required, the confirmation queued and
 // audited, and a 10-number broadcast worked off by the background job into 10 sessions and
-// 10 queued messages, its progress page counting them.
+// 10 queued messages, its progress page counting them; its failed recipients listed, paged
+// and downloaded as CSV.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "admin/web/admin_web_test_fixture.hpp"
+#include "admin/web/broadcast_failures.hpp"
 #include "admin/web/broadcast_worker.hpp"
 
 namespace parley::admin::web {
@@ -230,6 +232,153 @@ TEST_F(BroadcastPageTest, TenNumbersEndWithTenSessionsAndTenQueuedMessages) {
             1);
   // The form lists it.
   EXPECT_THAT(Get("/admin/broadcast", cookie).body, HasSubstr("<td>done</td>"));
+}
+
+// Issue 11: a broadcast's failed recipients — invalid lines, a contact opted out before the
+// confirmation, one that opted out before the job reached it (the core refused the start),
+// one already in a session — are listed on its page with why, escaped, each number that is
+// a contact's linked to its page; a viewer may see them.
+TEST_F(BroadcastPageTest, FailedRecipientsAreListedWithWhyAndTheirContact) {
+  User("op@example.org", Role::kOperator);
+  User("viewer@example.org", Role::kViewer);
+  Inbound(kAna, "FINISH");  // in a session
+  OptOut(kBob);
+  const std::string op = Login("op@example.org");
+  const ClientResponse queued = Confirm(op,
+                                        "number,name\n"
+                                        "+14155550101,Ana\n"
+                                        "+14155550102,Bob\n"
+                                        "+14155550103,Cid\n"
+                                        "+1<script>alert(1)</script>,\"<i>Eve</i> \"\"q\"\"\"\n"
+                                        "+14155550104,Dee\n");
+  ASSERT_EQ(queued.status, 303) << queued.body;
+  const std::string progress(queued.Header("Location"));
+  OptOut("+14155550104");  // after the confirmation: the job's start is refused
+  BroadcastWorker worker = MakeWorker(10);
+  WorkOff(worker);
+
+  const std::string viewer = Login("viewer@example.org");
+  const ClientResponse page = Get(progress, viewer);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(Count(page.body, "count-total"), "5");
+  EXPECT_EQ(Count(page.body, "count-started"), "1");
+  EXPECT_EQ(Count(page.body, "count-failed"), "4");
+  const auto id = [&](const std::string& address) {
+    return std::to_string(store_->FindContact(address).value()->id);
+  };
+  // In list order, whenever each failed.
+  EXPECT_THAT(page.body,
+              HasSubstr("<tr><td><a href=\"/admin/contacts/" + id(kAna) +
+                        "\">+14155550101</a>"
+                        "</td><td>Ana</td><td>already in a session (Also restart was not "
+                        "ticked)</td></tr>"));
+  EXPECT_THAT(page.body, HasSubstr("<tr><td><a href=\"/admin/contacts/" + id(kBob) +
+                                   "\">+14155550102</a></td><td>Bob</td><td>the contact is "
+                                   "opted out</td></tr>"));
+  EXPECT_THAT(page.body,
+              HasSubstr("<tr><td>+1&lt;script&gt;alert(1)&lt;/script&gt;</td><td>&lt;i&gt;Eve&lt;"
+                        "/i&gt; &quot;q&quot;</td><td>line 5: not a phone number</td></tr>"));
+  EXPECT_THAT(page.body, Not(HasSubstr("<script>")));
+  EXPECT_THAT(page.body, HasSubstr("<a href=\"/admin/contacts/" + id("+14155550104") +
+                                   "\">+14155550104</a></td><td>Dee</td><td>"));
+  EXPECT_THAT(page.body, HasSubstr("href=\"" + progress + "/failed.csv\""));
+  EXPECT_THAT(page.body, Not(HasSubstr("More failed recipients")));
+}
+
+// Issue 11: the failures are paged by recipient id (keyset), 50 a page, in list order; a
+// hand-edited `after` starts from the first.
+TEST_F(BroadcastPageTest, FailedRecipientsArePagedByKeyset) {
+  User("op@example.org", Role::kOperator);
+  const std::string op = Login("op@example.org");
+  std::string list = "+14155550101\n";
+  for (int i = 0; i < 120; ++i) {
+    list += "bad" + std::to_string(1000 + i) + "\n";
+  }
+  const ClientResponse queued = Confirm(op, list);
+  ASSERT_EQ(queued.status, 303) << queued.body;
+  const std::string progress(queued.Header("Location"));
+  const auto bad = [](const std::string& html) {
+    std::vector<std::string> out;
+    const std::regex re("<tr><td>(bad\\d+)</td>");
+    for (auto it = std::sregex_iterator(html.begin(), html.end(), re); it != std::sregex_iterator();
+         ++it) {
+      out.push_back((*it)[1].str());
+    }
+    return out;
+  };
+  const auto next = [](const std::string& html) {
+    std::smatch m;
+    return std::regex_search(html, m, std::regex("<a rel=\"next\" href=\"([^\"]*)\">"))
+               ? m[1].str()
+               : std::string();
+  };
+  ClientResponse page = Get(progress, op);
+  auto rows = bad(page.body);
+  ASSERT_EQ(rows.size(), 50u);
+  EXPECT_EQ(rows.front(), "bad1000");
+  EXPECT_EQ(rows.back(), "bad1049");
+  std::string more = next(page.body);
+  ASSERT_THAT(more, ::testing::StartsWith(progress + "?after="));
+  page = Get(more, op);
+  rows = bad(page.body);
+  ASSERT_EQ(rows.size(), 50u);
+  EXPECT_EQ(rows.front(), "bad1050");
+  EXPECT_THAT(page.body, HasSubstr("First failed recipients"));
+  page = Get(next(page.body), op);
+  rows = bad(page.body);
+  ASSERT_EQ(rows.size(), 20u);
+  EXPECT_EQ(rows.back(), "bad1119");
+  EXPECT_EQ(next(page.body), "");
+  EXPECT_EQ(bad(Get(progress + "?after=x%27", op).body).front(), "bad1000");
+}
+
+// Issue 11: the failures as CSV — every one, in list order, with the list's fields as
+// columns and why last — for a viewer too; quoting and formula-looking cells kept as text;
+// no session, an unknown broadcast and a POST are refused.
+TEST_F(BroadcastPageTest, FailedRecipientsDownloadAsCsv) {
+  User("op@example.org", Role::kOperator);
+  User("viewer@example.org", Role::kViewer);
+  OptOut(kBob);
+  const std::string op = Login("op@example.org");
+  const ClientResponse queued =
+      Confirm(op,
+              "number,name,city\n"
+              "+14155550101,Ana,Lima\n"
+              "+14155550102,\"=HYPERLINK(\"\"http://x\"\")\",\"Cuzco, PE\"\n"
+              "@SUM(A1),Eve\n");
+  ASSERT_EQ(queued.status, 303) << queued.body;
+  const std::string progress(queued.Header("Location"));
+  const std::string viewer = Login("viewer@example.org");
+  const ClientResponse csv = Get(progress + "/failed.csv", viewer);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.Header("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_THAT(std::string(csv.Header("Content-Disposition")),
+              ::testing::MatchesRegex("attachment; filename=\"broadcast-[0-9]+-failed\\.csv\""));
+  EXPECT_EQ(csv.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(csv.body,
+            "number,name,city,reason\r\n"
+            "+14155550102,\"'=HYPERLINK(\"\"http://x\"\")\",\"Cuzco, PE\",the contact is opted "
+            "out\r\n"
+            "'@SUM(A1),Eve,,line 4: not a phone number\r\n");
+  EXPECT_EQ(Get(progress + "/failed.csv").status, 303);  // no session: to the login page
+  EXPECT_EQ(Get("/admin/broadcasts/999/failed.csv", viewer).status, 404);
+  twilio::Form f;
+  f.Add("csrf", PageCsrf(op));
+  EXPECT_EQ(Post(progress + "/failed.csv", f, op).status, 405);
+}
+
+TEST(CsvCellTest, QuotesAndKeepsFormulasAsText) {
+  EXPECT_EQ(CsvCell("+14155550101"), "+14155550101");
+  EXPECT_EQ(CsvCell("+1 (415) 555-0101"), "+1 (415) 555-0101");
+  EXPECT_EQ(CsvCell("whatsapp:+14155550101"), "whatsapp:+14155550101");
+  EXPECT_EQ(CsvCell("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
+  EXPECT_EQ(CsvCell("-2+3"), "-2+3");
+  EXPECT_EQ(CsvCell("-x"), "'-x");
+  EXPECT_EQ(CsvCell("=1+1"), "'=1+1");
+  EXPECT_EQ(CsvCell("\tx"), "'\tx");
+  EXPECT_EQ(CsvCell("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvCell("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+  EXPECT_EQ(CsvCell(""), "");
 }
 
 }  // namespace

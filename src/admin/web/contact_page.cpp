@@ -4,9 +4,11 @@
 #include <limits>
 
 #include "admin/web/contact_form.hpp"
+#include "admin/web/live_transcript.hpp"
 #include "admin/web/page.hpp"
 #include "admin/web/pages.hpp"
 #include "admin/web/templates.hpp"
+#include "admin/web/transcript.hpp"
 #include "common/json.hpp"
 #include "conversation/whatsapp_window.hpp"
 #include "twilio/form.hpp"
@@ -51,80 +53,6 @@ std::string WindowText(const store::ContactRecord& c, TimePoint now) {
     return "closed (the contact never wrote)";
   }
   return (now < *end ? "open until " : "closed since ") + ShortTime(*end) + " UTC";
-}
-
-// One message of the transcript.
-Data MessageEntry(const store::MessageRecord& m) {
-  const bool in = m.direction == store::MessageRecord::Direction::kInbound;
-  Data e;
-  e.set("direction", in ? "inbound" : "outbound");
-  e.set("arrow", in ? "In" : "Out");
-  e.set("at", ShortTime(m.created_at));
-  e.set("body", m.body);
-  e.set("status", std::string(store::MessageStatusName(m.status)));
-  if (!m.error_code.empty()) {
-    e.set("error_code", m.error_code);
-  }
-  List media;
-  for (const std::string& url : m.media) {
-    media.push_back(Data(url));
-  }
-  e.set("media", media);
-  Data entry;
-  entry.set("message", e);
-  return entry;
-}
-
-// One recorded transition, in words: "moved from ask to thanks by edge 1 (reply: yes)".
-// Edges are counted from 1 in file order, as the flow page's table lists them.
-Data TransitionEntry(const store::TransitionRecord& t) {
-  std::string text;
-  if (t.moved && t.from_state.empty()) {
-    text = "started " + t.flow_id + " at " + t.to_state;
-  } else if (t.moved) {
-    text = "moved from " + t.from_state + " to " + t.to_state;
-    if (t.edge_index) {
-      text += " by edge " + std::to_string(*t.edge_index + 1);
-      if (!t.edge_label.empty()) {
-        text += " (" + t.edge_label + ")";
-      }
-    }
-  } else {
-    text = "session ended at " + t.to_state;
-  }
-  if (t.moved && !t.ended.empty()) {
-    text += ", and the session ended";
-  }
-  if (!t.ended.empty()) {
-    text += ": " + t.ended;
-  }
-  Data e;
-  e.set("at", ShortTime(t.at));
-  e.set("text", text);
-  e.set("cause", t.event);
-  Data entry;
-  entry.set("transition", e);
-  return entry;
-}
-
-// Messages (oldest first) and the transitions of their period merged by time. At one
-// instant an event wrote its inbound message first, then its transitions, then its replies.
-List MergeTranscript(const std::vector<store::MessageRecord>& oldest_first,
-                     const std::vector<store::TransitionRecord>& transitions) {
-  List entries;
-  size_t t = 0;
-  for (const store::MessageRecord& m : oldest_first) {
-    const bool in = m.direction == store::MessageRecord::Direction::kInbound;
-    while (t < transitions.size() &&
-           (transitions[t].at < m.created_at || (!in && transitions[t].at == m.created_at))) {
-      entries.push_back(TransitionEntry(transitions[t++]));
-    }
-    entries.push_back(MessageEntry(m));
-  }
-  for (; t < transitions.size(); ++t) {
-    entries.push_back(TransitionEntry(transitions[t]));
-  }
-  return entries;
 }
 
 }  // namespace
@@ -244,8 +172,26 @@ Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
   const std::vector<store::MessageRecord> oldest_first(messages->rbegin(), messages->rend());
   const List entries = MergeTranscript(oldest_first, *transitions);
   d.set("has_entries", !entries.empty());
-  d.set("entries", entries);
+  d.set("entries_html", RenderTranscriptEntries(entries));
   const std::string self = "/admin/contacts/" + std::to_string(c.id);
+  if (before == 0) {
+    // The newest page refreshes itself (live_transcript.hpp) from what it shows.
+    TranscriptCursor cursor;
+    if (!messages->empty()) {
+      cursor.after_message = messages->front().id;
+      cursor.since = messages->front().created_at;
+    }
+    for (const store::TransitionRecord& t : *transitions) {
+      cursor.after_transition = std::max(cursor.after_transition, t.id);
+      cursor.since = std::max(cursor.since, t.at);
+    }
+    Data live;
+    live.set("url", self + "/transcript.json");
+    live.set("after", std::to_string(cursor.after_message));
+    live.set("transition", std::to_string(cursor.after_transition));
+    live.set("since", std::to_string(ToUnixMillis(cursor.since)));
+    d.set("live", live);
+  }
   if (more) {
     d.set("older", self + "?before=" + std::to_string(messages->back().id));
   }

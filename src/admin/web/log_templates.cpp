@@ -125,6 +125,20 @@ const std::string_view kBroadcastProgress = R"html(<h1>Broadcast #{{id}}</h1>
 <p><a href="/admin/broadcasts/{{id}}">Reload</a></p>{{/done}}
 <p>The flow's messages go out through the sender at the configured rates; see them in
 <a href="/admin/messages?direction=outbound">the message log</a>.</p>
+<section aria-labelledby="failures">
+<h2 id="failures">Failed recipients</h2>
+{{#has_failures}}<table class="failures">
+<thead><tr><th scope="col">Number</th><th scope="col">Name</th><th scope="col">Why</th></tr></thead>
+<tbody>
+{{#failures}}<tr><td>{{#contact}}<a href="/admin/contacts/{{contact}}">{{number}}</a>{{/contact}}{{^contact}}{{number}}{{/contact}}</td><td>{{name}}</td><td>{{reason}}</td></tr>
+{{/failures}}</tbody>
+</table>
+<p class="pages">{{#next}}<a rel="next" href="{{next}}">More failed recipients</a>{{/next}}
+{{#first}} <a href="{{first}}">First failed recipients</a>{{/first}}</p>
+<p><a href="/admin/broadcasts/{{id}}/failed.csv" download>Download them as CSV</a>: fix the
+numbers, delete the <code>reason</code> column, and paste or upload it in a new broadcast.</p>{{/has_failures}}
+{{^has_failures}}<p class="empty">None{{^done}} so far{{/done}}.</p>{{/has_failures}}
+</section>
 )html";
 
 }  // namespace parley::admin::web::templates

@@ -58,8 +58,9 @@ std::string Layout(std::string_view title, const std::string& body_html, const P
 
 void AddSecurityHeaders(http::Response& r, bool cacheable) {
   r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+                         "default-src 'none'; script-src 'self'; connect-src 'self'; "
+                         "style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                         "frame-ancestors 'none'; base-uri 'none'");
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("Referrer-Policy", "same-origin");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");

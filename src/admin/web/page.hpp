@@ -25,7 +25,8 @@ std::string Render(std::string_view tmpl, const Data& data);
 std::string Layout(std::string_view title, const std::string& body_html, const Principal* who,
                    std::string_view current = "");
 
-// Adds the admin's security headers: CSP without unsafe-inline, X-Frame-Options DENY,
+// Adds the admin's security headers: CSP without unsafe-inline (scripts, fetches and
+// styles from the admin itself only), X-Frame-Options DENY,
 // Referrer-Policy, nosniff and, unless `cacheable`, Cache-Control: no-store.
 void AddSecurityHeaders(http::Response& response, bool cacheable = false);
 

@@ -105,6 +105,12 @@ const std::string_view kContacts = R"html(<h1>Contacts</h1>
 {{#next}}<p><a rel="next" href="{{next}}">Older contacts</a></p>{{/next}}
 )html";
 
+const std::string_view kTranscriptEntries =
+    R"html({{#entries}}{{#message}}<li class="msg {{direction}}"><span class="meta"><time>{{at}}</time> {{arrow}} {{#status}}<span class="status">{{status}}</span>{{/status}}{{#error_code}} <span class="error-code">error {{error_code}}</span>{{/error_code}}</span>
+<span class="body">{{body}}</span>{{#media}}<span class="media">{{.}}</span>{{/media}}</li>
+{{/message}}{{#transition}}<li class="transition"><time>{{at}}</time> <span class="text">{{text}}</span> <span class="cause">({{cause}})</span></li>
+{{/transition}}{{/entries}})html";
+
 const std::string_view kContact =
     R"html(<h1>{{address}}{{#name}} <small>{{name}}</small>{{/name}}</h1>
 {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
@@ -190,12 +196,13 @@ const std::string_view kContact =
 {{/can_act}}
 <section aria-labelledby="transcript">
 <h2 id="transcript">Transcript</h2>
-{{#has_entries}}<ol class="transcript" id="transcript-list">
-{{#entries}}{{#message}}<li class="msg {{direction}}"><span class="meta"><time>{{at}}</time> {{arrow}} {{#status}}<span class="status">{{status}}</span>{{/status}}{{#error_code}} <span class="error-code">error {{error_code}}</span>{{/error_code}}</span>
-<span class="body">{{body}}</span>{{#media}}<span class="media">{{.}}</span>{{/media}}</li>
-{{/message}}{{#transition}}<li class="transition"><time>{{at}}</time> <span class="text">{{text}}</span> <span class="cause">({{cause}})</span></li>
-{{/transition}}{{/entries}}</ol>{{/has_entries}}
-{{^has_entries}}<p class="empty">No messages.</p>{{/has_entries}}
+{{#live}}<ol class="transcript" id="transcript-list" data-live="{{url}}" data-after="{{after}}" data-transition="{{transition}}" data-since="{{since}}" aria-live="polite">
+{{{entries_html}}}</ol>
+{{^has_entries}}<p class="empty" id="transcript-empty">No messages.</p>{{/has_entries}}
+<script src="/admin/static/transcript.js" defer></script>{{/live}}
+{{^live}}{{#has_entries}}<ol class="transcript" id="transcript-list">
+{{{entries_html}}}</ol>{{/has_entries}}
+{{^has_entries}}<p class="empty">No messages.</p>{{/has_entries}}{{/live}}
 <p class="pages">{{#older}}<a rel="prev" href="{{older}}">Older messages</a>{{/older}}
 {{#newest}} <a href="{{newest}}">Newest messages</a>{{/newest}}</p>
 </section>

@@ -479,9 +479,20 @@ class AdminStoreImpl final : public AdminStore {
                                       b.id = row.Int(0);
                                       return Status::Ok();
                                     }));
+      int64_t failed = 0;
       for (const BroadcastRecipient& r : recipients) {
+        if (!r.error.empty()) {
+          ++failed;
+          PARLEY_RETURN_IF_ERROR(c.Exec(Q::kInsertFailedBroadcastRecipient,
+                                        {b.id, r.address, r.name, r.fields_json, r.error}));
+          continue;
+        }
         PARLEY_RETURN_IF_ERROR(
             c.Exec(Q::kInsertBroadcastRecipient, {b.id, r.address, r.name, r.fields_json}));
+      }
+      if (failed > 0) {  // also "done" at once when nothing is left to start
+        PARLEY_RETURN_IF_ERROR(
+            c.Exec(Q::kCountBroadcastResults, {b.id, int64_t{0}, failed, b.created_at}));
       }
       AuditRecord line = audit;
       line.target = "broadcast " + std::to_string(b.id);
@@ -507,6 +518,25 @@ class AdminStoreImpl final : public AdminStore {
       out.push_back(std::move(b));
       return Status::Ok();
     }));
+    return out;
+  }
+
+  Result<std::vector<BroadcastRecipient>> BroadcastFailures(int64_t broadcast_id, int64_t after_id,
+                                                            int limit) override {
+    std::vector<BroadcastRecipient> out;
+    PARLEY_RETURN_IF_ERROR(
+        Read(Q::kBroadcastFailures, {broadcast_id, after_id, limit}, [&](const Row& row) {
+          BroadcastRecipient r;
+          r.id = row.Int(0);
+          r.broadcast_id = row.Int(1);
+          r.address = row.Text(2);
+          r.name = row.Text(3);
+          r.fields_json = row.Text(4);
+          r.error = row.Text(5);
+          r.contact_id = row.Int(6);
+          out.push_back(std::move(r));
+          return Status::Ok();
+        }));
     return out;
   }
 

@@ -449,6 +449,19 @@ constexpr Entry kEntries[] = {
      "status = CASE WHEN started + failed + $2 + $3 >= total THEN 'done' ELSE 'running' END, "
      "finished_at = CASE WHEN started + failed + $2 + $3 >= total THEN $4::bigint ELSE NULL END "
      "WHERE id = $1"},
+    // A broadcast's failed recipients (issue 11): a row failed at creation (an invalid line,
+    // a contact not active) and a range of broadcast_recipients_failed (v12), each with its
+    // contact's id when the address is a contact's (contacts.address is unique).
+    {Q::kInsertFailedBroadcastRecipient, "InsertFailedBroadcastRecipient",
+     "INSERT INTO broadcast_recipients (broadcast_id, address, name, fields, status, error) "
+     "VALUES ($1, $2, $3, $4, 'failed', $5)",
+     ""},
+    {Q::kBroadcastFailures, "BroadcastFailures",
+     "SELECT r.id, r.broadcast_id, r.address, r.name, r.fields, r.error, "
+     "COALESCE((SELECT c.id FROM contacts c WHERE c.address = r.address), 0) "
+     "FROM broadcast_recipients r WHERE r.broadcast_id = $1 AND r.status = 'failed' AND "
+     "r.id > $2 ORDER BY r.id LIMIT $3",
+     ""},
     {Q::kInsertTransition, "InsertTransition",
      "INSERT INTO transitions (session_id, contact_id, flow_id, flow_revision, from_state, "
      "to_state, edge_index, edge_label, event, moved, ended, at) "

@@ -103,6 +103,9 @@ enum class Q : int {
   kClaimBroadcastRecipients,  // $1 now, $2 lease end, $3 limit
   kFinishBroadcastRecipient,  // $1 id, $2 status, $3 error: only a claimed row
   kCountBroadcastResults,     // $1 broadcast, $2 started, $3 failed, $4 now
+  // A broadcast's failed recipients (issue 11; broadcast_recipients_failed, v12).
+  kInsertFailedBroadcastRecipient,  // $1 broadcast, $2 address, $3 name, $4 fields, $5 error
+  kBroadcastFailures,  // $1 broadcast, $2 after id, $3 limit: oldest first, with the contact
   // History (schema v8).
   kInsertTransition,
   kContactTransitions,  // $1 contact, $2..$3 time range, $4 limit
