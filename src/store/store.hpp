@@ -305,9 +305,10 @@ struct ConnectOptions {
   // PostgreSQL: the server cancels a statement running longer (statement_timeout). SQLite:
   // ignored.
   Duration statement_timeout = std::chrono::seconds(30);
-  // SQLite: fsync the WAL at every commit (synchronous=FULL), so a commit survives a power
-  // loss, not only a process crash. false: synchronous=NORMAL (no fsync per commit; the last
-  // commits before a power loss may be lost). PostgreSQL: ignored (the server's fsync and
+  // SQLite: a commit survives a power loss, not only a process crash: the WAL is fsynced
+  // before Commit returns, or before CommitVisible reports it durable (the WAL syncer,
+  // store/sqlite/wal_syncer.hpp). false: no fsync (synchronous=NORMAL; the last commits
+  // before a power loss may be lost). PostgreSQL: ignored (the server's fsync and
   // synchronous_commit decide).
   bool sqlite_full_sync = true;
   // When set, every database call's duration is observed in it by kind of call (one label,
