@@ -159,9 +159,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   // Messages in hand follow the claim batch (256 by default), not the thread count: on
   // PostgreSQL the rounds, not the sending, bound throughput (docs/benchmarks.md,
   // "Delivery"). Many threads get at least 16 each.
-  sender_options.batch =
-      std::max(sender_options.batch,
-               channel::OutboxSender::kInHandPerThread * std::max(1, config.sender_threads));
+  sender_options.batch = std::max(sender_options.batch, channel::OutboxSender::kInHandPerThread *
+                                                            std::max(1, config.sender_threads));
   sender_options.max_age = config.send_max_age;
   sender_options.first_retry = config.send_retry_min;
   sender_options.max_retry = config.send_retry_max;

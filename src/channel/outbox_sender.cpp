@@ -125,9 +125,10 @@ class OutboxSender::SendPool {
         sender_.done_.push_back(std::move(done));
         // Only what can make a round due (RoundDue): the first result starts the wait for
         // the round that records it; a busy claimer refills at the low-water mark.
-        wake_claimer = sender_.done_.size() == 1 ||
-                       (sender_.busy_ && sender_.in_hand_ - static_cast<int>(sender_.done_.size()) <=
-                                             sender_.LowWater());
+        wake_claimer =
+            sender_.done_.size() == 1 ||
+            (sender_.busy_ &&
+             sender_.in_hand_ - static_cast<int>(sender_.done_.size()) <= sender_.LowWater());
       }
       if (wake_claimer) {
         sender_.cv_.notify_one();
@@ -336,7 +337,7 @@ OutboxSender::Disposition OutboxSender::Judge(const store::OutboxItem& item,
 }
 
 Result<std::vector<store::OutboxItem>> OutboxSender::Round(std::vector<Disposition>& results,
-                                                          int claim) {
+                                                           int claim) {
   store::OutboxRound round;
   for (const Disposition& r : results) {
     if (r.final) {

@@ -150,11 +150,11 @@ class OutboxSender {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool woken_ = false;                   // guarded by mu_
-  bool stopping_ = false;                // guarded by mu_
-  std::vector<Disposition> done_;        // guarded by mu_: results from the sending threads
+  bool woken_ = false;             // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  std::vector<Disposition> done_;  // guarded by mu_: results from the sending threads
   std::chrono::steady_clock::time_point first_done_at_{};  // guarded by mu_: done_'s oldest
-  int in_hand_ = 0;  // guarded by mu_: dispatched, result not yet taken by the claimer
+  int in_hand_ = 0;   // guarded by mu_: dispatched, result not yet taken by the claimer
   bool busy_ = true;  // guarded by mu_: the last claim was full (more may be claimable)
   std::vector<Disposition> unrecorded_;  // claimer only: results the store did not take yet
   std::chrono::steady_clock::time_point gauges_at_{};

@@ -202,8 +202,7 @@ TEST_P(StoreTest, ARoundFinishesReschedulesAndClaimsInOneTransaction) {
   for (const OutboxItem& item : due) {
     EXPECT_EQ(item.attempts, item.body == "b1" ? 2 : 1) << item.body;
   }
-  EXPECT_EQ(Statuses(*store_, a.id),
-            (std::vector<std::string>{"a1=sent", "a2=sent", "a3=queued"}));
+  EXPECT_EQ(Statuses(*store_, a.id), (std::vector<std::string>{"a1=sent", "a2=sent", "a3=queued"}));
 
   // A round with nothing to claim only records.
   OutboxRound last = third;

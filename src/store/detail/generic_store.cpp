@@ -298,9 +298,8 @@ class StoreImpl final : public Store {
         PARLEY_RETURN_IF_ERROR(c.Send(Q::kRescheduleOutboxRows, {rescheduled}));
       }
       if (round.claim > 0) {
-        PARLEY_RETURN_IF_ERROR(c.Send(Q::kClaimOutbox,
-                                      {round.now, round.now + round.lease, round.claim}, {},
-                                      decode));
+        PARLEY_RETURN_IF_ERROR(
+            c.Send(Q::kClaimOutbox, {round.now, round.now + round.lease, round.claim}, {}, decode));
       }
       return Status::Ok();
     }));
