@@ -472,8 +472,11 @@ void OutboxSender::RunClaimer() {
       }
       const bool woken = woken_;
       woken_ = false;
-      if (woken && done_.empty()) {
-        // Let the events of a burst queue their messages, so one round serves many.
+      const bool refill = busy_ && in_hand_ - static_cast<int>(done_.size()) <= LowWater();
+      if (woken && !refill) {
+        // Let the events of a burst queue their messages (and the sending threads return
+        // more results), so one round serves many: under a steady stream of events, about
+        // one round per window rather than one per commit that woke us.
         lock.unlock();
         std::this_thread::sleep_for(options_.coalesce);
         lock.lock();
