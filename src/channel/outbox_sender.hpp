@@ -4,9 +4,11 @@
 // - Per-contact order: the store hands out only the head of each contact's queue, so a
 //   contact's next message is claimed once the previous one is finished (accepted, or
 //   failed for good); a message waiting for a retry holds back its contact only.
-// - Threads: Start() runs one claimer thread (the only one that touches the store: claims,
-//   and finishing transactions that batch many results) and `threads` sending threads that
-//   share one queue, so one slow answer from Twilio ties up one thread, not every contact.
+// - Threads: Start() runs one claimer thread (the only one that touches the store) and
+//   `threads` sending threads that share one queue, so one slow answer from Twilio ties up
+//   one thread, not every contact. The claimer works in rounds: one transaction records the
+//   results since the last round and claims the next rows (Store::FinishAndClaimOutbox), at
+//   most one round per `coalesce` window unless the threads need a refill (RoundDue).
 // - Retries: connection errors, timeouts, 429 and 5xx (the channel's kUnavailable) are
 //   retried with exponential backoff and jitter, never sooner than Twilio's Retry-After,
 //   until the message is `max_age` old (or `max_attempts`); then it is failed ("expired").
@@ -154,8 +156,10 @@ class OutboxSender {
   bool stopping_ = false;          // guarded by mu_
   std::vector<Disposition> done_;  // guarded by mu_: results from the sending threads
   std::chrono::steady_clock::time_point first_done_at_{};  // guarded by mu_: done_'s oldest
-  int in_hand_ = 0;   // guarded by mu_: dispatched, result not yet taken by the claimer
-  bool busy_ = true;  // guarded by mu_: the last claim was full (more may be claimable)
+  int in_hand_ = 0;  // guarded by mu_: dispatched, result not yet taken by the claimer
+  // guarded by mu_: more may be claimable now (the last claim was full, or it left refusals
+  // or deferrals to write); true at the start, so the first round claims at once
+  bool busy_ = true;
   std::vector<Disposition> unrecorded_;  // claimer only: results the store did not take yet
   std::chrono::steady_clock::time_point gauges_at_{};
   std::unique_ptr<SendPool> pool_;
