@@ -515,6 +515,10 @@ int Run(const Options& o) {
   const std::string metrics = ScrapeMetrics((*server)->port());
   const double batches = MetricValue(metrics, "parley_pipeline_batch_size_count");
   const double batched = MetricValue(metrics, "parley_pipeline_batch_size_sum");
+  // Every commit on the database, the pipeline's batches among them; on SQLite the rest
+  // (the sender's bookkeeping, mostly) share the one connection with the batches.
+  const double commits =
+      MetricValue(metrics, "parley_db_call_duration_seconds_count{call=\"commit\"}");
   const auto interval = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(o.connections / o.paced_rate));
   char paced_name[64];
@@ -538,6 +542,12 @@ int Run(const Options& o) {
   if (batches > 0) {
     std::printf("pipeline, full run: %.0f batches, %.1f events per batch on average\n", batches,
                 batched / batches);
+    if (commits > 0) {
+      std::printf(
+          "database commits, full run: %.0f (%.0f besides the batches: the sender's, "
+          "%.3f per message)\n",
+          commits, commits - batches, (commits - batches) / batched);
+    }
   }
   PrintQueryCosts(metrics);
   cluster.reset();

@@ -38,7 +38,7 @@ struct Options {
   int messages = 50'000;
   int contacts = 10'000;
   int threads = 4;
-  int batch = 64;
+  int batch = channel::OutboxSenderOptions{}.batch;  // the sender's default (256)
   double rate = 100;
   int seconds = 10;
 };
@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
   app.add_option("--messages", o.messages, "throughput: outbox rows to drain");
   app.add_option("--contacts", o.contacts, "throughput: contacts they go to");
   app.add_option("--threads", o.threads, "sending threads (PARLEY_SENDER_THREADS)");
-  app.add_option("--batch", o.batch, "throughput: rows claimed at a time, most in hand");
+  app.add_option("--batch", o.batch, "most messages in hand, and so the largest claim");
   app.add_option("--rate", o.rate, "rate: the sender's limit, messages per second");
   app.add_option("--seconds", o.seconds, "rate: the window (60 for the full minute)");
   CLI11_PARSE(app, argc, argv);

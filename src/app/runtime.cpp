@@ -163,11 +163,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const Clock
   channel::OutboxSenderOptions sender_options;
   sender_options.log = [](std::string_view m) { Log(LogLevel::kError, m); };
   sender_options.threads = config.sender_threads;
-  // Claims as large as the threads can hold in hand: on PostgreSQL the claim round trips, not
-  // the sending, bound throughput (docs/benchmarks.md, "Delivery"), so more threads must
-  // also mean fewer, larger claims. 4 threads (the default): 64, as before.
-  sender_options.batch =
-      channel::OutboxSender::kInHandPerThread * std::max(1, config.sender_threads);
+  // Messages in hand follow the claim batch (256 by default), not the thread count: on
+  // PostgreSQL the rounds, not the sending, bound throughput (docs/benchmarks.md,
+  // "Delivery"). Many threads get at least 16 each.
+  sender_options.batch = std::max(sender_options.batch, channel::OutboxSender::kInHandPerThread *
+                                                            std::max(1, config.sender_threads));
   sender_options.max_age = config.send_max_age;
   sender_options.first_retry = config.send_retry_min;
   sender_options.max_retry = config.send_retry_max;

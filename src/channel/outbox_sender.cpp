@@ -116,11 +116,23 @@ class OutboxSender::SendPool {
       }
       lock.unlock();
       Disposition done = sender_.SendOne(job);
+      bool wake_claimer = false;
       {
         std::lock_guard sender_lock(sender_.mu_);
+        if (sender_.done_.empty()) {
+          sender_.first_done_at_ = SteadyClock::now();
+        }
         sender_.done_.push_back(std::move(done));
+        // Only what can make a round due (RoundDue): the first result starts the wait for
+        // the round that records it; a busy claimer refills at the low-water mark.
+        wake_claimer =
+            sender_.done_.size() == 1 ||
+            (sender_.busy_ &&
+             sender_.in_hand_ - static_cast<int>(sender_.done_.size()) <= sender_.LowWater());
       }
-      sender_.cv_.notify_one();
+      if (wake_claimer) {
+        sender_.cv_.notify_one();
+      }
       lock.lock();
     }
   }
@@ -188,9 +200,9 @@ void OutboxSender::Stop() {
   results.insert(results.end(), unrecorded_.begin(), unrecorded_.end());
   unrecorded_.clear();
   // Best effort: what cannot be written now comes back when its lease ends.
-  const Status recorded = Record(results);
+  const auto recorded = Round(results, 0);
   if (!recorded.ok() && options_.log) {
-    options_.log("outbox: stopping: " + recorded.ToString());
+    options_.log("outbox: stopping: " + recorded.status().ToString());
   }
 }
 
@@ -324,35 +336,36 @@ OutboxSender::Disposition OutboxSender::Judge(const store::OutboxItem& item,
       store::OutboxDelivery{item.id, store::MessageStatus::kFailed, "", ""}, item.id, {}, false};
 }
 
-Status OutboxSender::Record(std::vector<Disposition>& results) {
-  std::vector<store::OutboxDelivery> finals;
+Result<std::vector<store::OutboxItem>> OutboxSender::Round(std::vector<Disposition>& results,
+                                                           int claim) {
+  store::OutboxRound round;
   for (const Disposition& r : results) {
     if (r.final) {
-      finals.push_back(*r.final);
+      round.finished.push_back(*r.final);
+    } else {
+      round.rescheduled.push_back({r.outbox_id, r.retry_at, r.deferred});
     }
   }
-  if (!finals.empty()) {
-    PARLEY_RETURN_IF_ERROR(store_.FinishOutboxBatch(finals));
+  round.claim = std::max(0, claim);
+  round.now = clock_.Now();
+  round.lease = options_.lease;
+  if (round.finished.empty() && round.rescheduled.empty() && round.claim == 0) {
+    return std::vector<store::OutboxItem>{};
+  }
+  auto claimed = store_.FinishAndClaimOutbox(round);
+  if (!claimed.ok()) {
+    return claimed.status();
   }
   if (metrics_) {
-    for (const store::OutboxDelivery& d : finals) {
+    for (const store::OutboxDelivery& d : round.finished) {
       metrics_->outbound
           .WithLabels({store::MessageStatusName(d.status),
                        d.error_code.empty() ? std::string_view("none") : d.error_code})
           .Inc();
     }
   }
-  std::erase_if(results, [](const Disposition& r) { return r.final.has_value(); });
-  while (!results.empty()) {
-    const Disposition& r = results.back();
-    const Status s = r.deferred ? store_.DeferOutbox(r.outbox_id, r.retry_at)
-                                : store_.RetryOutbox(r.outbox_id, r.retry_at);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) {  // gone: finished by someone else
-      return s;
-    }
-    results.pop_back();
-  }
-  return Status::Ok();
+  results.clear();
+  return claimed;
 }
 
 void OutboxSender::RefreshGauges(bool force) {
@@ -378,9 +391,9 @@ void OutboxSender::RefreshGauges(bool force) {
 
 Result<int> OutboxSender::DrainOnce() {
   int handled = 0;
-  PARLEY_RETURN_IF_ERROR(Record(unrecorded_));
   while (true) {
-    auto claimed = store_.ClaimOutbox(clock_.Now(), options_.batch, options_.lease);
+    // Each round records the previous one's results and claims the next rows.
+    auto claimed = Round(unrecorded_, options_.batch);
     if (!claimed.ok()) {
       return claimed.status();
     }
@@ -410,32 +423,60 @@ Result<int> OutboxSender::DrainOnce() {
       unrecorded_.push_back(SendOne(job));
       ++handled;
     }
-    PARLEY_RETURN_IF_ERROR(Record(unrecorded_));
   }
 }
 
-int OutboxSender::InHandLimit() const {
-  return std::max(1, std::min(options_.batch, kInHandPerThread * std::max(1, options_.threads)));
+int OutboxSender::InHandLimit() const { return std::max(1, options_.batch); }
+
+// A round is due when the sender is stopping; when a commit queued messages (woken_); when
+// the last claim was full (more is claimable) and the sending threads are down to the
+// low-water mark, so they never run dry while a round is written; or when a result has
+// waited `coalesce` (it bounds how long a sent message's result waits to be written, and so
+// the window in which a crash can make it go out twice: docs/delivery.md). Results alone do
+// not make a round due sooner: a round per result would be a transaction per message.
+bool OutboxSender::RoundDue(SteadyClock::time_point now) const {
+  if (stopping_ || woken_) {
+    return true;
+  }
+  const int with_threads = in_hand_ - static_cast<int>(done_.size());
+  if (busy_ && with_threads <= LowWater()) {
+    return true;
+  }
+  return !done_.empty() && now >= first_done_at_ + options_.coalesce;
+}
+
+void OutboxSender::WaitForRound(std::unique_lock<std::mutex>& lock) {
+  const auto poll_at = SteadyClock::now() + options_.poll_interval;
+  while (true) {
+    const auto now = SteadyClock::now();
+    if (RoundDue(now) || now >= poll_at) {
+      return;
+    }
+    auto until = poll_at;
+    if (!done_.empty()) {
+      until = std::min(until, first_done_at_ + options_.coalesce);
+    }
+    cv_.wait_until(lock, until);
+  }
 }
 
 void OutboxSender::RunClaimer() {
-  bool busy = true;  // the first pass claims at once (messages queued before a restart)
   while (true) {
     std::vector<Disposition> results;
-    int in_hand = 0;
+    int with_threads = 0;
     {
       std::unique_lock lock(mu_);
-      if (!busy) {
-        cv_.wait_for(lock, options_.poll_interval,
-                     [this] { return woken_ || stopping_ || !done_.empty(); });
-      }
+      WaitForRound(lock);
       if (stopping_) {
         return;
       }
       const bool woken = woken_;
       woken_ = false;
-      if (woken && done_.empty()) {
-        // Let the events of a burst queue their messages, so one claim serves many.
+      const bool refill = busy_ && in_hand_ - static_cast<int>(done_.size()) <= LowWater();
+      if (woken && !refill) {
+        // Let the events of a burst queue their messages (and the sending threads return
+        // more results), so one round serves many: under a steady stream of events, about
+        // one round per window rather than one per commit that woke us.
         lock.unlock();
         std::this_thread::sleep_for(options_.coalesce);
         lock.lock();
@@ -443,51 +484,43 @@ void OutboxSender::RunClaimer() {
       results = std::move(done_);
       done_.clear();
       in_hand_ -= static_cast<int>(results.size());
-      in_hand = in_hand_;
+      with_threads = in_hand_;
     }
     unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(results.begin()),
                        std::make_move_iterator(results.end()));
-    Status s = Record(unrecorded_);
-    busy = false;
-    if (s.ok() && in_hand < InHandLimit()) {
-      // Finished messages may have freed their contacts' next ones: claim again.
-      const int wanted = InHandLimit() - in_hand;
-      auto claimed = store_.ClaimOutbox(clock_.Now(), wanted, options_.lease);
-      if (claimed.ok()) {
-        int dispatched = 0;
-        bool refused = false;
-        for (const store::OutboxItem& item : *claimed) {
-          const TimePoint now = clock_.Now();
-          if (auto refusal = Refusal(item, now)) {
-            unrecorded_.push_back(std::move(*refusal));
-            refused = true;
-            continue;
-          }
-          auto paced = Pace(item, now);
-          if (auto* job = std::get_if<Job>(&paced)) {
-            pool_->Push(std::move(*job));
-            ++dispatched;
-          } else {
-            unrecorded_.push_back(std::get<Disposition>(std::move(paced)));
-          }
+    // Finished messages may have freed their contacts' next ones: the same round claims them.
+    const int wanted = std::max(0, InHandLimit() - with_threads);
+    auto claimed = Round(unrecorded_, wanted);
+    bool busy = false;
+    if (claimed.ok()) {
+      int dispatched = 0;
+      for (const store::OutboxItem& item : *claimed) {
+        const TimePoint now = clock_.Now();
+        if (auto refusal = Refusal(item, now)) {
+          unrecorded_.push_back(std::move(*refusal));
+          continue;
         }
-        {
-          std::lock_guard lock(mu_);
-          in_hand_ += dispatched;
+        auto paced = Pace(item, now);
+        if (auto* job = std::get_if<Job>(&paced)) {
+          pool_->Push(std::move(*job));
+          ++dispatched;
+        } else {
+          unrecorded_.push_back(std::get<Disposition>(std::move(paced)));
         }
-        // More may be claimable now: the claim was full, or refusals ended some contacts'
-        // heads.
-        busy = static_cast<int>(claimed->size()) == wanted || refused;
-        if (!unrecorded_.empty()) {
-          s = Record(unrecorded_);
-        }
-      } else {
-        s = claimed.status();
       }
+      // More may be claimable now: the claim was full, or refusals and deferrals (written
+      // by the next round, which then comes at once) end some contacts' heads.
+      busy = (wanted > 0 && static_cast<int>(claimed->size()) == wanted) || !unrecorded_.empty();
+      std::lock_guard lock(mu_);
+      in_hand_ += dispatched;
+    } else if (options_.log) {
+      // The database is away: results stay in hand and are written when it is back (the
+      // next round comes with new results or at the poll, never in a tight loop).
+      options_.log("outbox: " + claimed.status().ToString());
     }
-    if (!s.ok() && options_.log) {
-      // The database is away: results stay in hand and are written when it is back.
-      options_.log("outbox: " + s.ToString());
+    {
+      std::lock_guard lock(mu_);
+      busy_ = busy;
     }
     RefreshGauges(false);
   }

@@ -4,9 +4,11 @@
 // - Per-contact order: the store hands out only the head of each contact's queue, so a
 //   contact's next message is claimed once the previous one is finished (accepted, or
 //   failed for good); a message waiting for a retry holds back its contact only.
-// - Threads: Start() runs one claimer thread (the only one that touches the store: claims,
-//   and finishing transactions that batch many results) and `threads` sending threads that
-//   share one queue, so one slow answer from Twilio ties up one thread, not every contact.
+// - Threads: Start() runs one claimer thread (the only one that touches the store) and
+//   `threads` sending threads that share one queue, so one slow answer from Twilio ties up
+//   one thread, not every contact. The claimer works in rounds: one transaction records the
+//   results since the last round and claims the next rows (Store::FinishAndClaimOutbox), at
+//   most one round per `coalesce` window unless the threads need a refill (RoundDue).
 // - Retries: connection errors, timeouts, 429 and 5xx (the channel's kUnavailable) are
 //   retried with exponential backoff and jitter, never sooner than Twilio's Retry-After,
 //   until the message is `max_age` old (or `max_attempts`); then it is failed ("expired").
@@ -44,9 +46,11 @@
 namespace parley::channel {
 
 struct OutboxSenderOptions {
-  // Rows claimed at a time, and the most messages one instance has in hand (claimed, not
-  // yet finished); Start() also keeps at most kInHandPerThread per sending thread.
-  int batch = 64;
+  // The most messages one instance has in hand (claimed, result not yet recorded), and so
+  // the largest claim. The sending threads share them; the claimer tops them up once half
+  // are back, so a round finishes and claims about half of this at a time (on PostgreSQL
+  // the rounds, not the sending, bound throughput: docs/benchmarks.md, "Delivery").
+  int batch = 256;
   // A crashed sender's rows come back after it (another instance may claim them then).
   Duration lease = std::chrono::seconds(60);
   // The longest one Send can take (the channel's request timeout). A claimed message that
@@ -55,9 +59,10 @@ struct OutboxSenderOptions {
   // Must be well under `lease`.
   Duration send_timeout = std::chrono::seconds(10);
   Duration poll_interval = std::chrono::milliseconds(500);
-  // After a wake-up, wait this long for more messages before claiming: one claim and one
-  // finishing transaction then serve many events, and on SQLite the sender holds the one
-  // connection less often (10 ms: +4% webhook throughput over 2 ms in the load harness).
+  // After a wake-up, wait this long for more messages before claiming, and let results
+  // wait at most this long for the round that records them: one round (one transaction)
+  // then serves many events, and on SQLite the sender holds the one connection less often
+  // (10 ms: +4% webhook throughput over 2 ms in the load harness).
   Duration coalesce = std::chrono::milliseconds(10);
   // Backoff: first_retry, doubling per attempt, at most max_retry; each delay is drawn
   // between half and all of that (jitter), and is never shorter than Retry-After.
@@ -81,6 +86,7 @@ struct OutboxSenderOptions {
 
 class OutboxSender {
  public:
+  // `parley serve` claims at least this many per sending thread (more threads, larger rounds).
   static constexpr int kInHandPerThread = 16;
 
   OutboxSender(store::Store& store, Channel& channel, const Clock& clock,
@@ -122,12 +128,18 @@ class OutboxSender {
   Disposition SendOne(const Job& job);
   Disposition Judge(const store::OutboxItem& item, const SendOutcome& sent, TimePoint now);
   Duration Backoff(int attempts, std::optional<Duration> retry_after);
-  // Writes `results` (finals in one transaction, retries and deferrals one by one); what
-  // could not be written stays in `results` for the next call.
-  Status Record(std::vector<Disposition>& results);
+  // One round of bookkeeping in one transaction (Store::FinishAndClaimOutbox): writes
+  // `results` and claims up to `claim` rows. On failure nothing is written and `results`
+  // stay for the next round.
+  Result<std::vector<store::OutboxItem>> Round(std::vector<Disposition>& results, int claim);
   void RefreshGauges(bool force);
   void RunClaimer();
+  // Waits (mu_ held through `lock`) until the claimer has a round to run: see RoundDue.
+  void WaitForRound(std::unique_lock<std::mutex>& lock);
+  bool RoundDue(std::chrono::steady_clock::time_point now) const;  // mu_ held
   int InHandLimit() const;
+  // Messages still with the sending threads at or below which a busy claimer refills.
+  int LowWater() const { return InHandLimit() / 2; }
 
   store::Store& store_;
   Channel& channel_;
@@ -140,10 +152,14 @@ class OutboxSender {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool woken_ = false;                   // guarded by mu_
-  bool stopping_ = false;                // guarded by mu_
-  std::vector<Disposition> done_;        // guarded by mu_: results from the sending threads
-  int in_hand_ = 0;                      // guarded by mu_: dispatched, result not yet recorded
+  bool woken_ = false;             // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  std::vector<Disposition> done_;  // guarded by mu_: results from the sending threads
+  std::chrono::steady_clock::time_point first_done_at_{};  // guarded by mu_: done_'s oldest
+  int in_hand_ = 0;  // guarded by mu_: dispatched, result not yet taken by the claimer
+  // guarded by mu_: more may be claimable now (the last claim was full, or it left refusals
+  // or deferrals to write); true at the start, so the first round claims at once
+  bool busy_ = true;
   std::vector<Disposition> unrecorded_;  // claimer only: results the store did not take yet
   std::chrono::steady_clock::time_point gauges_at_{};
   std::unique_ptr<SendPool> pool_;

@@ -136,6 +136,24 @@ struct OutboxDelivery {
   TimePoint finished_at{};  // when the answer came: a session an opt-out ends ends then
 };
 
+// A claimed row put back in the outbox: tried again at `next_attempt_at` (as RetryOutbox), or,
+// `untried`, without counting the claim's attempt (as DeferOutbox).
+struct OutboxReschedule {
+  int64_t outbox_id = 0;
+  TimePoint next_attempt_at{};
+  bool untried = false;
+};
+
+// One round of the sender's bookkeeping (Store::FinishAndClaimOutbox): what became of the
+// rows it had in hand, and how many to claim next.
+struct OutboxRound {
+  std::vector<OutboxDelivery> finished;
+  std::vector<OutboxReschedule> rescheduled;
+  int claim = 0;  // rows to claim once those are written; 0: claim none
+  TimePoint now{};
+  Duration lease{};
+};
+
 // The outbox at a glance, for the depth and oldest-age gauges.
 struct OutboxStats {
   int64_t depth = 0;                   // rows waiting (claimed ones included)
@@ -370,6 +388,13 @@ class Store {
   // Ends delivery of several claimed rows in one transaction (all or nothing), as
   // FinishOutbox does for each; a row that is gone already is skipped, not an error.
   virtual Status FinishOutboxBatch(const std::vector<OutboxDelivery>& deliveries) = 0;
+  // One round of the sender in ONE bookkeeping transaction (all or nothing), so a round costs
+  // one commit (on PostgreSQL one round trip): FinishOutboxBatch(round.finished), then
+  // RetryOutbox or DeferOutbox for each of round.rescheduled (a row gone is skipped, not an
+  // error), then ClaimOutbox(round.now, round.claim, round.lease). The claim sees the rows
+  // just finished as gone, so a contact whose head was finished has its next row claimable
+  // in the same round — still only the head (per-contact order as ClaimOutbox).
+  virtual Result<std::vector<OutboxItem>> FinishAndClaimOutbox(const OutboxRound& round) = 0;
   // Claims up to `limit` due timers (due <= now), earliest first, leasing them for `lease`
   // so no other scheduler (or instance) claims them meanwhile (PostgreSQL: FOR UPDATE SKIP
   // LOCKED). A claimed timer ends when its event's transaction cancels it; a crashed

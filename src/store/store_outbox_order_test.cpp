@@ -154,6 +154,146 @@ TEST_P(StoreTest, ConcurrentClaimersKeepEachContactsOrder) {
   EXPECT_EQ(stats.depth, 0);
 }
 
+// Issue 9, the sender's performance: one round finishes what the sender had in hand,
+// reschedules what it put back and claims the next rows in ONE transaction. The claim sees
+// the finishes (the contact's next message is handed out in the same round, and only it),
+// a retry or deferral holds its contact back, and a deferral's attempt is not counted.
+TEST_P(StoreTest, ARoundFinishesReschedulesAndClaimsInOneTransaction) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord a, MakeContact(*store_, "+15551230051"));
+  ASSERT_OK_AND_ASSIGN(ContactRecord b, MakeContact(*store_, "+15551230052"));
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230053"));
+  ASSERT_OK(Queue(*store_, a, {"a1", "a2", "a3"}));
+  ASSERT_OK(Queue(*store_, b, {"b1", "b2"}));
+  ASSERT_OK(Queue(*store_, c, {"c1", "c2"}));
+  const TimePoint now = kT0 + seconds(1);
+  OutboxRound first;
+  first.claim = 10;
+  first.now = now;
+  first.lease = seconds(30);
+  ASSERT_OK_AND_ASSIGN(auto heads, store_->FinishAndClaimOutbox(first));
+  ASSERT_EQ(Bodies(heads), (std::vector<std::string>{"a1", "b1", "c1"}));
+
+  // a1 was sent, b1 failed in passing (retry later), c1 was put back untried (its rate).
+  OutboxRound second = first;
+  second.finished = {{heads[0].id, MessageStatus::kSent, "SMa1", ""}};
+  second.rescheduled = {{heads[1].id, now + seconds(100), false},
+                        {heads[2].id, now + seconds(50), true}};
+  ASSERT_OK_AND_ASSIGN(auto next, store_->FinishAndClaimOutbox(second));
+  ASSERT_EQ(Bodies(next), std::vector<std::string>{"a2"});  // b2, c2 wait behind their heads
+  EXPECT_EQ(next[0].attempts, 1);
+  ASSERT_OK_AND_ASSIGN(auto held, store_->ClaimOutbox(now, 10, seconds(30)));
+  EXPECT_TRUE(held.empty());  // a2 is leased: never handed out twice
+  EXPECT_EQ(Statuses(*store_, a.id),
+            (std::vector<std::string>{"a1=sent", "a2=queued", "a3=queued"}));
+  ASSERT_OK_AND_ASSIGN(auto sent, store_->FindOutboundBySid("SMa1"));
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->body, "a1");
+
+  // Finishing a row that is gone (another round took it) is skipped, as is rescheduling one.
+  OutboxRound third = first;
+  third.now = now + seconds(100);
+  third.finished = {{next[0].id, MessageStatus::kSent, "SMa2", ""},
+                    {heads[0].id, MessageStatus::kFailed, "", "30001"}};
+  third.rescheduled = {{heads[0].id, now, false}};
+  ASSERT_OK_AND_ASSIGN(auto due, store_->FinishAndClaimOutbox(third));
+  // By due time: a3 (queued at kT0), c1, b1. b1 counts its second attempt; c1 was put back
+  // untried, so this is its first.
+  ASSERT_EQ(Bodies(due), (std::vector<std::string>{"a3", "c1", "b1"}));
+  for (const OutboxItem& item : due) {
+    EXPECT_EQ(item.attempts, item.body == "b1" ? 2 : 1) << item.body;
+  }
+  EXPECT_EQ(Statuses(*store_, a.id), (std::vector<std::string>{"a1=sent", "a2=sent", "a3=queued"}));
+
+  // A round with nothing to claim only records.
+  OutboxRound last = third;
+  last.claim = 0;
+  last.rescheduled.clear();
+  last.finished.clear();
+  for (const OutboxItem& item : due) {
+    last.finished.push_back({item.id, MessageStatus::kSent, "", ""});
+  }
+  ASSERT_OK_AND_ASSIGN(auto none, store_->FinishAndClaimOutbox(last));
+  EXPECT_TRUE(none.empty());
+  ASSERT_OK_AND_ASSIGN(auto stats, store_->ReadOutboxStats());
+  EXPECT_EQ(stats.depth, 2);  // b2, c2
+}
+
+// Issue 9, the sender's performance, with several instances: claimers that finish the
+// previous round and claim the next in one transaction (on PostgreSQL two connections at
+// once) never hand one contact two messages at a time, nor any message twice, and each
+// contact's messages go in the order they were queued.
+TEST_P(StoreTest, ConcurrentRoundsKeepEachContactsOrderAndSendNothingTwice) {
+  constexpr int kContacts = 12;
+  constexpr int kPerContact = 4;
+  std::vector<ContactRecord> contacts;
+  for (int i = 0; i < kContacts; ++i) {
+    ASSERT_OK_AND_ASSIGN(ContactRecord c,
+                         MakeContact(*store_, "+155512302" + std::to_string(10 + i)));
+    std::vector<std::string> bodies;
+    for (int k = 0; k < kPerContact; ++k) {
+      bodies.push_back(std::to_string(k));
+    }
+    ASSERT_OK(Queue(*store_, c, bodies));
+    contacts.push_back(c);
+  }
+  std::mutex mu;
+  std::set<int64_t> in_hand;                          // guarded by mu: contacts
+  std::set<int64_t> handed_out;                       // guarded by mu: outbox ids
+  std::map<int64_t, std::vector<std::string>> order;  // guarded by mu
+  bool overlap = false;                               // guarded by mu
+  bool twice = false;                                 // guarded by mu
+  auto claimer = [&](Store* store) {
+    std::vector<OutboxItem> held;
+    for (int idle = 0; idle < 50;) {
+      OutboxRound round;
+      round.claim = 3;
+      round.now = kT0 + seconds(1);
+      round.lease = seconds(60);
+      {
+        std::lock_guard lock(mu);
+        for (const OutboxItem& item : held) {
+          in_hand.erase(item.contact_id);
+          round.finished.push_back({item.id, MessageStatus::kSent, "", ""});
+        }
+      }
+      auto claimed = store->FinishAndClaimOutbox(round);
+      ASSERT_OK(claimed.status());
+      held = std::move(claimed).value();
+      if (held.empty()) {
+        ++idle;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        continue;
+      }
+      idle = 0;
+      {
+        std::lock_guard lock(mu);
+        for (const OutboxItem& item : held) {
+          overlap |= !in_hand.insert(item.contact_id).second;
+          twice |= !handed_out.insert(item.id).second;
+          order[item.contact_id].push_back(item.body);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // "sending"
+    }
+  };
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto s, Open());
+    stores.push_back(std::move(s));
+  }
+  std::thread one(claimer, stores[0].get());
+  std::thread two(claimer, stores[1].get());
+  one.join();
+  two.join();
+  EXPECT_FALSE(overlap);
+  EXPECT_FALSE(twice);
+  for (const ContactRecord& c : contacts) {
+    EXPECT_EQ(order[c.id], (std::vector<std::string>{"0", "1", "2", "3"})) << c.address;
+  }
+  ASSERT_OK_AND_ASSIGN(auto stats, store_->ReadOutboxStats());
+  EXPECT_EQ(stats.depth, 0);
+}
+
 // Issue 9, the sender, item 5: 21610 opts the contact out, 21211/21614 mark the address
 // invalid, 63016 closes the WhatsApp window; each fails the contact's other queued messages
 // in the finishing transaction. A blocked contact stays blocked.

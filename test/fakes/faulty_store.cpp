@@ -353,6 +353,17 @@ Status FaultyStore::FinishOutboxBatch(const std::vector<store::OutboxDelivery>& 
   return target_.FinishOutboxBatch(deliveries);
 }
 
+Result<std::vector<store::OutboxItem>> FaultyStore::FinishAndClaimOutbox(
+    const store::OutboxRound& round) {
+  if (!round.finished.empty()) {
+    PARLEY_RETURN_IF_ERROR(Enter(StoreOp::kFinishOutboxBatch));
+  }
+  if (round.claim > 0) {
+    PARLEY_RETURN_IF_ERROR(Enter(StoreOp::kClaimOutbox));
+  }
+  return target_.FinishAndClaimOutbox(round);
+}
+
 Result<std::vector<store::TimerRecord>> FaultyStore::ClaimTimers(TimePoint now, int limit,
                                                                  Duration lease) {
   PARLEY_RETURN_IF_ERROR(Enter(StoreOp::kClaimTimers));

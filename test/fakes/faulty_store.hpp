@@ -119,6 +119,10 @@ class FaultyStore final : public store::Store {
   Status FinishOutbox(int64_t outbox_id, store::MessageStatus status, std::string_view provider_sid,
                       std::string_view error_code) override;
   Status FinishOutboxBatch(const std::vector<store::OutboxDelivery>& deliveries) override;
+  // Counts, and fails, as the FinishOutboxBatch (when it finishes rows) and the ClaimOutbox
+  // (when it claims) it combines; a fault in either fails the whole round.
+  Result<std::vector<store::OutboxItem>> FinishAndClaimOutbox(
+      const store::OutboxRound& round) override;
   Result<std::vector<store::TimerRecord>> ClaimTimers(TimePoint now, int limit,
                                                       Duration lease) override;
   Result<std::optional<TimePoint>> NextTimerDue(TimePoint now) override;

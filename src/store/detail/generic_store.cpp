@@ -57,6 +57,59 @@ Status ApplyContactEffect(Conn& c, const OutboxDelivery& d) {
   return c.Send(Q::kDeleteContactOutbox, {d.contact_id});
 }
 
+// The claim's order (RETURNING has none): due time, then queue order.
+void SortClaimed(std::vector<OutboxItem>& items) {
+  std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
+    return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
+  });
+}
+
+// The JSON array kSetDeliveries and kDeleteOutboxRows read: [[outbox_id, status, sid, error]].
+std::string DeliveryRows(const std::vector<OutboxDelivery>& deliveries) {
+  std::string rows = "[";
+  for (const OutboxDelivery& d : deliveries) {
+    if (rows.size() > 1) {
+      rows += ',';
+    }
+    rows += '[';
+    rows += std::to_string(d.outbox_id);
+    rows += ',';
+    rows += json::Serialize(json::Value(std::string(MessageStatusName(d.status))));
+    rows += ',';
+    rows += json::Serialize(json::Value(d.provider_sid));
+    rows += ',';
+    rows += json::Serialize(json::Value(d.error_code));
+    rows += ']';
+  }
+  rows += ']';
+  return rows;
+}
+
+// The JSON array kRescheduleOutboxRows reads: [[outbox_id, next_attempt_at ms, untried]].
+std::string RescheduleRows(const std::vector<OutboxReschedule>& rescheduled) {
+  std::string rows = "[";
+  for (const OutboxReschedule& r : rescheduled) {
+    if (rows.size() > 1) {
+      rows += ',';
+    }
+    rows += '[' + std::to_string(r.outbox_id) + ',' +
+            std::to_string(ToUnixMillis(r.next_attempt_at)) + ',' + (r.untried ? "1" : "0") + ']';
+  }
+  rows += ']';
+  return rows;
+}
+
+// Sends a batch of finishes (`rows`: DeliveryRows(deliveries)) into the transaction `c`: two
+// set-based statements whatever the batch's size, and the rare contact effects between them.
+Status SendFinishes(Conn& c, const std::vector<OutboxDelivery>& deliveries,
+                    const std::string& rows) {
+  PARLEY_RETURN_IF_ERROR(c.Send(Q::kSetDeliveries, {rows}));
+  for (const OutboxDelivery& d : deliveries) {  // rare: Twilio refused an address
+    PARLEY_RETURN_IF_ERROR(ApplyContactEffect(c, d));
+  }
+  return c.Send(Q::kDeleteOutboxRows, {rows});
+}
+
 class StoreImpl final : public Store {
  public:
   explicit StoreImpl(std::unique_ptr<Backend> backend)
@@ -176,15 +229,8 @@ class StoreImpl final : public Store {
     PARLEY_RETURN_IF_ERROR(InBookkeepingTransaction([&](Conn& c) {
       return c.Exec(Q::kClaimOutbox, {now, now + lease, limit}, DecodeAppend(items, OutboxFromRow));
     }));
-    // A message goes out only once the event that wrote it is durable (SQLite commits are
-    // visible before their fsync): a power loss must not leave a sent reply to an event
-    // that is gone and will be retried.
-    if (!items.empty()) {
-      PARLEY_RETURN_IF_ERROR(backend_->AwaitDurable());
-    }
-    std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
-      return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
-    });
+    PARLEY_RETURN_IF_ERROR(AwaitDurableClaim(items));
+    SortClaimed(items);
     return items;
   }
 
@@ -233,31 +279,34 @@ class StoreImpl final : public Store {
     if (deliveries.empty()) {
       return Status::Ok();
     }
-    // Two set-based statements for the whole batch, whatever its size.
-    std::string rows = "[";
-    for (const OutboxDelivery& d : deliveries) {
-      if (rows.size() > 1) {
-        rows += ',';
-      }
-      rows += '[';
-      rows += std::to_string(d.outbox_id);
-      rows += ',';
-      rows += json::Serialize(json::Value(std::string(MessageStatusName(d.status))));
-      rows += ',';
-      rows += json::Serialize(json::Value(d.provider_sid));
-      rows += ',';
-      rows += json::Serialize(json::Value(d.error_code));
-      rows += ']';
-    }
-    rows += ']';
+    const std::string rows = DeliveryRows(deliveries);
     // Pipelined on PostgreSQL: all go out with the COMMIT, one round trip.
-    return InBookkeepingTransaction([&](Conn& c) {
-      PARLEY_RETURN_IF_ERROR(c.Send(Q::kSetDeliveries, {rows}));
-      for (const OutboxDelivery& d : deliveries) {  // rare: Twilio refused an address
-        PARLEY_RETURN_IF_ERROR(ApplyContactEffect(c, d));
+    return InBookkeepingTransaction([&](Conn& c) { return SendFinishes(c, deliveries, rows); });
+  }
+
+  Result<std::vector<OutboxItem>> FinishAndClaimOutbox(const OutboxRound& round) override {
+    const std::string finished = DeliveryRows(round.finished);
+    const std::string rescheduled = RescheduleRows(round.rescheduled);
+    std::vector<OutboxItem> items;
+    auto decode = DecodeAppend(items, OutboxFromRow);
+    // Everything is sent (pipelined on PostgreSQL) and goes out with the COMMIT: one round
+    // trip per round, whatever it holds; on SQLite one transaction, one commit.
+    PARLEY_RETURN_IF_ERROR(InBookkeepingTransaction([&](Conn& c) {
+      if (!round.finished.empty()) {
+        PARLEY_RETURN_IF_ERROR(SendFinishes(c, round.finished, finished));
       }
-      return c.Send(Q::kDeleteOutboxRows, {rows});
-    });
+      if (!round.rescheduled.empty()) {
+        PARLEY_RETURN_IF_ERROR(c.Send(Q::kRescheduleOutboxRows, {rescheduled}));
+      }
+      if (round.claim > 0) {
+        PARLEY_RETURN_IF_ERROR(
+            c.Send(Q::kClaimOutbox, {round.now, round.now + round.lease, round.claim}, {}, decode));
+      }
+      return Status::Ok();
+    }));
+    PARLEY_RETURN_IF_ERROR(AwaitDurableClaim(items));
+    SortClaimed(items);
+    return items;
   }
 
   Status RetryOutbox(int64_t outbox_id, TimePoint next_attempt_at) override {
@@ -376,6 +425,13 @@ class StoreImpl final : public Store {
   }
 
  private:
+  // A message goes out only once the event that wrote it is durable (SQLite commits are
+  // visible before their fsync, docs/architecture.md "Durability on SQLite"): a power loss
+  // must not leave a sent reply to an event that is gone and will be retried.
+  Status AwaitDurableClaim(const std::vector<OutboxItem>& claimed) {
+    return claimed.empty() ? Status::Ok() : backend_->AwaitDurable();
+  }
+
   // Runs `body` in a transaction of the outbox bookkeeping (relaxed durability: see
   // Store::ClaimOutbox), committed when it succeeds and rolled back otherwise.
   template <typename Body>

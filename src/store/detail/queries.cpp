@@ -269,6 +269,15 @@ constexpr Entry kEntries[] = {
      "UPDATE outbox SET next_attempt_at = $2, locked_until = 0, attempts = attempts - 1 "
      "WHERE id = $1",
      ""},
+    // Many retries and deferrals (kRetryOutbox, kDeferOutbox) in one statement; an untried
+    // row (deferred) has its claim's attempt taken back. Rows gone are skipped.
+    {Q::kRescheduleOutboxRows, "RescheduleOutboxRows",
+     "UPDATE outbox SET next_attempt_at = d.at, locked_until = 0, attempts = attempts - d.untried "
+     "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS at, "
+     "json_extract(value, '$[2]') AS untried FROM json_each($1)) AS d WHERE outbox.id = d.id",
+     "UPDATE outbox SET next_attempt_at = d.at, locked_until = 0, attempts = attempts - d.untried "
+     "FROM (SELECT (j->>0)::bigint AS id, (j->>1)::bigint AS at, (j->>2)::int AS untried "
+     "FROM json_array_elements($1::json) AS j) AS d WHERE outbox.id = d.id"},
     {Q::kSetContactStatusActive, "SetContactStatusActive",
      "UPDATE contacts SET status = $2 WHERE id = $1 AND status = 'active'", ""},
     {Q::kFailContactOutbox, "FailContactOutbox",

@@ -58,6 +58,7 @@ enum class Q : int {
   kDeleteOutboxRows,  // $1: the same array
   kRetryOutbox,
   kDeferOutbox,             // as kRetryOutbox, and the claim's attempt is taken back
+  kRescheduleOutboxRows,    // $1: JSON [[outbox_id, next_attempt_at, untried 0/1], ...]
   kSetContactStatusActive,  // $1 contact, $2 status: only an "active" contact changes
   kFailContactOutbox,       // $1 contact, $2 error code: its queued messages but row $3 fail
   kDeleteContactOutbox,     // $1 contact: its outbox rows
