@@ -2,8 +2,6 @@
 // (store/admin_store.hpp), on SQLite and PostgreSQL.
 #include <gmock/gmock.h>
 
-#include "store/postgres/pg_migrations.hpp"
-#include "store/sqlite/sqlite_migrations.hpp"
 #include "store/store_test_fixture.hpp"
 
 namespace parley::store::testing {
@@ -320,23 +318,9 @@ TEST_P(StoreTest, AdminContactTranscriptSessionsAndAuditInAnEvent) {
 // Issue 11: a database of the release before the admin (v4, with data) upgrades in place
 // and gets the admin's tables.
 TEST_P(StoreTest, UpgradesAVersionFourDatabaseToTheAdminSchema) {
-  if (postgres()) {
-    std::string error;
-    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v4"));
-  } else {
-    url_ = "sqlite:" + sqlite_dir_ + "/v4.db";
-  }
-  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
-  std::string script;
-  for (const auto& m : migrations) {
-    if (m.version <= 4) {
-      script += std::string(m.sql) + ";";
-    }
-  }
-  ASSERT_OK(RawExec(script + "INSERT INTO schema_migrations (version, applied_at) VALUES "
-                             "(1, 0), (2, 0), (3, 0), (4, 0);"
-                             "INSERT INTO contacts (address, channel, phone, created_at) "
-                             "VALUES ('+15551230300', 'sms', '+15551230300', 0);"));
+  ASSERT_OK(CreateDatabaseAtVersion(4, "v4",
+                                    "INSERT INTO contacts (address, channel, phone, created_at) "
+                                    "VALUES ('+15551230300', 'sms', '+15551230300', 0);"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
   EXPECT_EQ(before, 4);
@@ -400,27 +384,13 @@ TEST_P(StoreTest, TheMessageLogFiltersNewestFirst) {
 // Issue 11: a database of the admin's first release (v7, with messages) upgrades in place
 // to the message log's indexes and the broadcast tables (v9).
 TEST_P(StoreTest, UpgradesAVersionSevenDatabaseToBroadcasts) {
-  if (postgres()) {
-    std::string error;
-    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v7"));
-  } else {
-    url_ = "sqlite:" + sqlite_dir_ + "/v7.db";
-  }
-  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
-  std::string script;
-  for (const auto& m : migrations) {
-    if (m.version <= 7) {
-      script += std::string(m.sql) + ";";
-      script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
-                std::to_string(m.version) + ", 0);";
-    }
-  }
-  ASSERT_OK(RawExec(script +
-                    "INSERT INTO contacts (address, channel, phone, created_at) "
-                    "VALUES ('+15551230300', 'sms', '+15551230300', 0);"
-                    "INSERT INTO messages (contact_id, direction, from_addr, to_addr, body, "
-                    "status, error_code, created_at) VALUES (1, 'outbound', '+15005550006', "
-                    "'+15551230300', 'kept', 'failed', '30007', 0);"));
+  ASSERT_OK(CreateDatabaseAtVersion(
+      7, "v7",
+      "INSERT INTO contacts (address, channel, phone, created_at) "
+      "VALUES ('+15551230300', 'sms', '+15551230300', 0);"
+      "INSERT INTO messages (contact_id, direction, from_addr, to_addr, body, "
+      "status, error_code, created_at) VALUES (1, 'outbound', '+15005550006', "
+      "'+15551230300', 'kept', 'failed', '30007', 0);"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
   EXPECT_EQ(before, 7);

@@ -3,8 +3,6 @@
 // their contact, and a v10 database (with a broadcast) upgraded in place to the v12 index.
 #include <gmock/gmock.h>
 
-#include "store/postgres/pg_migrations.hpp"
-#include "store/sqlite/sqlite_migrations.hpp"
 #include "store/store_test_fixture.hpp"
 
 namespace parley::store::testing {
@@ -94,28 +92,14 @@ TEST_P(StoreTest, ABroadcastWithNothingToStartIsDoneAtOnce) {
 // Issue 11: a database of schema v10 with a broadcast whose start failed upgrades in place
 // to the failures' index (v12) and lists that failure.
 TEST_P(StoreTest, UpgradesAVersionTenDatabaseToBroadcastFailures) {
-  if (postgres()) {
-    std::string error;
-    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v10failures"));
-  } else {
-    url_ = "sqlite:" + sqlite_dir_ + "/v10.db";
-  }
-  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
-  std::string script;
-  for (const auto& m : migrations) {
-    if (m.version <= 10) {
-      script += std::string(m.sql) + ";";
-      script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
-                std::to_string(m.version) + ", 0);";
-    }
-  }
-  ASSERT_OK(RawExec(script +
-                    "INSERT INTO contacts (address, channel, phone, created_at) "
-                    "VALUES ('+15551230300', 'sms', '+15551230300', 0);"
-                    "INSERT INTO broadcasts (flow_id, created_by, created_at, status, total, "
-                    "failed, finished_at) VALUES ('finish', 'ana@example.org', 0, 'done', 1, 1, 0);"
-                    "INSERT INTO broadcast_recipients (broadcast_id, address, status, error) "
-                    "VALUES (1, '+15551230300', 'failed', 'the contact is not active');"));
+  ASSERT_OK(CreateDatabaseAtVersion(
+      10, "v10failures",
+      "INSERT INTO contacts (address, channel, phone, created_at) "
+      "VALUES ('+15551230300', 'sms', '+15551230300', 0);"
+      "INSERT INTO broadcasts (flow_id, created_by, created_at, status, total, "
+      "failed, finished_at) VALUES ('finish', 'ana@example.org', 0, 'done', 1, 1, 0);"
+      "INSERT INTO broadcast_recipients (broadcast_id, address, status, error) "
+      "VALUES (1, '+15551230300', 'failed', 'the contact is not active');"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
   EXPECT_EQ(before, 10);

@@ -75,6 +75,33 @@ Status StoreTest::RawExec(const std::string& sql) const {
   return rc == SQLITE_OK ? Status::Ok() : Status::Internal(error);
 }
 
+Status StoreTest::CreateDatabaseAtVersion(int version, const std::string& name,
+                                          const std::string& then_sql) {
+  if (postgres()) {
+    std::string error;
+    parley::testing::PgCluster* cluster = SharedCluster(&error);
+    if (cluster == nullptr) {
+      return Status::Unavailable(error);
+    }
+    auto url = cluster->CreateDatabase(name);
+    if (!url.ok()) {
+      return url.status();
+    }
+    url_ = *url;
+  } else {
+    url_ = "sqlite:" + sqlite_dir_ + "/" + name + ".db";
+  }
+  std::string script;
+  for (const auto& m : postgres() ? detail::PgMigrations() : detail::SqliteMigrations()) {
+    if (m.version <= version) {
+      script += std::string(m.sql) + ";";
+      script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                std::to_string(m.version) + ", 0);";
+    }
+  }
+  return RawExec(script + then_sql);
+}
+
 Result<ContactRecord> MakeContact(Store& store, const std::string& address) {
   auto txn = store.Begin();
   if (!txn.ok()) {

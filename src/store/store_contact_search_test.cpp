@@ -7,8 +7,6 @@
 #include <vector>
 
 #include "store/admin_store.hpp"
-#include "store/postgres/pg_migrations.hpp"
-#include "store/sqlite/sqlite_migrations.hpp"
 #include "store/store_test_fixture.hpp"
 
 namespace parley::store::testing {
@@ -47,26 +45,11 @@ std::vector<std::string> Names(AdminStore& admin, const std::string& pattern, in
 // filled from the contacts it holds (the search used to scan every contact: a full table
 // scan on a million rows).
 TEST_P(StoreTest, UpgradesAVersionSevenDatabaseWithAContactSearchIndex) {
-  if (postgres()) {
-    std::string error;
-    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v7search"));
-  } else {
-    url_ = "sqlite:" + sqlite_dir_ + "/v7.db";
-  }
-  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
-  std::string script;
-  std::string versions;
-  for (const auto& m : migrations) {
-    if (m.version <= 7) {
-      script += std::string(m.sql) + ";";
-      versions += (versions.empty() ? "(" : ", (") + std::to_string(m.version) + ", 0)";
-    }
-  }
-  ASSERT_OK(RawExec(script + "INSERT INTO schema_migrations (version, applied_at) VALUES " +
-                    versions +
-                    ";INSERT INTO contacts (address, channel, phone, name, created_at) VALUES "
-                    "('+15551230500', 'sms', '+15551230500', 'Zebulon Quartermaine', 0), "
-                    "('+15551230501', 'sms', '+15551230501', 'Ana', 0);"));
+  ASSERT_OK(CreateDatabaseAtVersion(
+      7, "v7search",
+      "INSERT INTO contacts (address, channel, phone, name, created_at) VALUES "
+      "('+15551230500', 'sms', '+15551230500', 'Zebulon Quartermaine', 0), "
+      "('+15551230501', 'sms', '+15551230501', 'Ana', 0);"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK(store->Migrate());
   ASSERT_OK_AND_ASSIGN(int after, store->SchemaVersion());

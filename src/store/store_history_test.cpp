@@ -4,8 +4,6 @@
 // upgraded in place.
 #include <gmock/gmock.h>
 
-#include "store/postgres/pg_migrations.hpp"
-#include "store/sqlite/sqlite_migrations.hpp"
 #include "store/store_test_fixture.hpp"
 
 namespace parley::store::testing {
@@ -196,27 +194,13 @@ TEST_P(StoreTest, FlowRevisionsListsTheLoadedRevisions) {
 // Issue 11: a v7 database (the admin's first schema, with sessions) upgrades in place to the
 // history's schema; its sessions keep counting per state.
 TEST_P(StoreTest, UpgradesAVersionSevenDatabaseToTheHistorySchema) {
-  if (postgres()) {
-    std::string error;
-    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v7"));
-  } else {
-    url_ = "sqlite:" + sqlite_dir_ + "/v7.db";
-  }
-  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
-  std::string script;
-  for (const auto& m : migrations) {
-    if (m.version <= 7) {
-      script += std::string(m.sql) + ";";
-      script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
-                std::to_string(m.version) + ", 0);";
-    }
-  }
-  ASSERT_OK(RawExec(script +
-                    "INSERT INTO contacts (address, channel, phone, created_at) "
-                    "VALUES ('+15551230430', 'sms', '+15551230430', 0);"
-                    "INSERT INTO sessions (contact_id, flow_id, flow_revision, state, variables, "
-                    "step, status, started_at, updated_at, end_reason) VALUES "
-                    "(1, 'checkin', 'r', 'ASK_NAME', '{}', 0, 'active', 0, 0, '');"));
+  ASSERT_OK(CreateDatabaseAtVersion(
+      7, "v7",
+      "INSERT INTO contacts (address, channel, phone, created_at) "
+      "VALUES ('+15551230430', 'sms', '+15551230430', 0);"
+      "INSERT INTO sessions (contact_id, flow_id, flow_revision, state, variables, "
+      "step, status, started_at, updated_at, end_reason) VALUES "
+      "(1, 'checkin', 'r', 'ASK_NAME', '{}', 0, 'active', 0, 0, '');"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
   EXPECT_EQ(before, 7);

@@ -7,8 +7,6 @@
 #include <map>
 #include <thread>
 
-#include "store/postgres/pg_migrations.hpp"
-#include "store/sqlite/sqlite_migrations.hpp"
 #include "store/store_test_fixture.hpp"
 
 namespace parley::store::testing {
@@ -196,21 +194,7 @@ TEST_P(StoreTest, TwoRollupJobsRacingCountEachTransitionOnce) {
 // Issue 11: a v10 database with history upgrades in place: v11 fills the rollup from the
 // transitions there, up to two minutes before the latest, and the numbers stay the scan's.
 TEST_P(StoreTest, UpgradeFromVersionTenFillsTheRollup) {
-  if (postgres()) {
-    std::string error;
-    ASSERT_OK_AND_ASSIGN(url_, SharedCluster(&error)->CreateDatabase("v10"));
-  } else {
-    url_ = "sqlite:" + sqlite_dir_ + "/v10.db";
-  }
-  const auto migrations = postgres() ? detail::PgMigrations() : detail::SqliteMigrations();
   std::string script;
-  for (const auto& m : migrations) {
-    if (m.version <= 10) {
-      script += std::string(m.sql) + ";";
-      script += "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
-                std::to_string(m.version) + ", 0);";
-    }
-  }
   const std::vector<TransitionRecord> history = History();
   script += "BEGIN;";  // one commit (SQLite would sync each insert on its own)
   for (const TransitionRecord& t : history) {
@@ -221,7 +205,7 @@ TEST_P(StoreTest, UpgradeFromVersionTenFillsTheRollup) {
         "', '" + t.to_state + "', '" + t.event + "', " + (t.moved ? "1" : "0") + ", '" + t.ended +
         "', " + std::to_string(ToUnixMillis(t.at)) + ");";
   }
-  ASSERT_OK(RawExec(script + "COMMIT;"));
+  ASSERT_OK(CreateDatabaseAtVersion(10, "v10", script + "COMMIT;"));
   ASSERT_OK_AND_ASSIGN(auto store, Open());
   ASSERT_OK_AND_ASSIGN(int before, store->SchemaVersion());
   EXPECT_EQ(before, 10);

@@ -28,6 +28,11 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   Result<std::unique_ptr<Store>> Open(const ConnectOptions& options = {}) const;
   // Runs SQL on the test's database behind the Store's back.
   Status RawExec(const std::string& sql) const;
+  // Points the test at a fresh database `name` (PostgreSQL: a database of the shared
+  // cluster; SQLite: a file `name`.db) made as release `version` left it: every migration up
+  // to `version`, each with its schema_migrations row, then `then_sql` (the rows an upgrade
+  // test starts from). Open() then opens it, not yet migrated further.
+  Status CreateDatabaseAtVersion(int version, const std::string& name, const std::string& then_sql);
 
   std::string url_;
   std::string sqlite_dir_;

@@ -533,8 +533,8 @@ Result<std::unique_ptr<Store>> OpenPgStore(std::string_view url, const ConnectOp
     return Status::InvalidArgument("postgres URL: " + message);
   }
   PQconninfoFree(parsed);
-  return detail::MakeStore(detail::WithCallMetrics(
-      std::make_unique<PgBackend>(std::move(text), options), options));
+  return detail::MakeStore(
+      detail::WithCallMetrics(std::make_unique<PgBackend>(std::move(text), options), options));
 }
 
 }  // namespace parley::store
