@@ -68,6 +68,8 @@ struct Options {
   bool pg_durable = true;            // the cluster's fsync and synchronous_commit
   int lanes = 0;                     // PARLEY_PIPELINE_LANES; 0: the server's default
   std::string binary = PARLEY_BINARY;
+  // The flow the load drives; an older build may need the flow file of its own release.
+  std::string flow = std::string(TEST_SOURCE_DIR) + "/examples/checkin/checkin.json";
 };
 
 // The check-in conversation each contact goes through, then small talk in WAITING (each
@@ -457,8 +459,7 @@ long RssKb(pid_t pid) {
 int Run(const Options& o) {
   const fs::path dir = fs::temp_directory_path() / ("parley-load-" + std::to_string(getpid()));
   fs::create_directories(dir / "flows");
-  fs::copy_file(fs::path(TEST_SOURCE_DIR) / "examples/checkin/checkin.json",
-                dir / "flows/checkin.json");
+  fs::copy_file(o.flow, dir / "flows/checkin.json");
   std::unique_ptr<testing::PgCluster> cluster;
   std::string url = "sqlite:" + (dir / "load.db").string();
   std::string direct_url = "sqlite:" + (dir / "direct.db").string();
@@ -568,6 +569,8 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "duration of each run");
   app.add_option("--rate", o.paced_rate, "offered rate of the paced run, messages/s");
   app.add_option("--binary", o.binary, "the parley binary");
+  app.add_option("--flow", o.flow, "the flow file (its triggers must include JOIN)")
+      ->check(CLI::ExistingFile);
   app.add_option("--workers", o.workers, "the server's PARLEY_WORKERS (0: its default)");
   app.add_option("--reply-mode", o.reply_mode, "rest (outbox + dry-run sender) or twiml")
       ->check(CLI::IsMember({"rest", "twiml"}));

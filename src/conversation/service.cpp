@@ -10,6 +10,7 @@
 #include "conversation/delivery_status.hpp"
 #include "conversation/flow_error.hpp"
 #include "conversation/revision_move.hpp"
+#include "conversation/session_expiry.hpp"
 #include "conversation/transition_record.hpp"
 #include "flow/engine.hpp"
 #include "flow/text.hpp"
@@ -370,6 +371,11 @@ Status Service::RunStep(EventContext& cx, const flow::Flow& flow, store::Session
             [&](const flow::SendEffect& e) { return Deliver(cx, session, e); },
             [&](const flow::TimerSetEffect& e) {
               cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(e.due), e.due);
+              // The expiry, pushed back by every message: rewritten only past its slack.
+              if (e.name == flow::kExpiryTimer && !e.recur && flow.expire_after) {
+                return cx.tx.PushBackTimer({session.id, e.name, e.due, e.step, e.keep},
+                                           ExpirySlack(flow));
+              }
               return cx.tx.SetTimer({session.id, e.name, e.due, e.step, e.keep, 0, e.recur});
             },
             [&](const flow::TimerCancelEffect& e) {
@@ -641,7 +647,9 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
     cx.applied.keep = false;  // nothing to write
     return outcome("gone");
   }
-  if (timer.missed && !timer.recur) {
+  // A missed expiry may not be due yet (its row trails: session_expiry.hpp); decided below.
+  const bool expiry = timer.name == flow::kExpiryTimer;
+  if (timer.missed && !timer.recur && !expiry) {
     return outcome("missed");
   }
   auto active = cx.tx.ActiveSession(cx.contact.id);
@@ -664,6 +672,17 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
   }
   if (!*continues) {
     return outcome("dropped");
+  }
+  // A message came after the expiry row was last written: the session expires later, so the
+  // row is set again for then (session_expiry.hpp).
+  if (expiry && !timer.recur) {
+    const TimePoint due = ExpiryDue(*flow, cx.contact, timer.due);
+    if (due > cx.now) {
+      PARLEY_RETURN_IF_ERROR(
+          cx.tx.SetTimer({session.id, timer.name, due, session.session.step, true}));
+      cx.applied.timer_set = std::min(cx.applied.timer_set.value_or(due), due);
+      return outcome("deferred");
+    }
   }
   if (timer.recur) {
     // The next occurrence, in this transaction: set before the step runs, so that the flow's

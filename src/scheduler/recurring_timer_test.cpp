@@ -324,6 +324,40 @@ TEST_P(RecurringTimerTest, IdleSessionExpiresWithTheGoodbye) {
   EXPECT_NE(store_->RowCounts().value().find("timers=0"), std::string::npos);
 }
 
+// Issue 7: a message within the expiry's slack (1% of expire_after: 28.8 minutes of 2 days)
+// does not rewrite the `@expire` row, so the row comes due before the session really expires;
+// firing it sets it again for the real time (last message + expire_after), and only then does
+// the session expire. Nothing is sent early.
+TEST_P(RecurringTimerTest, AnExpiryRowThatTrailsAMessageIsDeferredToTheRealTime) {
+  Instance& in = NewInstance();
+  Send(in, kAna, "EXP");
+  const auto written = PendingNamed(kAna, "@expire");
+  ASSERT_TRUE(written.has_value());
+  clock_.Advance(minutes(20));
+  Send(in, kAna, "still here");
+  const auto kept = PendingNamed(kAna, "@expire");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->due, written->due);  // within the slack: the row was not written
+  const TimePoint real = clock_.Now() + days(2);
+
+  clock_.Set(written->due);
+  EXPECT_EQ(Fire(in), 1);
+  EXPECT_EQ(in.Timers("deferred"), 1);
+  EXPECT_TRUE(Session(kAna).session.active());
+  const auto deferred = PendingNamed(kAna, "@expire");
+  ASSERT_TRUE(deferred.has_value());
+  EXPECT_EQ(deferred->due, real);
+  EXPECT_EQ(Outbound(kAna), (std::vector<std::string>{"Hello", "Got it"}));
+
+  clock_.Set(real - std::chrono::seconds(1));
+  EXPECT_EQ(Fire(in), 0);
+  clock_.Set(real);
+  EXPECT_EQ(Fire(in), 1);
+  EXPECT_EQ(Session(kAna).session.status, flow::SessionStatus::kExpired);
+  EXPECT_EQ(Outbound(kAna), (std::vector<std::string>{"Hello", "Got it", "Goodbye"}));
+  EXPECT_EQ(in.Timers("fired"), 1);
+}
+
 // Issue 10: the check-in example end to end on the server path: the 09:00 Lima check-in, the
 // reminder two hours later, and after three days of unanswered reminders the fourth morning's
 // check-in says goodbye and ends the session (its recurring timer and expiry removed).

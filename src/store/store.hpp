@@ -248,6 +248,12 @@ class Transaction {
   // Sets a timer, replacing a pending one of the same session and name (and its claim: the
   // new timer is claimable when due). An unknown session is kFailedPrecondition.
   virtual Status SetTimer(const TimerRecord& t) = 0;
+  // SetTimer for a one-shot timer (t.recur is ignored), except that a pending one of the same
+  // name already due at most `slack` before t.due (and not after it) is left as it is, its
+  // claim included. The session's expiry, pushed back by every message, is so written once per
+  // `slack` rather than every time; whoever fires it re-checks the real due time
+  // (conversation/session_expiry.hpp). An unknown session sets nothing.
+  virtual Status PushBackTimer(const TimerRecord& t, Duration slack) = 0;
   // Cancels the session's timer `name`, or all of its timers when `name` is empty.
   virtual Status CancelTimers(int64_t session_id, std::string_view name) = 0;
   // Cancels the session's timers but the reserved ones (flow::IsReservedTimer: the expiry

@@ -57,5 +57,52 @@ TEST_P(StoreTest, RecurringTimerKeepsItsRecurrenceAndCancelAllKeepsTheExpiry) {
   EXPECT_EQ(timers[0].name, "@expire");
 }
 
+// Issue 7: PushBackTimer writes the row only when it is missing, trails the new due time by
+// more than the slack, or is due after it; a row within the slack keeps its due time, step and
+// claim (the session's expiry, pushed back by every message, costs no write).
+TEST_P(StoreTest, PushBackTimerWritesOnlyPastTheSlack) {
+  ASSERT_OK_AND_ASSIGN(ContactRecord c, MakeContact(*store_, "+15551230062"));
+  SessionRecord s = NewSession(c.id, flow::SessionStatus::kActive);
+  const auto push = [&](TimePoint due, uint64_t step) {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PushBackTimer({s.id, "@expire", due, step, true}, seconds(60)));
+    ASSERT_OK(txn->Commit());
+  };
+  const auto expiry = [&]() -> TimerRecord {
+    auto timers = store_->Timers(s.id);
+    EXPECT_OK(timers.status());
+    EXPECT_EQ(timers.ok() ? timers->size() : 0u, 1u);
+    return timers.ok() && !timers->empty() ? timers->front() : TimerRecord{};
+  };
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->SaveSession(s));
+    // An unknown session sets nothing and is not an error.
+    ASSERT_OK(txn->PushBackTimer({s.id + 1000, "@expire", kT0, 0, true}, seconds(60)));
+    ASSERT_OK(txn->Commit());
+  }
+  push(kT0 + seconds(900), 1);  // missing: written
+  EXPECT_EQ(expiry().due, kT0 + seconds(900));
+  EXPECT_EQ(expiry().step, 1u);
+
+  ASSERT_OK_AND_ASSIGN(auto claimed, store_->ClaimTimers(kT0 + seconds(900), 10, seconds(30)));
+  ASSERT_EQ(claimed.size(), 1u);
+  push(kT0 + seconds(950), 2);  // 50 s later, within the slack: left as it is, claim and all
+  EXPECT_EQ(expiry().due, kT0 + seconds(900));
+  EXPECT_EQ(expiry().step, 1u);
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimTimers(kT0 + seconds(900), 10, seconds(30)));
+  EXPECT_TRUE(claimed.empty());
+
+  push(kT0 + seconds(961), 3);  // 61 s later: past the slack, written and claimable again
+  EXPECT_EQ(expiry().due, kT0 + seconds(961));
+  EXPECT_EQ(expiry().step, 3u);
+  ASSERT_OK_AND_ASSIGN(claimed, store_->ClaimTimers(kT0 + seconds(961), 10, seconds(30)));
+  EXPECT_EQ(claimed.size(), 1u);
+
+  push(kT0 + seconds(500), 4);  // earlier than the row (a shorter expire_after): written
+  EXPECT_EQ(expiry().due, kT0 + seconds(500));
+  EXPECT_EQ(expiry().step, 4u);
+}
+
 }  // namespace
 }  // namespace parley::store::testing

@@ -154,6 +154,10 @@ class FaultyTransaction final : public store::Transaction, private Aborter {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kSetTimer));
     return Track(target_->SetTimer(t));
   }
+  Status PushBackTimer(const store::TimerRecord& t, Duration slack) override {
+    PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kSetTimer));
+    return Track(target_->PushBackTimer(t, slack));
+  }
   Status CancelTimers(int64_t session_id, std::string_view name) override {
     PARLEY_RETURN_IF_ERROR(Check(store_, StoreOp::kCancelTimers));
     return Track(target_->CancelTimers(session_id, name));

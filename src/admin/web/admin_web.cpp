@@ -104,7 +104,8 @@ void AdminWeb::AddRoutes(http::Router& router) {
              Guard(Role::kViewer, [this](const http::Request& r, const Principal& p) {
                const auto flows =
                    options_.flow_ids ? options_.flow_ids() : std::vector<std::string>();
-               auto page = ContactPage(store_, clock_, r, p, flows);
+               const auto catalog = options_.flows ? options_.flows() : nullptr;
+               auto page = ContactPage(store_, clock_, r, p, flows, catalog.get());
                return page.ok() ? std::move(*page) : Failure(page.status(), &p);
              }));
   router.Add("GET", "/admin/contacts/{id}/transcript.json",

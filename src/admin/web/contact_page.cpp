@@ -10,6 +10,7 @@
 #include "admin/web/templates.hpp"
 #include "admin/web/transcript.hpp"
 #include "common/json.hpp"
+#include "conversation/session_expiry.hpp"
 #include "conversation/whatsapp_window.hpp"
 #include "twilio/form.hpp"
 
@@ -59,7 +60,8 @@ std::string WindowText(const store::ContactRecord& c, TimePoint now) {
 
 Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
                                    const http::Request& request, const Principal& who,
-                                   const std::vector<std::string>& flow_ids) {
+                                   const std::vector<std::string>& flow_ids,
+                                   const conversation::FlowCatalog* flows) {
   const int64_t id = ContactIdParam(request);
   auto found = id > 0 ? store.FindContactById(id)
                       : Result<std::optional<store::ContactRecord>>(std::nullopt);
@@ -116,10 +118,13 @@ Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
         return timers.status();
       }
       List timer_rows;
+      const auto flow = flows != nullptr ? flows->Find(s.session.flow_id) : nullptr;
       for (const store::TimerRecord& t : *timers) {
         Data row;
         row.set("name", t.name);
-        row.set("due", ShortTime(t.due));
+        // The expiry's row may trail the real due time (session_expiry.hpp): show the real one.
+        const bool expiry = t.name == flow::kExpiryTimer && flow != nullptr;
+        row.set("due", ShortTime(expiry ? conversation::ExpiryDue(*flow, c, t.due) : t.due));
         row.set("keep", t.keep ? "yes" : "no");
         timer_rows.push_back(row);
       }

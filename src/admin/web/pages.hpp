@@ -35,11 +35,12 @@ inline constexpr int kTransitionsShown = 500;
 // WhatsApp window, fields, current session (state, variables, timers), past sessions and a
 // page of its transcript (kTranscriptPageSize messages before the given one, oldest of them
 // first, with the recorded transitions of their period between them). The action forms are shown to
-// operators and admins; `flow_ids` offers the loaded flows to start. An unknown id is a 404 page
-// (not an error).
+// operators and admins; `flow_ids` offers the loaded flows to start; `flows` (may be null) gives
+// the session's expiry its real due time. An unknown id is a 404 page (not an error).
 Result<http::Response> ContactPage(store::Store& store, const Clock& clock,
                                    const http::Request& request, const Principal& who,
-                                   const std::vector<std::string>& flow_ids);
+                                   const std::vector<std::string>& flow_ids,
+                                   const conversation::FlowCatalog* flows);
 // /admin/flows (flows_page.cpp): the flows serving, each with its revision, number of
 // states, live sessions and warnings.
 Result<http::Response> FlowsPage(store::Store& store, const conversation::FlowCatalog* catalog,

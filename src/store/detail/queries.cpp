@@ -178,6 +178,20 @@ constexpr Entry kEntries[] = {
      "WHERE id = $1 ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, "
      "step = excluded.step, keep = excluded.keep, every_seconds = excluded.every_seconds, "
      "at_seconds = excluded.at_seconds, time_zone = excluded.time_zone, locked_until = 0"},
+    // SetTimer for a one-shot timer, except that a row already due no more than $6 ms before
+    // the new due time (and not after it) is left alone: no page is written for it.
+    {Q::kPushBackTimer, "PushBackTimer",
+     "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
+     "SELECT id, contact_id, $2, $3, $4, $5 FROM sessions WHERE id = $1 "
+     "ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, step = excluded.step, "
+     "keep = excluded.keep, every_seconds = NULL, at_seconds = NULL, time_zone = NULL, "
+     "locked_until = 0 WHERE timers.due > excluded.due OR timers.due < excluded.due - $6",
+     "INSERT INTO timers (session_id, contact_id, name, due, step, keep) "
+     "SELECT id, contact_id, $2::text, $3::bigint, $4::bigint, $5::smallint FROM sessions "
+     "WHERE id = $1 ON CONFLICT (session_id, name) DO UPDATE SET due = excluded.due, "
+     "step = excluded.step, keep = excluded.keep, every_seconds = NULL, at_seconds = NULL, "
+     "time_zone = NULL, locked_until = 0 "
+     "WHERE timers.due > excluded.due OR timers.due < excluded.due - $6::bigint"},
     {Q::kCancelTimer, "CancelTimer", "DELETE FROM timers WHERE session_id = $1 AND name = $2", ""},
     {Q::kCancelAllTimers, "CancelAllTimers", "DELETE FROM timers WHERE session_id = $1", ""},
     // Reserved names begin with '@' (flow::IsReservedTimer).

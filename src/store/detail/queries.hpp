@@ -40,6 +40,7 @@ enum class Q : int {
   kInsertSession,
   kUpdateSession,
   kSetTimer,
+  kPushBackTimer,
   kCancelTimer,
   kCancelAllTimers,
   kCancelFlowTimers,
