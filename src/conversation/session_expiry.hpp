@@ -30,8 +30,8 @@ inline TimePoint ExpiryDue(const flow::Flow& flow, const store::ContactRecord& c
   if (!flow.expire_after || !contact.last_inbound_at) {
     return row_due;
   }
-  return std::max(row_due, *contact.last_inbound_at +
-                               std::chrono::duration_cast<Duration>(*flow.expire_after));
+  return std::max(
+      row_due, *contact.last_inbound_at + std::chrono::duration_cast<Duration>(*flow.expire_after));
 }
 
 }  // namespace parley::conversation

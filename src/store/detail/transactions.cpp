@@ -246,11 +246,11 @@ class TransactionImpl final : public Transaction {
   Status PushBackTimer(const TimerRecord& t, Duration slack) override {
     PARLEY_RETURN_IF_ERROR(Usable());
     // Zero rows is the point here (a row left alone), so it is not an error.
-    return Track(Write(Q::kPushBackTimer,
-                       {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step),
-                        t.keep ? 1 : 0,
-                        static_cast<int64_t>(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(slack).count())}));
+    return Track(Write(
+        Q::kPushBackTimer,
+        {t.session_id, t.name, ToUnixMillis(t.due), static_cast<int64_t>(t.step), t.keep ? 1 : 0,
+         static_cast<int64_t>(
+             std::chrono::duration_cast<std::chrono::milliseconds>(slack).count())}));
   }
 
   Status CancelTimers(int64_t session_id, std::string_view name) override {
