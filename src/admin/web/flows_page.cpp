@@ -14,6 +14,11 @@ namespace {
 
 // Flow ids go into paths: percent-encoded there (FormEscape), decoded from the path
 // parameter the same way.
+// "1 state", "2 states": the flow page's summary line.
+std::string Counted(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string FlowPath(std::string_view id) { return "/admin/flows/" + twilio::FormEscape(id); }
 
 std::string FlowIdParam(const http::Request& request) {
@@ -133,9 +138,9 @@ Result<http::Response> FlowPage(store::Store& store, const Clock& clock,
   d.set("id", flow->id);
   d.set("path", FlowPath(flow->id));
   d.set("revision", ShortRevision(flow->revision));
-  d.set("state_count", std::to_string(flow->states.size()));
-  d.set("edge_count", std::to_string(flow->EdgeCount()));
-  d.set("live", std::to_string(live_total));
+  d.set("state_count", Counted(flow->states.size(), "state"));
+  d.set("edge_count", Counted(flow->EdgeCount(), "edge"));
+  d.set("live", Counted(static_cast<std::size_t>(live_total), "live session"));
   d.set("period", PeriodText(days));
   List periods;
   for (const int p : {1, 7, 30, 90, 365}) {

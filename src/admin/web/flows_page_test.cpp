@@ -77,8 +77,9 @@ TEST_F(FlowsPageTest, ListAndFlowPageShowLiveAndPeriodNumbersPerState) {
   ASSERT_EQ(page.status, 200);
   EXPECT_THAT(page.body, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   EXPECT_THAT(page.body, HasSubstr(">now 1</text>"));
-  EXPECT_THAT(page.body, HasSubstr(">in 2 \u00b7 out 1 \u00b7 end 0</text>"));      // ASK
-  EXPECT_THAT(page.body, HasSubstr(">in 1 \u00b7 out 0 \u00b7 end 1</text>"));      // DONE
+  EXPECT_THAT(page.body, HasSubstr("2 states · 1 edge ·\n1 live session ·"));   // one, not "1 ...s"
+  EXPECT_THAT(page.body, HasSubstr(">in 2 \u00b7 out 1 \u00b7 end 0</text>"));  // ASK
+  EXPECT_THAT(page.body, HasSubstr(">in 1 \u00b7 out 0 \u00b7 end 1</text>"));  // DONE
   EXPECT_THAT(page.body, HasSubstr("<td>1</td>\n<td>2</td><td>1</td><td>0</td>"));  // ASK row
   EXPECT_THAT(page.body, HasSubstr("any text → DONE"));
   EXPECT_THAT(page.body, HasSubstr("States (today and the 6 days before, UTC)"));

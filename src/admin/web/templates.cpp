@@ -232,8 +232,8 @@ const std::string_view kFlows = R"html(<h1>Flows</h1>
 )html";
 
 const std::string_view kFlow = R"html(<h1>Flow {{id}}</h1>
-<p>Revision <code>{{revision}}</code> · {{state_count}} states · {{edge_count}} edges ·
-{{live}} live sessions · <a href="{{path}}/graph.dot">DOT</a> (for
+<p>Revision <code>{{revision}}</code> · {{state_count}} · {{edge_count}} ·
+{{live}} · <a href="{{path}}/graph.dot">DOT</a> (for
 <code>dot -Tsvg</code>)</p>
 {{#reload}}<section aria-labelledby="reload-result" class="reload {{outcome}}">
 <h2 id="reload-result">Reload</h2>
