@@ -119,7 +119,8 @@ struct Service::Counters {
                                   "Due timers applied, by outcome: fired, stale (the session "
                                   "moved since it was set), dropped (no such session or flow, "
                                   "or opted out), missed (past PARLEY_TIMER_GRACE), gone "
-                                  "(cancelled, replaced or fired meanwhile).",
+                                  "(cancelled, replaced or fired meanwhile), deferred (a "
+                                  "session expiry not due yet: set again for then).",
                                   {"outcome"})),
         revision_moves(r.AddCounterFamily(
             "parley_session_revision_moves_total",
