@@ -80,7 +80,8 @@ class Service {
   struct EventContext;
   Status Apply(EventContext& cx, const InboundMessage& message) const;
   Status Apply(EventContext& cx, const StartFlow& start) const;
-  Status Apply(EventContext& cx, const Timer& timer) const;
+  Status Apply(EventContext& cx, const Timer& timer) const;  // service_timer.cpp
+  void CountTimer(const char* outcome) const;                // parley_timers_total{outcome}
   Status Apply(EventContext& cx, const DeliveryStatus& status) const;
   Status Apply(EventContext& cx, const AdminAction& action) const;  // at the end of service.cpp
   Status StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,

@@ -1,4 +1,5 @@
-// Private to the conversation service's own files (service.cpp, admin_action.cpp): what one
+// Private to the conversation service's own files (service.cpp, service_timer.cpp,
+// admin_action.cpp): what one
 // event's body works on, inside the event's transaction.
 #pragma once
 
@@ -21,5 +22,8 @@ struct Service::EventContext {
   std::optional<int64_t> inbound_id;
   Applied applied;
 };
+
+// The contact as a flow sees it: its fields decoded (a value that is not a string skipped).
+flow::Contact ToFlowContact(const store::ContactRecord& c);
 
 }  // namespace parley::conversation
