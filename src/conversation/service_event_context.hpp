@@ -1,6 +1,5 @@
 // Private to the conversation service's own files (service.cpp, service_timer.cpp,
-// admin_action.cpp): what one
-// event's body works on, inside the event's transaction.
+// admin_action.cpp): what one event's body works on, inside the event's transaction.
 #pragma once
 
 #include <cstdint>
