@@ -98,7 +98,8 @@ class Load {
   // At most `limit` webhooks answered 200 in all (spreads a load over a test's phases);
   // -1: no limit.
   void SetBudget(int limit) { budget_ = limit; }
-  // Each thread waits this long after each 200 (spreads a load over a test's duration).
+  // Each thread waits about this long (50-150%) after each 200 (spreads a load over a
+  // test's duration).
   void SetPause(Ms pause) { pause_ = pause.count(); }
 
   void Start(int threads) {
@@ -129,6 +130,7 @@ class Load {
 
  private:
   void Run(int index, int stride) {
+    std::mt19937_64 rng(static_cast<uint64_t>(index) * 7919 + 1);
     for (size_t c = index; c < contacts_.size(); c += stride) {
       const std::string& contact = contacts_[c];
       for (const twilio::Form& params : params_[contact]) {
@@ -151,7 +153,12 @@ class Load {
           }
           if (r.ok() && r->status == 200) {
             ++acked_;
-            std::this_thread::sleep_for(Ms(pause_.load()));
+            // Jittered (50-150% of the pause): a batch answers its webhooks together, and
+            // without jitter the threads would post in lockstep, so that a restart could fall
+            // into their common pause every time and no webhook would meet a dead server.
+            const int64_t pause = pause_.load();
+            std::this_thread::sleep_for(
+                Ms(pause / 2 + std::uniform_int_distribution<int64_t>(0, pause)(rng)));
             break;
           }
           std::this_thread::sleep_for(Ms(20));  // Twilio's retry comes later
