@@ -76,14 +76,7 @@ Status Service::Apply(EventContext& cx, const AdminAction& action) const {
         return Status::FailedPrecondition(
             "WhatsApp's 24-hour window is closed: only a template reaches the contact");
       }
-      // From the number the contact last wrote to, as a timer's message; else the configured.
-      auto from = cx.tx.LastInboundTo(cx.contact.id);
-      if (!from.ok()) {
-        return from.status();
-      }
-      cx.reply_from = !from->empty()                     ? *from
-                      : cx.contact.channel == "whatsapp" ? options_.whatsapp_from
-                                                         : options_.sms_from;
+      PARLEY_RETURN_IF_ERROR(SendFromLastInbound(cx));
       PARLEY_RETURN_IF_ERROR(
           Deliver(cx, store::SessionRecord{}, flow::SendEffect{action.body, {}, "", {}}));
       break;

@@ -184,6 +184,17 @@ std::string ContentVariablesJson(const std::map<std::string, std::string>& varia
 
 void Service::CountTimer(const char* outcome) const { counters_->timers.WithLabels(outcome).Inc(); }
 
+Status Service::SendFromLastInbound(EventContext& cx) const {
+  auto from = cx.tx.LastInboundTo(cx.contact.id);
+  if (!from.ok()) {
+    return from.status();
+  }
+  cx.reply_from = !from->empty()                     ? *from
+                  : cx.contact.channel == "whatsapp" ? options_.whatsapp_from
+                                                     : options_.sms_from;
+  return Status::Ok();
+}
+
 Status Service::Deliver(EventContext& cx, const store::SessionRecord& session,
                         const flow::SendEffect& send) const {
   // A WhatsApp template (docs/flow-format.md, "WhatsApp templates") goes to WhatsApp

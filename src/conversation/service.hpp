@@ -81,7 +81,10 @@ class Service {
   Status Apply(EventContext& cx, const InboundMessage& message) const;
   Status Apply(EventContext& cx, const StartFlow& start) const;
   Status Apply(EventContext& cx, const Timer& timer) const;  // service_timer.cpp
-  void CountTimer(const char* outcome) const;                // parley_timers_total{outcome}
+  void CountTimer(const char* outcome) const;
+  // Messages of an event with no webhook to answer (a timer, an operator's message) go out
+  // from the number the contact last wrote to, as a reply would; else the configured one.
+  Status SendFromLastInbound(EventContext& cx) const;  // parley_timers_total{outcome}
   Status Apply(EventContext& cx, const DeliveryStatus& status) const;
   Status Apply(EventContext& cx, const AdminAction& action) const;  // at the end of service.cpp
   Status StepDeliveryFailure(EventContext& cx, const store::MessageRecord& message,

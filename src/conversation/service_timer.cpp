@@ -82,14 +82,7 @@ Status Service::Apply(EventContext& cx, const Timer& timer) const {
   if (!timer.keep && session.session.step != timer.step) {
     return outcome("stale");
   }
-  // From the number the contact last wrote to, as a reply would be; else the configured one.
-  auto from = cx.tx.LastInboundTo(cx.contact.id);
-  if (!from.ok()) {
-    return from.status();
-  }
-  cx.reply_from = !from->empty()                     ? *from
-                  : cx.contact.channel == "whatsapp" ? options_.whatsapp_from
-                                                     : options_.sms_from;
+  PARLEY_RETURN_IF_ERROR(SendFromLastInbound(cx));
   const flow::Event event =
       flow::Event::Timer(timer.name, timer.step, timer.keep, ToFlowContact(cx.contact));
   PARLEY_RETURN_IF_ERROR(RunStep(cx, *flow, session, event, false));
